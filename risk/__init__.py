@@ -1,0 +1,1 @@
+"""Risk of poor care from the store: indicators, the score, its explanation, backtest."""

@@ -1,0 +1,1 @@
+"""Reading evidence into the Carelens store: contract, store, loader, text, linking."""

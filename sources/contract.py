@@ -1,0 +1,182 @@
+"""The data contract (`shared/contract/DATA-CONTRACT.md`) as code: files, columns, rules.
+
+The loader, the demo world and the adapters all read these specs, so a column is named
+and typed in exactly one place.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Literal
+
+Kind = Literal["text", "date", "decimal", "positive_int", "star", "enum"]
+
+RATINGS: tuple[str, ...] = ("Outstanding", "Good", "Requires improvement", "Inadequate")
+HARMS: tuple[str, ...] = ("none", "low", "moderate", "severe", "death")
+ABUSE_TYPES: tuple[str, ...] = (
+    "physical",
+    "sexual",
+    "psychological",
+    "financial",
+    "neglect",
+    "discriminatory",
+    "organisational",
+    "domestic",
+    "modern_slavery",
+    "self_neglect",
+)
+RISK_LEVELS: tuple[str, ...] = ("low", "medium", "high")
+KEY_QUESTIONS: tuple[str, ...] = ("safe", "effective", "caring", "responsive", "well_led")
+
+
+def enum_key(value: str) -> str:
+    """Folds an enumerated value: case-insensitive, spaces, hyphens and underscores alike."""
+    return re.sub(r"[\s\-_]+", "_", value.strip().lower())
+
+
+def header_key(name: str) -> str:
+    """Folds a header: case-insensitive, surrounding spaces ignored."""
+    return name.strip().lower()
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a contract file."""
+
+    name: str
+    required: bool
+    kind: Kind = "text"
+    values: tuple[str, ...] = ()
+
+    def canonical(self) -> dict[str, str]:
+        """Maps each folded enum value to the spelling stored (the contract's own)."""
+        return {enum_key(v): v for v in self.values}
+
+
+@dataclass(frozen=True)
+class FileSpec:
+    """One contract file: its name, columns, record id and the table it fills."""
+
+    filename: str
+    table: str
+    id_column: str
+    columns: tuple[Column, ...]
+    # Columns whose provider_id must exist; comments may be unlinked.
+    provider_required: bool = True
+    # Where the id column is optional (inspections), the id is built from these.
+    fallback_id: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+    def column(self, name: str) -> Column:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+
+PROVIDERS = FileSpec(
+    filename="providers.csv",
+    table="provider",
+    id_column="provider_id",
+    provider_required=False,
+    columns=(
+        Column("provider_id", True),
+        Column("name", True),
+        Column("type", True),
+        Column("region", False),
+        Column("local_authority", False),
+        Column("town", False),
+        Column("postcode", False),
+        Column("latitude", False, "decimal"),
+        Column("longitude", False, "decimal"),
+        Column("capacity", False, "positive_int"),
+        Column("organisation", False),
+    ),
+)
+
+INSPECTIONS = FileSpec(
+    filename="inspections.csv",
+    table="inspection",
+    id_column="inspection_id",
+    fallback_id=("provider_id", "published_on"),
+    columns=(
+        Column("provider_id", True),
+        Column("published_on", True, "date"),
+        Column("overall", True, "enum", RATINGS),
+        *(Column(q, False, "enum", RATINGS) for q in KEY_QUESTIONS),
+        Column("inspection_id", False),
+    ),
+)
+
+INCIDENTS = FileSpec(
+    filename="incidents.csv",
+    table="incident",
+    id_column="incident_id",
+    columns=(
+        Column("incident_id", True),
+        Column("provider_id", True),
+        Column("occurred_on", True, "date"),
+        Column("harm", True, "enum", HARMS),
+        Column("category", False),
+        Column("reported_on", False, "date"),
+        Column("description", False),
+    ),
+)
+
+SAFEGUARDING = FileSpec(
+    filename="safeguarding.csv",
+    table="safeguardingalert",
+    id_column="alert_id",
+    columns=(
+        Column("alert_id", True),
+        Column("provider_id", True),
+        Column("raised_on", True, "date"),
+        Column("abuse_type", True, "enum", ABUSE_TYPES),
+        Column("risk_level", True, "enum", RISK_LEVELS),
+        Column("source", False),
+        Column("status", False),
+        Column("summary", False),
+    ),
+)
+
+EBE_NOTES = FileSpec(
+    filename="ebe_notes.csv",
+    table="ebenote",
+    id_column="note_id",
+    columns=(
+        Column("note_id", True),
+        Column("provider_id", True),
+        Column("visit_on", True, "date"),
+        Column("text", True),
+        Column("author", False),
+    ),
+)
+
+COMMENTS = FileSpec(
+    filename="comments.csv",
+    table="comment",
+    id_column="comment_id",
+    provider_required=False,
+    columns=(
+        Column("comment_id", True),
+        Column("received_on", True, "date"),
+        Column("text", True),
+        Column("provider_id", False),
+        Column("provider_name", False),
+        Column("place", False),
+        Column("channel", False),
+        Column("rating", False, "star"),
+        Column("age_band", False),
+        Column("carer", False),
+        Column("disability", False),
+        Column("ethnicity", False),
+    ),
+)
+
+# Load order matters: providers first, so the other files can name them.
+FILES: tuple[FileSpec, ...] = (PROVIDERS, INSPECTIONS, INCIDENTS, SAFEGUARDING, EBE_NOTES, COMMENTS)
+BY_FILENAME: dict[str, FileSpec] = {f.filename: f for f in FILES}

@@ -1,0 +1,40 @@
+"""Every setting Carelens reads from the environment, in one place.
+
+Each is documented in the README. Read them through the functions here, at call time,
+so tests can set the environment per test.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def data_dir() -> Path:
+    """Folder for the default SQLite store, the demo world and the trained text model."""
+    return Path(os.environ.get("CARELENS_DATA_DIR", ROOT / "data"))
+
+
+def database_url() -> str:
+    """SQLAlchemy URL of the store: `DATABASE_URL`, default a SQLite file under data_dir()."""
+    url = os.environ.get("DATABASE_URL", "").strip()
+    if url:
+        return url
+    return f"sqlite:///{data_dir() / 'carelens.db'}"
+
+
+def demo_providers() -> int:
+    """How many providers the embedded demo world has (`CARELENS_DEMO_PROVIDERS`)."""
+    return int(os.environ.get("CARELENS_DEMO_PROVIDERS", "2000"))
+
+
+def demo_seed() -> int:
+    """Seed of the embedded demo world (`CARELENS_DEMO_SEED`)."""
+    return int(os.environ.get("CARELENS_DEMO_SEED", "1"))
+
+
+def upload_max_mb() -> int:
+    """Largest upload the Data page accepts, in MB (`CARELENS_UPLOAD_MAX_MB`)."""
+    return int(os.environ.get("CARELENS_UPLOAD_MAX_MB", "200"))

@@ -1,0 +1,223 @@
+"""The evidence store: SQLModel tables and the engine (SQLite by default, PostgreSQL by URL).
+
+The contract's columns keep the contract's names. What Carelens adds beside them (what the
+text says, how a comment was linked, who saw a concern) is in extra columns that the loader
+fills from the text or that people set in the app; the loader never overwrites the latter.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+
+from sqlalchemy import DateTime, Index, Text, event
+from sqlalchemy.engine import Engine
+from sqlmodel import Field, Session, SQLModel, create_engine
+
+from sources import settings
+
+
+def utcnow() -> dt.datetime:
+    """Now, timezone-aware in UTC: every stored timestamp is."""
+    return dt.datetime.now(dt.UTC)
+
+
+def _stamp(nullable: bool = True) -> object:
+    return Field(default=None, sa_type=DateTime(timezone=True), nullable=nullable)
+
+
+class Provider(SQLModel, table=True):
+    """A regulated service (one rated location)."""
+
+    provider_id: str = Field(primary_key=True)
+    name: str = Field(index=True)
+    type: str = Field(index=True)
+    region: str | None = Field(default=None, index=True)
+    local_authority: str | None = Field(default=None, index=True)
+    town: str | None = None
+    postcode: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    capacity: int | None = None
+    organisation: str | None = None
+
+
+class Inspection(SQLModel, table=True):
+    """A published rating. Ratings use the contract's spelling ("Requires improvement")."""
+
+    __table_args__ = (Index("ix_inspection_provider_date", "provider_id", "published_on"),)
+
+    inspection_id: str = Field(primary_key=True)
+    provider_id: str
+    published_on: dt.date
+    overall: str
+    safe: str | None = None
+    effective: str | None = None
+    caring: str | None = None
+    responsive: str | None = None
+    well_led: str | None = None
+
+
+class Incident(SQLModel, table=True):
+    """A patient-safety incident; harm is one of contract.HARMS."""
+
+    __table_args__ = (Index("ix_incident_provider_date", "provider_id", "occurred_on"),)
+
+    incident_id: str = Field(primary_key=True)
+    provider_id: str
+    occurred_on: dt.date
+    harm: str
+    category: str | None = None
+    reported_on: dt.date | None = None
+    description: str | None = Field(default=None, sa_type=Text)
+
+
+class SafeguardingAlert(SQLModel, table=True):
+    """A safeguarding concern. `summary` is personal data: shown only to inspectors."""
+
+    __table_args__ = (Index("ix_safeguarding_provider_date", "provider_id", "raised_on"),)
+
+    alert_id: str = Field(primary_key=True)
+    provider_id: str
+    raised_on: dt.date
+    abuse_type: str
+    risk_level: str
+    source: str | None = None
+    status: str | None = None
+    summary: str | None = Field(default=None, sa_type=Text)
+
+
+class TextReading(SQLModel):
+    """What Carelens read in a text when it was loaded (sources/text.py)."""
+
+    sentiment: str | None = None  # negative, neutral, positive
+    sentiment_score: float | None = None  # -1 (negative) .. 1 (positive)
+    themes: str | None = None  # ';'-separated key questions and topics
+    serious: bool = False  # describes abuse, neglect, injury, death or fear of reprisal
+    serious_terms: str | None = None  # the words that triggered `serious`
+    # Set by a person in the inbox, never by the loader.
+    serious_seen_by: str | None = None
+    serious_seen_at: dt.datetime | None = _stamp()
+
+
+class EbeNote(TextReading, table=True):
+    """A note by an expert by experience from a visit. `author` is a reference, not a name."""
+
+    __table_args__ = (Index("ix_ebenote_provider_date", "provider_id", "visit_on"),)
+
+    note_id: str = Field(primary_key=True)
+    provider_id: str
+    visit_on: dt.date
+    text: str = Field(sa_type=Text)
+    author: str | None = None
+
+
+class Comment(TextReading, table=True):
+    """Feedback from the public.
+
+    `provider_id` is the provider the comment is about: as given by the channel, or as
+    linked (link_method `fuzzy` by sources/linking.py, `person` in the inbox). It stays
+    empty while the comment is unlinked; such comments wait in the inbox.
+    """
+
+    __table_args__ = (Index("ix_comment_provider_date", "provider_id", "received_on"),)
+
+    comment_id: str = Field(primary_key=True)
+    received_on: dt.date = Field(index=True)
+    text: str = Field(sa_type=Text)
+    provider_id: str | None = None
+    provider_name: str | None = None
+    place: str | None = None
+    channel: str | None = None
+    rating: int | None = None
+    age_band: str | None = None
+    carer: str | None = None
+    disability: str | None = None
+    ethnicity: str | None = None
+    # given | fuzzy | person | unlinked | dismissed
+    link_method: str = Field(default="unlinked", index=True)
+    link_confidence: float | None = None
+    linked_by: str | None = None
+
+
+class Load(SQLModel, table=True):
+    """One load of contract files, kept whatever its outcome."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    started_at: dt.datetime = Field(sa_type=DateTime(timezone=True))
+    finished_at: dt.datetime | None = _stamp()
+    loaded_by: str = "cli"
+    files: str = ""  # comma-separated file names
+    rows: int = 0
+    added: int = 0
+    updated: int = 0
+    outcome: str = "running"  # running | ok | rejected | failed
+    message: str | None = Field(default=None, sa_type=Text)
+
+
+class RiskScore(SQLModel, table=True):
+    """A provider's risk of poor care scored as of one day (written by risk/score.py).
+
+    `contributions` is JSON: {source: points}, summing to `score`. `explanation` is JSON
+    with the indicators and the evidence behind the largest contributions.
+    """
+
+    __table_args__ = (Index("ix_riskscore_asof", "as_of"),)
+
+    provider_id: str = Field(primary_key=True)
+    as_of: dt.date = Field(primary_key=True)
+    score: float
+    band: str
+    uncertainty: float
+    evidence_count: int = 0
+    contributions: str = Field(default="{}", sa_type=Text)
+    explanation: str = Field(default="{}", sa_type=Text)
+    scored_at: dt.datetime | None = _stamp()
+
+
+EVIDENCE_TABLES: tuple[type[SQLModel], ...] = (
+    Provider,
+    Inspection,
+    Incident,
+    SafeguardingAlert,
+    EbeNote,
+    Comment,
+)
+
+
+def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
+    # WAL lets readers (the app's sessions) go on while a load writes; the busy timeout
+    # makes a second writer wait instead of failing with "database is locked".
+    cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def make_engine(url: str | None = None) -> Engine:
+    """A new engine for `url` (default settings.database_url()), with the tables created."""
+    url = url or settings.database_url()
+    if url.startswith("sqlite"):
+        path = url.split("sqlite:///", 1)[-1]
+        if path and path != ":memory:":
+            from pathlib import Path
+
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        event.listen(engine, "connect", _sqlite_pragmas)
+    else:
+        engine = create_engine(url, pool_pre_ping=True)
+    SQLModel.metadata.create_all(engine)
+    return engine
+
+
+@lru_cache(maxsize=4)
+def get_engine(url: str | None = None) -> Engine:
+    """The process-wide engine for `url` (default the configured store)."""
+    return make_engine(url or settings.database_url())
+
+
+def session(engine: Engine | None = None) -> Session:
+    """A session on `engine` (default the configured store)."""
+    return Session(engine or get_engine())
