@@ -1,4 +1,4 @@
-"""`python -m sources ...`: load, demo, convert, train-text, text.
+"""`python -m sources ...`: load, demo, convert, train-text, text, users.
 
 Each subcommand lives in the module that does the work; this file only parses arguments,
 so `python -m sources --help` lists the whole command surface in one place.
@@ -39,6 +39,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("text", help="read texts: sentiment, themes, serious concerns")
     p.add_argument("--in", dest="in_file", type=Path, required=True)
     p.add_argument("--out", dest="out_file", type=Path, required=True)
+
+    from sources.accounts import add_parser as add_users_parser
+
+    add_users_parser(sub)
     return parser
 
 
@@ -65,6 +69,10 @@ def main(argv: list[str] | None = None) -> int:
         from sources.text import run_text_command
 
         return run_text_command(args)
+    if args.command == "users":
+        from sources.accounts import run_users_command
+
+        return run_users_command(args)
     raise AssertionError(args.command)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from functools import lru_cache
 
-from sqlalchemy import DateTime, Index, Text, event
+from sqlalchemy import DateTime, Index, Text, event, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Field, Session, SQLModel, create_engine
 
@@ -173,6 +173,59 @@ class RiskScore(SQLModel, table=True):
     contributions: str = Field(default="{}", sa_type=Text)
     explanation: str = Field(default="{}", sa_type=Text)
     scored_at: dt.datetime | None = _stamp()
+
+
+class Account(SQLModel, table=True):
+    """A person who may sign in. The password is kept only as an argon2 hash."""
+
+    username: str = Field(primary_key=True)
+    password_hash: str
+    role: str  # inspector | manager | admin (sources/access.py)
+    disabled: bool = False
+    failed_attempts: int = 0
+    locked_until: dt.datetime | None = _stamp()
+    created_at: dt.datetime | None = _stamp()
+    demo: bool = False  # created with the demo world; never in a real store
+
+
+class AuditEvent(SQLModel, table=True):
+    """One line of the append-only audit log (sources/audit.py); never updated or deleted."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: dt.datetime = Field(sa_type=DateTime(timezone=True), index=True)
+    username: str = Field(index=True)
+    action: str = Field(index=True)
+    target: str | None = Field(default=None, index=True)
+    detail: str | None = Field(default=None, sa_type=Text)
+
+
+_SQLITE_GUARDS = (
+    "CREATE TRIGGER IF NOT EXISTS auditevent_no_update BEFORE UPDATE ON auditevent "
+    "BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END",
+    "CREATE TRIGGER IF NOT EXISTS auditevent_no_delete BEFORE DELETE ON auditevent "
+    "BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END",
+)
+_POSTGRES_GUARDS = (
+    "CREATE OR REPLACE FUNCTION auditevent_append_only() RETURNS trigger AS $$ "
+    "BEGIN RAISE EXCEPTION 'the audit log is append-only'; END; $$ LANGUAGE plpgsql",
+    "DROP TRIGGER IF EXISTS auditevent_no_change ON auditevent",
+    "CREATE TRIGGER auditevent_no_change BEFORE UPDATE OR DELETE ON auditevent "
+    "FOR EACH ROW EXECUTE FUNCTION auditevent_append_only()",
+)
+
+
+def _guard(target: object, connection: object, **_: object) -> None:
+    dialect = connection.dialect.name  # type: ignore[attr-defined]
+    statements = _SQLITE_GUARDS if dialect == "sqlite" else _POSTGRES_GUARDS
+    if dialect not in ("sqlite", "postgresql"):
+        return
+    for statement in statements:
+        connection.execute(text(statement))  # type: ignore[attr-defined]
+
+
+# Installed whenever the table is created, on either database, so the log is append-only
+# below the app too.
+event.listen(AuditEvent.__table__, "after_create", _guard)
 
 
 EVIDENCE_TABLES: tuple[type[SQLModel], ...] = (

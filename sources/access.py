@@ -1,0 +1,52 @@
+"""Who may see what: the roles, what each may do, and the redaction of personal data.
+
+Pages ask `may(role, action)` on the server side before drawing or serving anything;
+a hidden button is not a control. Frames shown to a role go through `redact` first.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import pandas as pd
+
+ROLES: Final = ("inspector", "manager", "admin")
+
+# Actions, in the words the pages use.
+VIEW_PROVIDERS: Final = "view_providers"  # triage, provider pages, overview
+VIEW_SENSITIVE: Final = "view_sensitive"  # safeguarding summaries, note authors
+EXPORT: Final = "export"  # CSV exports and visit briefs
+INBOX: Final = "inbox"  # link/dismiss comments, mark serious concerns seen, mark used
+LOAD: Final = "load"  # upload contract files
+ACCOUNTS: Final = "accounts"  # add, disable, reset accounts
+AUDIT: Final = "audit"  # search the audit log
+
+PERMISSIONS: Final[dict[str, frozenset[str]]] = {
+    "inspector": frozenset({VIEW_PROVIDERS, VIEW_SENSITIVE, EXPORT, INBOX}),
+    # Managers triage: every provider and score, but no personal detail about people.
+    "manager": frozenset({VIEW_PROVIDERS, EXPORT}),
+    # Admins run the system; they do not need to read about people to do it.
+    "admin": frozenset({VIEW_PROVIDERS, LOAD, ACCOUNTS, AUDIT}),
+}
+
+# Columns that hold personal data about people who use services or about experts.
+SENSITIVE_COLUMNS: Final = ("summary", "author")
+REDACTED: Final = "[hidden: inspectors only]"
+
+
+def may(role: str | None, action: str) -> bool:
+    """True when `role` is allowed `action`; an unknown or missing role may do nothing."""
+    return role is not None and action in PERMISSIONS.get(role, frozenset())
+
+
+def redact(frame: pd.DataFrame, role: str | None) -> pd.DataFrame:
+    """`frame` with its sensitive columns blanked unless `role` may see personal data."""
+    if may(role, VIEW_SENSITIVE):
+        return frame
+    hidden = [c for c in SENSITIVE_COLUMNS if c in frame.columns]
+    if not hidden:
+        return frame
+    out = frame.copy()
+    for column in hidden:
+        out[column] = out[column].where(out[column].isna(), REDACTED)
+    return out

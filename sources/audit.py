@@ -1,0 +1,74 @@
+"""The audit log: who signed in, saw sensitive evidence, exported, linked, loaded.
+
+Append-only: this module only inserts, and a database trigger (sources/store.py) refuses any
+UPDATE or DELETE on the table, so not even a bug in the app can rewrite history.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+
+from sources.store import AuditEvent, get_engine, utcnow
+
+ACTIONS = (
+    "sign_in",
+    "sign_in_failed",
+    "view_sensitive",
+    "export",
+    "brief",
+    "link",
+    "dismiss",
+    "mark_seen",
+    "mark_used",
+    "load",
+    "account",
+)
+
+
+def record(
+    username: str,
+    action: str,
+    target: str | None = None,
+    detail: str | None = None,
+    engine: Engine | None = None,
+) -> None:
+    """Appends one event to the audit log, stamped now in UTC."""
+    if action not in ACTIONS:
+        raise ValueError(f"unknown audit action {action!r}")
+    engine = engine or get_engine()
+    with engine.begin() as conn:
+        conn.execute(
+            AuditEvent.__table__.insert().values(
+                at=utcnow(), username=username, action=action, target=target, detail=detail
+            )
+        )
+
+
+def search(
+    engine: Engine | None = None,
+    username: str | None = None,
+    action: str | None = None,
+    target: str | None = None,
+    since: dt.date | None = None,
+    limit: int = 1000,
+) -> pd.DataFrame:
+    """The newest audit events matching every filter given (bound parameters only)."""
+    engine = engine or get_engine()
+    table = AuditEvent.__table__
+    query = select(table).order_by(table.c.id.desc()).limit(limit)
+    if username:
+        query = query.where(table.c.username == username)
+    if action:
+        query = query.where(table.c.action == action)
+    if target:
+        query = query.where(table.c.target == target)
+    if since:
+        start = dt.datetime.combine(since, dt.time(), tzinfo=dt.UTC)
+        query = query.where(table.c.at >= start)
+    with engine.connect() as conn:
+        rows = conn.execute(query).mappings().all()
+    return pd.DataFrame(rows, columns=[c.name for c in table.columns])
