@@ -38,3 +38,9 @@ def demo_seed() -> int:
 def upload_max_mb() -> int:
     """Largest upload the Data page accepts, in MB (`CARELENS_UPLOAD_MAX_MB`)."""
     return int(os.environ.get("CARELENS_UPLOAD_MAX_MB", "200"))
+
+
+def voice_reference_path() -> Path:
+    """CSV of the mix of people services serve, per region (`CARELENS_VOICE_REFERENCE`)."""
+    default = ROOT / "sources" / "reference" / "voices.csv"
+    return Path(os.environ.get("CARELENS_VOICE_REFERENCE", default))

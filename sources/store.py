@@ -138,6 +138,22 @@ class Comment(TextReading, table=True):
     link_method: str = Field(default="unlinked", index=True)
     link_confidence: float | None = None
     linked_by: str | None = None
+    # The first comment of the same concern arriving by another channel (sources/duplicates.py);
+    # a copy is shown with its original and counted once in the score.
+    duplicate_of: str | None = Field(default=None, index=True)
+
+
+class UseMark(SQLModel, table=True):
+    """A piece of evidence an inspector used, and how: "you said, we did" (sources/usage.py)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str  # comment | note | alert
+    record_id: str = Field(index=True)
+    provider_id: str | None = Field(default=None, index=True)
+    used_for: str  # inspection | lines_of_enquiry | safeguarding_referral | other
+    outcome: str | None = Field(default=None, sa_type=Text)  # short free text
+    used_by: str
+    used_at: dt.datetime = Field(sa_type=DateTime(timezone=True))
 
 
 class Load(SQLModel, table=True):

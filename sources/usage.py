@@ -1,0 +1,141 @@
+"""What we did with people's words: marking evidence as used, and "you said, we did".
+
+People keep speaking only when they see their words were used. An inspector marks a
+comment, note or alert as used (in an inspection, a list of lines of enquiry, a
+safeguarding referral) with a short outcome; the report counts, per period and channel,
+what was received, linked to a provider, used, and what came of it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
+
+from sources import audit
+from sources.store import Comment, EbeNote, SafeguardingAlert, UseMark, get_engine, utcnow
+
+USES = ("inspection", "lines_of_enquiry", "safeguarding_referral", "other")
+KINDS = {"comment": Comment, "note": EbeNote, "alert": SafeguardingAlert}
+MAX_OUTCOME = 500
+
+
+class UsageError(ValueError):
+    """A mark that cannot be made, with a message for a person."""
+
+
+def mark_used(
+    kind: str,
+    record_id: str,
+    used_for: str,
+    outcome: str,
+    by: str,
+    engine: Engine | None = None,
+) -> int:
+    """Records that a piece of evidence was used; returns the mark's id. Audited."""
+    if kind not in KINDS:
+        raise UsageError(f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
+    if used_for not in USES:
+        raise UsageError(f"used for must be one of {', '.join(USES)}, not {used_for!r}")
+    outcome = outcome.strip()
+    if len(outcome) > MAX_OUTCOME:
+        raise UsageError(f"the outcome is limited to {MAX_OUTCOME} characters")
+    engine = engine or get_engine()
+    table = KINDS[kind].__table__
+    key = table.primary_key.columns.values()[0]
+    with engine.begin() as conn:
+        row = conn.execute(select(table.c.provider_id).where(key == record_id)).first()
+        if row is None:
+            raise UsageError(f"no {kind} {record_id!r}")
+        result = conn.execute(
+            UseMark.__table__.insert().values(
+                kind=kind,
+                record_id=record_id,
+                provider_id=row.provider_id,
+                used_for=used_for,
+                outcome=outcome or None,
+                used_by=by,
+                used_at=utcnow(),
+            )
+        )
+        mark_id = int(result.inserted_primary_key[0])
+    audit.record(by, "mark_used", f"{kind}:{record_id}", used_for, engine=engine)
+    return mark_id
+
+
+def used_for_provider(provider_id: str, engine: Engine | None = None) -> pd.DataFrame:
+    """Every use made of a provider's evidence, newest first."""
+    engine = engine or get_engine()
+    table = UseMark.__table__
+    query = (
+        select(table)
+        .where(table.c.provider_id == provider_id)
+        .order_by(table.c.used_at.desc(), table.c.id.desc())
+    )
+    with engine.connect() as conn:
+        rows = conn.execute(query).mappings().all()
+    return pd.DataFrame(rows, columns=[c.name for c in table.columns])
+
+
+def you_said_we_did(
+    start: dt.date, end: dt.date, engine: Engine | None = None, freq: str = "QE"
+) -> pd.DataFrame:
+    """Per period and channel: comments received, linked to a provider, used, and outcomes.
+
+    Counts comments received in [start, end]; a comment counts as used when any mark names
+    it (whenever the mark was made), and copies of one concern count once. `freq` is a
+    pandas period alias (QE quarters, ME months).
+    """
+    engine = engine or get_engine()
+    c = Comment.__table__
+    m = UseMark.__table__
+    uses = (
+        select(
+            m.c.record_id,
+            func.count().label("uses"),
+            func.count(m.c.outcome).label("outcomes"),
+        )
+        .where(m.c.kind == "comment")
+        .group_by(m.c.record_id)
+        .subquery()
+    )
+    query = (
+        select(
+            c.c.received_on,
+            c.c.channel,
+            c.c.provider_id,
+            c.c.duplicate_of,
+            uses.c.uses,
+            uses.c.outcomes,
+        )
+        .select_from(c.outerjoin(uses, uses.c.record_id == c.c.comment_id))
+        .where(c.c.received_on >= start, c.c.received_on <= end)
+    )
+    with engine.connect() as conn:
+        frame = pd.DataFrame(conn.execute(query).all(), columns=list(query.selected_columns.keys()))
+    columns = ["period", "channel", "received", "linked", "used", "with_outcome"]
+    if frame.empty:
+        return pd.DataFrame(columns=columns)
+    frame = frame[frame["duplicate_of"].isna()]
+    frame["period"] = (
+        pd.to_datetime(frame["received_on"]).dt.to_period(freq.rstrip("E")).astype(str)
+    )
+    frame["channel"] = frame["channel"].fillna("unknown")
+    frame["linked"] = frame["provider_id"].notna()
+    frame["used"] = frame["uses"].fillna(0) > 0
+    frame["with_outcome"] = frame["outcomes"].fillna(0) > 0
+    report = (
+        frame.groupby(["period", "channel"])
+        .agg(
+            received=("linked", "size"),
+            linked=("linked", "sum"),
+            used=("used", "sum"),
+            with_outcome=("with_outcome", "sum"),
+        )
+        .reset_index()
+    )
+    return report[columns].astype(
+        {"received": int, "linked": int, "used": int, "with_outcome": int}
+    )
