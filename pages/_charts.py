@@ -1,0 +1,309 @@
+"""Plotly figures for the pages: each takes frames from risk/views.py and returns a Figure.
+
+No streamlit here, so every figure is built and checked in plain tests. Text from the
+public reaches a figure only in hover labels, HTML-escaped: plotly reads a few tags in
+labels, and a comment must never be able to draw a link or change the page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from collections.abc import Iterable
+
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+BAND_COLOURS: dict[str, str] = {
+    "low": "#2e7d32",
+    "moderate": "#f9a825",
+    "high": "#ef6c00",
+    "very high": "#c62828",
+}
+# Per timeline lane: the colour of each level, least to most worrying.
+LEVEL_COLOURS: dict[str, dict[str, str]] = {
+    "incidents": {
+        "none": "#b0bec5",
+        "low": "#78909c",
+        "moderate": "#ffa000",
+        "severe": "#e64a19",
+        "death": "#7f0000",
+    },
+    "safeguarding": {"low": "#90caf9", "medium": "#ffa000", "high": "#c62828"},
+    "comments": {"positive": "#2e7d32", "neutral": "#9e9e9e", "negative": "#c62828"},
+    "ebe_notes": {"positive": "#2e7d32", "neutral": "#9e9e9e", "negative": "#c62828"},
+    "inspections": {
+        "Outstanding": "#1565c0",
+        "Good": "#2e7d32",
+        "Requires improvement": "#f9a825",
+        "Inadequate": "#c62828",
+    },
+}
+LANES: dict[str, str] = {
+    "incidents": "Incidents (by harm)",
+    "safeguarding": "Safeguarding (by risk)",
+    "comments": "Comments (by sentiment)",
+    "ebe_notes": "Expert visits",
+    "inspections": "Inspections (rating)",
+}
+SYMBOLS: dict[str, str] = {
+    "incidents": "circle",
+    "safeguarding": "diamond",
+    "comments": "square",
+    "ebe_notes": "star",
+    "inspections": "triangle-up",
+}
+# A hover label shows this much of a text: enough to recognise it, not the whole letter.
+HOVER_CHARS = 160
+
+
+def plain_label(text: object, limit: int = HOVER_CHARS) -> str:
+    """Text safe for a plotly label: shortened, HTML-escaped, line breaks as spaces."""
+    value = "" if text is None or (isinstance(text, float) and pd.isna(text)) else str(text)
+    value = " ".join(value.split())
+    if len(value) > limit:
+        value = value[: limit - 1] + "…"
+    return html.escape(value, quote=True)
+
+
+def _empty(message: str) -> go.Figure:
+    fig = go.Figure()
+    fig.add_annotation(text=message, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper")
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    fig.update_layout(height=220, margin={"l": 10, "r": 10, "t": 10, "b": 10})
+    return fig
+
+
+def contributions_figure(parts: pd.DataFrame, title: str = "What makes the score") -> go.Figure:
+    """Horizontal bars of points per part (columns `part`, `points`), largest at the top."""
+    if parts.empty:
+        return _empty("No contributions recorded for this score.")
+    ordered = parts.sort_values("points")
+    colours = ["#c62828" if p > 0 else "#2e7d32" for p in ordered["points"]]
+    fig = go.Figure(
+        go.Bar(
+            x=ordered["points"],
+            y=ordered["part"],
+            orientation="h",
+            marker_color=colours,
+            hovertemplate="%{y}: %{x:.1f} points<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        title=title,
+        height=max(220, 28 * len(ordered) + 80),
+        margin={"l": 10, "r": 10, "t": 40, "b": 30},
+        xaxis_title="points of the score (0-100)",
+    )
+    return fig
+
+
+def timeline_figure(
+    events: pd.DataFrame,
+    scores: pd.DataFrame,
+    sources: Iterable[str] | None = None,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+) -> go.Figure:
+    """One timeline of everything at a provider, with the score's own line below.
+
+    `events` as from views.provider_events (date, source, level, record_id, text);
+    `scores` as from views.provider_scores (as_of, score, band). `sources` picks lanes.
+    """
+    chosen = list(sources) if sources is not None else list(LANES)
+    frame = events[events["source"].isin(chosen)]
+    lines = scores
+    if start:
+        frame = frame[frame["date"] >= pd.Timestamp(start)]
+        lines = lines[lines["as_of"] >= pd.Timestamp(start)]
+    if end:
+        frame = frame[frame["date"] <= pd.Timestamp(end)]
+        lines = lines[lines["as_of"] <= pd.Timestamp(end)]
+    fig = make_subplots(
+        rows=2,
+        cols=1,
+        shared_xaxes=True,
+        row_heights=[0.68, 0.32],
+        vertical_spacing=0.06,
+    )
+    lanes = [s for s in LANES if s in chosen]
+    for source in lanes:
+        lane = frame[frame["source"] == source]
+        for level, colour in LEVEL_COLOURS[source].items():
+            points = lane[lane["level"] == level]
+            if points.empty:
+                continue
+            fig.add_trace(
+                go.Scatter(
+                    x=points["date"],
+                    y=[LANES[source]] * len(points),
+                    mode="markers",
+                    name=f"{LANES[source].split(' (')[0]}: {level}",
+                    legendgroup=source,
+                    marker={
+                        "color": colour,
+                        "symbol": SYMBOLS[source],
+                        "size": 13 if source == "inspections" else 9,
+                        "opacity": 0.8,
+                        "line": {"width": 0.5, "color": "white"},
+                    },
+                    customdata=points["text"].map(plain_label),
+                    hovertemplate="%{x|%d %b %Y} " + level + "<br>%{customdata}<extra></extra>",
+                ),
+                row=1,
+                col=1,
+            )
+    if not lines.empty:
+        fig.add_trace(
+            go.Scatter(
+                x=lines["as_of"],
+                y=lines["score"],
+                mode="lines+markers",
+                name="risk score",
+                line={"color": "#37474f", "width": 2},
+                hovertemplate="%{x|%d %b %Y}: score %{y:.1f}<extra></extra>",
+            ),
+            row=2,
+            col=1,
+        )
+    # Inspections are the frame of reference: a faint line through both rows.
+    for when in frame.loc[frame["source"] == "inspections", "date"]:
+        fig.add_vline(x=when, line_width=1, line_dash="dot", line_color="#90a4ae")
+    fig.update_yaxes(
+        categoryorder="array", categoryarray=[LANES[s] for s in reversed(lanes)], row=1, col=1
+    )
+    fig.update_yaxes(title_text="score", range=[0, 100], row=2, col=1)
+    fig.update_layout(
+        height=520,
+        margin={"l": 10, "r": 10, "t": 30, "b": 30},
+        legend={"orientation": "h", "y": -0.12},
+        hovermode="closest",
+    )
+    if frame.empty and lines.empty:
+        return _empty("Nothing recorded in this period for the sources chosen.")
+    return fig
+
+
+def themes_figure(themes: pd.DataFrame) -> go.Figure:
+    """Stacked bars of mentions per theme per period (from views.themes_over_time)."""
+    if themes.empty:
+        return _empty("No themes found in what people said.")
+    fig = go.Figure()
+    totals = themes.groupby("theme")["mentions"].sum().sort_values(ascending=False)
+    for theme in totals.index:
+        part = themes[themes["theme"] == theme]
+        fig.add_trace(
+            go.Bar(
+                x=part["period"],
+                y=part["mentions"],
+                name=theme.replace("_", " "),
+                customdata=part["sentiment"].fillna(0).round(2),
+                hovertemplate=f"{theme}: "
+                + "%{y} mentions, mean sentiment %{customdata}<extra></extra>",
+            )
+        )
+    fig.update_layout(
+        barmode="stack",
+        height=320,
+        margin={"l": 10, "r": 10, "t": 30, "b": 30},
+        yaxis_title="mentions per quarter",
+    )
+    return fig
+
+
+def band_bars_figure(counts: pd.DataFrame, by: str) -> go.Figure:
+    """Stacked bars of providers per band for each value of `by` (views.band_counts)."""
+    if counts.empty:
+        return _empty("No scored providers yet.")
+    fig = go.Figure()
+    for band, colour in BAND_COLOURS.items():
+        part = counts[counts["band"] == band]
+        fig.add_trace(
+            go.Bar(
+                x=part[by],
+                y=part["providers"],
+                name=band,
+                marker_color=colour,
+                hovertemplate="%{x}: %{y} providers " + band + "<extra></extra>",
+            )
+        )
+    fig.update_layout(
+        barmode="stack",
+        height=360,
+        margin={"l": 10, "r": 10, "t": 30, "b": 30},
+        yaxis_title="providers",
+        legend_title="band",
+    )
+    return fig
+
+
+def risk_map_figure(points: pd.DataFrame, max_points: int = 20000) -> go.Figure:
+    """Providers placed by longitude and latitude, coloured by band.
+
+    Plain axes, not a geo map: plotly's geo outlines and map tiles are fetched from the
+    internet, and the app must work without it. The dots draw England themselves. Above
+    `max_points` the highest-scored are drawn: the ones a reader looks for.
+    """
+    if points.empty:
+        return _empty("No provider has coordinates: add latitude and longitude to providers.csv.")
+    shown = points.nlargest(max_points, "score") if len(points) > max_points else points
+    fig = go.Figure()
+    for band, colour in BAND_COLOURS.items():
+        part = shown[shown["band"] == band]
+        if part.empty:
+            continue
+        fig.add_trace(
+            go.Scattergl(
+                x=part["longitude"],
+                y=part["latitude"],
+                mode="markers",
+                name=band,
+                marker={
+                    "color": colour,
+                    "size": 5 if band in ("low", "moderate") else 8,
+                    "opacity": 0.55 if band in ("low", "moderate") else 0.9,
+                },
+                customdata=part[["name", "score"]].assign(name=part["name"].map(plain_label)),
+                hovertemplate="%{customdata[0]}<br>score %{customdata[1]:.1f}<extra></extra>",
+            )
+        )
+    # One degree of latitude is about 1.6 degrees of longitude in England (cos 52.5°).
+    fig.update_xaxes(title_text="longitude", showgrid=False, zeroline=False)
+    fig.update_yaxes(
+        title_text="latitude", showgrid=False, zeroline=False, scaleanchor="x", scaleratio=1.64
+    )
+    fig.update_layout(
+        height=560,
+        margin={"l": 10, "r": 10, "t": 10, "b": 10},
+        legend_title="band",
+        plot_bgcolor="#f7f9fa",
+    )
+    return fig
+
+
+def score_histogram(triage: pd.DataFrame) -> go.Figure:
+    """Distribution of scores, coloured by band, in 2-point bins."""
+    scored = triage.dropna(subset=["score"])
+    if scored.empty:
+        return _empty("No scores yet.")
+    fig = go.Figure()
+    for band, colour in BAND_COLOURS.items():
+        part = scored[scored["band"] == band]
+        fig.add_trace(
+            go.Histogram(
+                x=part["score"],
+                name=band,
+                marker_color=colour,
+                xbins={"start": 0, "end": 100, "size": 2},
+            )
+        )
+    fig.update_layout(
+        barmode="stack",
+        height=320,
+        margin={"l": 10, "r": 10, "t": 30, "b": 30},
+        xaxis_title="score (0-100)",
+        yaxis_title="providers",
+    )
+    return fig

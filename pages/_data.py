@@ -1,0 +1,267 @@
+"""The one place Streamlit's caches meet the store: cached loaders for the pages.
+
+Every loader takes the store's stamp (views.store_stamp: newest load, newest scoring,
+provider count) as its first argument, so a load or a new scoring made anywhere, by the
+app or the command line, reaches the pages on their next run without a restart, while a
+page switch with nothing new is answered from the cache.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+from sqlalchemy.engine import Engine
+
+from risk import views
+from sources import settings
+from sources.store import make_engine
+
+Progress = Callable[[float, str], None]
+VIA_APP = "_via_app"  # set by app.py in every session it runs
+# One demo build at a time in this process: a second session waits, then finds it done.
+_BUILD_LOCK = threading.Lock()
+
+
+@st.cache_resource(show_spinner=False)
+def _engine(url: str) -> Engine:
+    return make_engine(url)
+
+
+def engine() -> Engine:
+    """The store's engine (one per database URL, shared by every session)."""
+    return _engine(settings.database_url())
+
+
+def stamp() -> tuple[int, str, int]:
+    """The store's stamp now (a few indexed queries, not cached)."""
+    return views.store_stamp(engine())
+
+
+def via_app(page_file: str) -> None:
+    """Sends a page opened without app.py (the first visit after a restart) through app.py.
+
+    Streamlit serves the pages/ folder by itself until some session has run app.py's
+    st.navigation; a page reached that way would miss the page setup, sign-in and menu.
+    The page asks app.py to open it again (`goto`), keeping the query parameters.
+    """
+    if not st.session_state.get(VIA_APP):
+        params = {k: st.query_params[k] for k in st.query_params}
+        params["goto"] = f"pages/{Path(page_file).name}"
+        st.switch_page("app.py", query_params=params)
+
+
+def current_user() -> str:
+    """Who is using the app, as written into the store beside what they do."""
+    return str(st.session_state.get("user") or "app user")
+
+
+def clear() -> None:
+    """Forgets every cached frame: after a write made in the app."""
+    st.cache_data.clear()
+
+
+def md_escape(text: object) -> str:
+    """Text with Markdown's special characters escaped, for headings built from register data."""
+    return re.sub(r"([\\`*_{}\[\]()<>#+\-.!|~$])", r"\\\1", str(text))
+
+
+# ---------------------------------------------------------------- the embedded demo world
+
+
+def store_is_empty() -> bool:
+    """True when the store holds no provider at all."""
+    return views.provider_count(engine()) == 0
+
+
+def build_demo_store(progress: Progress) -> None:
+    """Generates, loads and scores the demo world into an empty store, reporting progress.
+
+    Writes the world to data_dir()/demo with the configured size and seed, loads it with
+    the CLI's loader, scores it as of its newest evidence, and adds the demo accounts.
+    """
+    from sources import demo, load
+    from sources.accounts import create_demo_accounts
+
+    with _BUILD_LOCK:
+        eng = engine()
+        if views.provider_count(eng):
+            return
+        folder = settings.data_dir() / "demo"
+        demo.write_demo_world(
+            folder,
+            providers=settings.demo_providers(),
+            seed=settings.demo_seed(),
+            progress=lambda f, m: progress(0.25 * f, f"Writing the demo world: {m}"),
+        )
+        result = load.load_folder(
+            folder,
+            engine=eng,
+            by="demo",
+            progress=lambda f, m: progress(0.25 + 0.45 * f, f"Loading: {m}"),
+        )
+        if not result.ok:
+            problems = "; ".join(str(p) for p in result.problems[:5])
+            raise RuntimeError(f"the demo world did not load: {problems}")
+        score_store(progress=lambda f, m: progress(0.7 + 0.28 * f, f"Scoring: {m}"))
+        create_demo_accounts(eng)
+        progress(1.0, "Ready")
+    clear()
+
+
+def score_store(progress: Progress | None = None) -> int:
+    """Scores every provider as of the newest evidence (and the year before); rows stored."""
+    from risk import score
+
+    eng = engine()
+    as_of = score.evidence_end(eng)
+    if as_of is None:
+        return 0
+    stored = score.score_and_store(eng, as_of=as_of, progress=progress)
+    clear()
+    return stored
+
+
+# ---------------------------------------------------------------- cached loaders
+
+
+@st.cache_data(show_spinner="Reading the scores…", max_entries=2)
+def triage(stamp: tuple[int, str, int]) -> pd.DataFrame:
+    """Every provider ranked by its newest score (views.triage_frame)."""
+    return views.triage_frame(engine())
+
+
+@st.cache_data(show_spinner=False, max_entries=2)
+def scored_dates(stamp: tuple[int, str, int]) -> list[dt.date]:
+    """The dates the store has scores for, oldest first."""
+    return views.scored_dates(engine())
+
+
+@st.cache_data(show_spinner=False, max_entries=2)
+def map_points(stamp: tuple[int, str, int]) -> pd.DataFrame:
+    """Providers with coordinates and their newest score."""
+    return views.map_frame(engine(), triage(stamp))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def provider(stamp: tuple[int, str, int], provider_id: str) -> dict[str, object] | None:
+    """A provider's register entry, or None."""
+    return views.provider_record(engine(), provider_id)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def provider_ratings(stamp: tuple[int, str, int], provider_id: str) -> pd.DataFrame:
+    """A provider's published ratings, newest first."""
+    return views.provider_ratings(engine(), provider_id)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def provider_scores(stamp: tuple[int, str, int], provider_id: str) -> pd.DataFrame:
+    """A provider's scores over time."""
+    return views.provider_scores(engine(), provider_id)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def provider_events(stamp: tuple[int, str, int], provider_id: str) -> pd.DataFrame:
+    """Everything that happened at a provider, oldest first."""
+    return views.provider_events(engine(), provider_id)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def provider_voices(stamp: tuple[int, str, int], provider_id: str) -> pd.DataFrame:
+    """What people said about a provider, serious unseen first."""
+    return views.provider_voices(engine(), provider_id)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def changes(stamp: tuple[int, str, int], provider_id: str, as_of: dt.date | None) -> pd.DataFrame:
+    """What changed at a provider since its last inspection."""
+    return views.changes_since_inspection(engine(), provider_id, as_of)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def explanation(stamp: tuple[int, str, int], provider_id: str, as_of: dt.date) -> object | None:
+    """risk.score.explain_provider for the provider on that date, or None when unavailable."""
+    try:
+        from risk import score
+
+        return score.explain_provider(engine(), provider_id, as_of)
+    except (ImportError, LookupError, ValueError):
+        return None
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def brief_files(stamp: tuple[int, str, int], provider_id: str, as_of: dt.date) -> tuple[str, bytes]:
+    """The visit brief for a provider as (HTML text, PDF bytes)."""
+    from risk import brief
+
+    made = brief.build_brief(engine(), provider_id, as_of)
+    return brief.brief_html(made), brief.brief_pdf(made)
+
+
+@st.cache_data(show_spinner=False, max_entries=2)
+def unlinked(stamp: tuple[int, str, int]) -> pd.DataFrame:
+    """Comments waiting to be linked to a provider."""
+    return views.unlinked_comments(engine())
+
+
+@st.cache_data(show_spinner=False, max_entries=2)
+def unlinked_total(stamp: tuple[int, str, int]) -> int:
+    """How many comments wait to be linked."""
+    return views.unlinked_count(engine())
+
+
+@st.cache_data(show_spinner=False, max_entries=2)
+def unseen(stamp: tuple[int, str, int]) -> pd.DataFrame:
+    """Serious concerns nobody has marked seen."""
+    return views.unseen_serious(engine())
+
+
+@st.cache_resource(show_spinner="Preparing suggestions…", max_entries=2)
+def _linker(stamp: tuple[int, str, int]) -> object:
+    from sources.linking import Linker
+
+    providers = views.providers_frame(engine())
+    return Linker(providers[["provider_id", "name", "type", "town", "local_authority", "postcode"]])
+
+
+def suggestions(
+    stamp: tuple[int, str, int], name: str | None, place: str | None, text: str | None
+) -> list[tuple[str, float]]:
+    """The linker's best candidate providers for a comment: (provider_id, confidence)."""
+    try:
+        linker = _linker(stamp)
+    except ImportError:
+        return []
+    return list(linker.link(name, place, text).candidates)  # type: ignore[attr-defined]
+
+
+@st.cache_data(show_spinner=False, max_entries=2)
+def loads(stamp: tuple[int, str, int]) -> pd.DataFrame:
+    """The history of loads, newest first."""
+    return views.loads_frame(engine())
+
+
+@st.cache_data(show_spinner=False, max_entries=2)
+def weights(stamp: tuple[int, str, int]) -> pd.DataFrame | None:
+    """The score's weights as a table (risk.weights), or None before that module exists."""
+    try:
+        from risk import weights as w
+    except ImportError:
+        return None
+    return views.weights_frame(w)
+
+
+@st.cache_data(show_spinner="Running the backtest…", max_entries=2)
+def backtest(stamp: tuple[int, str, int]) -> object | None:
+    """The latest backtest of the score (risk.backtest), or None when it cannot run."""
+    try:
+        from risk import backtest as bt
+    except ImportError:
+        return None
+    return views.latest_backtest(engine(), bt)

@@ -1,0 +1,145 @@
+"""Inbox: comments no provider could be matched to, and serious concerns nobody has seen yet."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from pages import _data
+from risk import views
+
+_data.via_app(__file__)
+
+st.title("Inbox")
+stamp = _data.stamp()
+user = _data.current_user()
+unlinked = _data.unlinked(stamp)
+unlinked_total = _data.unlinked_total(stamp)
+unseen = _data.unseen(stamp)
+
+done = st.session_state.pop("inbox_done", None)
+if done:
+    st.success(done)
+
+linking, concerns = st.tabs(
+    [f"Comments to link ({unlinked_total:,})", f"Serious concerns to see ({len(unseen):,})"]
+)
+
+with linking:
+    if unlinked.empty:
+        st.info(
+            "Every comment is linked to a provider or dismissed. Comments the loader cannot "
+            "match with confidence appear here."
+        )
+    else:
+        st.caption(
+            "Shown as written (plain text). Pick a comment, then link it to a suggested "
+            "provider, to a provider id you know, or dismiss it if no provider fits."
+        )
+        st.dataframe(
+            unlinked[["received_on", "provider_name", "place", "channel", "serious", "text"]],
+            hide_index=True,
+            column_config={
+                "received_on": st.column_config.DateColumn("received", format="YYYY-MM-DD"),
+                "provider_name": "name given",
+                "serious": st.column_config.CheckboxColumn("serious"),
+                "text": st.column_config.TextColumn("comment", width="large"),
+            },
+            height=260,
+            key="unlinked_table",
+        )
+        by_id = unlinked.set_index("comment_id")
+        chosen = st.selectbox(
+            "Comment",
+            by_id.index.tolist(),
+            format_func=lambda cid: (
+                f"{by_id.at[cid, 'received_on']:%Y-%m-%d} · {by_id.at[cid, 'provider_name'] or '?'}"
+                f" · {str(by_id.at[cid, 'text'])[:70]}"
+            ),
+            key="inbox_comment",
+        )
+        row = by_id.loc[chosen]
+        st.text(str(row["text"]))
+        st.text(f"Name given: {row['provider_name'] or '-'} · place: {row['place'] or '-'}")
+        candidates = _data.suggestions(stamp, row["provider_name"], row["place"], row["text"])
+        triage = _data.triage(stamp).set_index("provider_id")
+        options = [pid for pid, _ in candidates if pid in triage.index]
+        confidence = dict(candidates)
+        suggestion = None
+        if options:
+            suggestion = st.radio(
+                "Suggested providers",
+                options,
+                format_func=lambda pid: (
+                    f"{triage.at[pid, 'name']} ({pid}) · {triage.at[pid, 'local_authority']}"
+                    f" · match {confidence[pid]:.0%}"
+                ),
+                key="inbox_suggestion",
+            )
+        else:
+            st.caption("No suggestion: type the provider id if you know it.")
+        typed = st.text_input("…or a provider id", key="inbox_typed").strip()
+        target = typed or suggestion
+        link_col, dismiss_col = st.columns(2)
+        if link_col.button("Link", type="primary", disabled=not target, key="inbox_link"):
+            try:
+                views.link_comment(_data.engine(), str(chosen), str(target), by=user)
+            except views.InboxError as error:
+                st.error(str(error))
+            else:
+                _data.clear()
+                st.session_state["inbox_done"] = f"Comment {chosen} linked to {target} by {user}."
+                st.rerun()
+        if dismiss_col.button("Dismiss: no provider fits", key="inbox_dismiss"):
+            views.dismiss_comment(_data.engine(), str(chosen), by=user)
+            _data.clear()
+            st.session_state["inbox_done"] = f"Comment {chosen} dismissed by {user}."
+            st.rerun()
+        if unlinked_total > len(unlinked):
+            st.caption(f"Showing the newest {len(unlinked):,} of {unlinked_total:,}.")
+
+with concerns:
+    if unseen.empty:
+        st.info("No serious concern is waiting: each one someone has marked seen leaves the list.")
+    else:
+        st.caption(
+            "Comments and expert notes that describe abuse, neglect, injury, death or fear of "
+            "reprisal. Marking one seen records who and when."
+        )
+        shown = unseen.assign(
+            provider=unseen["name"].fillna("(not linked)"),
+            key=unseen["kind"] + ":" + unseen["record_id"].astype(str),
+        )
+        st.dataframe(
+            shown[["date", "kind", "provider", "serious_terms", "text"]],
+            hide_index=True,
+            column_config={
+                "date": st.column_config.DateColumn("date", format="YYYY-MM-DD"),
+                "serious_terms": "why flagged",
+                "text": st.column_config.TextColumn("text", width="large"),
+            },
+            height=320,
+            key="unseen_table",
+        )
+        labels = dict(
+            zip(
+                shown["key"],
+                shown["date"].dt.strftime("%Y-%m-%d")
+                + " · "
+                + shown["provider"]
+                + " · "
+                + shown["text"].astype(str).str.slice(0, 70),
+                strict=True,
+            )
+        )
+        picked = st.multiselect(
+            "Concerns to mark seen", list(labels), format_func=labels.get, key="seen_pick"
+        )
+        if st.button("Mark seen", type="primary", disabled=not picked, key="mark_seen"):
+            for key in picked:
+                kind, record_id = key.split(":", 1)
+                views.mark_seen(_data.engine(), kind, record_id, by=user)
+            _data.clear()
+            stamp_now = pd.Timestamp.now(tz="UTC").strftime("%Y-%m-%d %H:%M UTC")
+            st.session_state["inbox_done"] = f"{len(picked)} marked seen by {user} at {stamp_now}."
+            st.rerun()

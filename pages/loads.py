@@ -1,0 +1,102 @@
+"""Data: upload contract files through the same all-or-nothing loader as the command line.
+
+(Not pages/data.py: Streamlit would take it and pages/_data.py for the same /data page.)
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from pages import _data
+from sources import settings
+from sources.contract import FILES
+
+_data.via_app(__file__)
+
+st.title("Data")
+st.write(
+    "Upload any of the contract's files. A load is all or nothing: if one row anywhere is "
+    "wrong, nothing is stored and every problem is listed below. Loading the same files "
+    "again changes nothing."
+)
+st.caption("Files: " + ", ".join(f.filename for f in FILES))
+
+limit_mb = settings.upload_max_mb()
+uploads = st.file_uploader(
+    "Contract files (CSV)",
+    type=["csv"],
+    accept_multiple_files=True,
+    key="uploads",
+    max_upload_size=limit_mb,
+)
+
+if st.button("Load these files", type="primary", disabled=not uploads, key="load"):
+    from sources import load
+
+    files = {u.name: u.getvalue() for u in uploads}
+    bar = st.progress(0.0, text="Checking the files…")
+    result = load.load_files(
+        files,
+        engine=_data.engine(),
+        by=_data.current_user(),
+        progress=lambda done, message: bar.progress(min(max(done, 0.0), 1.0), message),
+    )
+    bar.empty()
+    _data.clear()
+    st.session_state["last_load"] = {
+        "ok": result.ok,
+        "problems": pd.DataFrame(
+            [
+                {
+                    "file": p.file,
+                    "row": p.row,
+                    "column": p.column,
+                    "value": p.value,
+                    "problem": p.message,
+                }
+                for p in result.problems
+            ],
+            columns=["file", "row", "column", "value", "problem"],
+        ),
+        "warnings": list(result.warnings),
+        "added": dict(result.added),
+        "updated": dict(result.updated),
+    }
+
+outcome = st.session_state.get("last_load")
+if outcome:
+    if outcome["ok"]:
+        st.success("Loaded. Scores are not updated until the store is scored again (below).")
+        counts = pd.DataFrame({"added": outcome["added"], "updated": outcome["updated"]})
+        st.dataframe(counts.fillna(0).astype(int), key="load_counts")
+    else:
+        st.error(
+            f"Nothing was stored: {len(outcome['problems'])} problem(s). "
+            "Correct the files and upload them again."
+        )
+        st.dataframe(outcome["problems"], hide_index=True, key="load_problems")
+    if outcome["warnings"]:
+        st.warning(f"{len(outcome['warnings'])} warning(s) (loaded anyway):")
+        st.dataframe(pd.DataFrame({"warning": outcome["warnings"]}), hide_index=True)
+
+st.subheader("Scores")
+dates = _data.scored_dates(_data.stamp())
+if dates:
+    st.write(f"The newest scores are as of {dates[-1]:%d %B %Y}.")
+else:
+    st.info("Nothing is scored yet: load providers and evidence, then score the store.")
+if st.button("Score the store now", key="score"):
+    bar = st.progress(0.0, text="Scoring…")
+    stored = _data.score_store(
+        progress=lambda done, message: bar.progress(min(max(done, 0.0), 1.0), message)
+    )
+    bar.empty()
+    st.success(f"Stored {stored:,} scores.") if stored else st.info("No evidence to score.")
+
+st.subheader("History of loads")
+history = _data.loads(_data.stamp())
+if history.empty:
+    st.info("No loads yet.")
+else:
+    st.dataframe(history, hide_index=True, key="load_history")

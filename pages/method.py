@@ -1,0 +1,59 @@
+"""Method: how the score works, in plain words, with its weights and latest backtest."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from pages import _data
+
+_data.via_app(__file__)
+
+stamp = _data.stamp()
+st.title("How the score works")
+st.markdown(
+    """
+Carelens gives every provider a **risk of poor care** score from 0 to 100. It says where to
+look first and why. It is not a rating, and a high score is a reason to look, not a finding.
+
+1. **Evidence, put on the same footing.** For each provider Carelens counts incidents (by
+   harm), safeguarding alerts (by risk level), public comments and experts' notes (what they
+   say, how negative, whether they describe something serious) and the ratings history. Each
+   count is compared with what a provider of the same type and size would be expected to
+   have, so a large hospital is not flagged for being large.
+2. **Small numbers are treated with caution.** A provider with little evidence is pulled
+   towards the average for its type (empirical Bayes), so one bad month at a small care home
+   does not put it at the top of the list. The *uncertainty* says how much evidence there is.
+3. **Recent evidence counts more.** Older events fade with a half-life, so the score moves
+   smoothly over time rather than jumping when an event leaves a window.
+4. **One weighted sum.** The indicators are standardised within type and added with the
+   weights below. Each part of the score is therefore exactly its weight times its
+   indicator: the Provider page shows those parts and the evidence behind the largest.
+5. **Bands.** The score is cut into low, moderate, high and very high.
+6. **Checked against what happened.** The backtest scores providers as of a past date, using
+   only the evidence known then, and asks how well the ranking picked out the providers later
+   rated Requires improvement or Inadequate.
+
+Text from the public is read for sentiment, themes (the five key questions and topics such as
+staffing or medicines) and serious concerns. Serious concerns are always sent to a person in
+the Inbox, not only counted.
+"""
+)
+
+st.subheader("Weights")
+weights = _data.weights(stamp)
+if weights is None or weights.empty:
+    st.info("The weights are not available yet (risk/weights.py).")
+else:
+    st.dataframe(weights, hide_index=True, key="weights")
+
+st.subheader("Latest backtest")
+result = _data.backtest(stamp)
+if result is None:
+    st.info(
+        "No backtest yet: it needs at least a year of ratings after an earlier scoring date "
+        "(`python -m risk backtest --as-of DATE`)."
+    )
+else:
+    summary, table = result
+    st.write(summary)
+    st.dataframe(table, hide_index=True, key="backtest")

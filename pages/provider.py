@@ -1,0 +1,276 @@
+"""Provider: one provider's story for an inspector preparing a visit (?provider=ID)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from pages import _charts, _data
+from risk import views
+from sources import audit
+from sources.contract import KEY_QUESTIONS
+
+_data.via_app(__file__)
+
+stamp = _data.stamp()
+provider_id = st.query_params.get("provider", "").strip()
+
+
+def _choose_provider() -> None:
+    frame = _data.triage(stamp)
+    if frame.empty:
+        st.info("The store holds no providers yet: load some on the Data page.")
+        st.stop()
+    needle = st.text_input("Find a provider by name or id", key="provider_search")
+    matches = views.filter_triage(frame, views.TriageFilter(name=needle)).head(50)
+    if matches.empty:
+        st.info("No provider matches: try part of the name.")
+        st.stop()
+    names = dict(zip(matches["provider_id"], matches["name"], strict=True))
+    picked = st.selectbox(
+        "Provider",
+        list(names),
+        index=None,
+        format_func=lambda pid: f"{names[pid]} ({pid})",
+        key="provider_pick",
+        placeholder="Highest scores first",
+    )
+    if picked:
+        st.query_params["provider"] = picked
+        st.rerun()
+    st.stop()
+
+
+if not provider_id:
+    st.title("Provider")
+    st.write("Open a provider from Triage, or find one here.")
+    _choose_provider()
+
+record = _data.provider(stamp, provider_id)
+if record is None:
+    st.title("Provider")
+    st.error(f"There is no provider with the id {provider_id!r} in the store.")
+    _choose_provider()
+
+dates = _data.scored_dates(stamp)
+as_of = dates[-1] if dates else None
+scores = _data.provider_scores(stamp, provider_id)
+ratings = _data.provider_ratings(stamp, provider_id)
+events = _data.provider_events(stamp, provider_id)
+voices = _data.provider_voices(stamp, provider_id)
+
+# ---- who ----------------------------------------------------------------------------------
+st.title(_data.md_escape(record["name"]))
+place = ", ".join(str(v) for v in (record.get("town"), record.get("local_authority")) if v)
+st.caption(
+    " · ".join(
+        str(v)
+        for v in (
+            record["provider_id"],
+            record.get("type"),
+            place,
+            record.get("region"),
+            f"size {record['capacity']}" if record.get("capacity") else None,
+            f"run by {record['organisation']}" if record.get("organisation") else None,
+        )
+        if v
+    )
+)
+if ratings.empty:
+    st.write("Not yet rated.")
+else:
+    last = ratings.iloc[0]
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "published": last["published_on"],
+                    "overall": last["overall"],
+                    **{q.replace("_", "-"): last.get(q) for q in KEY_QUESTIONS},
+                }
+            ]
+        ),
+        hide_index=True,
+        column_config={"published": st.column_config.DateColumn(format="YYYY-MM-DD")},
+        key="ratings_now",
+    )
+
+# ---- the score ----------------------------------------------------------------------------
+st.header("Risk score")
+if scores.empty:
+    st.info("This provider has not been scored yet: score the store on the Data page.")
+else:
+    now = scores.iloc[-1]
+    change = now["score"] - scores.iloc[-2]["score"] if len(scores) > 1 else None
+    cols = st.columns(4)
+    cols[0].metric(
+        "Score (0-100)",
+        f"{now['score']:.1f}",
+        delta=f"{change:+.1f}" if change is not None else None,
+        delta_color="inverse",
+    )
+    cols[1].metric("Band", str(now["band"]))
+    cols[2].metric("Uncertainty", f"{now['uncertainty']:.2f}", help="0 sure … 1 unsure")
+    cols[3].metric("As of", f"{now['as_of']:%d %b %Y}")
+    parts = views.contribution_parts(now["contributions"])
+    explained = _data.explanation(stamp, provider_id, now["as_of"].date())
+    chart_col, evidence_col = st.columns([3, 2])
+    with chart_col:
+        st.plotly_chart(
+            _charts.contributions_figure(parts, "Points per source"),
+            key="contributions",
+            config={"displayModeBar": False},
+        )
+        indicators = views.explanation_indicators(explained)
+        if not indicators.empty:
+            st.plotly_chart(
+                _charts.contributions_figure(indicators.head(12), "Points per indicator"),
+                key="indicators",
+                config={"displayModeBar": False},
+            )
+    with evidence_col:
+        st.markdown("**Evidence behind the largest parts**")
+        behind = views.explanation_evidence(explained)
+        if behind.empty:
+            st.caption("No evidence rows recorded with this score.")
+        for part, rows in behind.groupby("part", sort=False):
+            with st.expander(f"{part} ({len(rows)})"):
+                st.dataframe(
+                    rows.drop(columns="part"),
+                    hide_index=True,
+                    column_config={
+                        "date": st.column_config.DateColumn(format="YYYY-MM-DD"),
+                        "summary": st.column_config.TextColumn(width="large"),
+                    },
+                    key=f"behind_{part}",
+                )
+
+# ---- one timeline ---------------------------------------------------------------------------
+st.header("Timeline")
+if events.empty and scores.empty:
+    st.info("Nothing recorded for this provider yet.")
+else:
+    first = min([d for d in (events["date"].min(), scores["as_of"].min()) if pd.notna(d)]).date()
+    last_day = max([d for d in (events["date"].max(), scores["as_of"].max()) if pd.notna(d)]).date()
+    if first >= last_day:
+        first = last_day - dt.timedelta(days=1)
+    window = st.slider(
+        "Dates",
+        min_value=first,
+        max_value=last_day,
+        value=(first, last_day),
+        format="YYYY-MM-DD",
+        key="timeline_dates",
+    )
+    lanes = st.pills(
+        "Sources",
+        list(_charts.LANES),
+        default=list(_charts.LANES),
+        selection_mode="multi",
+        format_func=lambda s: _charts.LANES[s].split(" (")[0],
+        key="timeline_sources",
+    )
+    st.plotly_chart(
+        _charts.timeline_figure(events, scores, lanes, window[0], window[1]),
+        key="timeline",
+    )
+
+# ---- what people say --------------------------------------------------------------------------
+st.header("What people say")
+if voices.empty:
+    st.info("No comments or expert notes about this provider yet.")
+else:
+    st.plotly_chart(
+        _charts.themes_figure(views.themes_over_time(voices)),
+        key="themes",
+        config={"displayModeBar": False},
+    )
+    all_themes = sorted({t for ts in voices["themes"] for t in ts})
+    f1, f2, f3, f4 = st.columns(4)
+    themes = f1.multiselect("Theme", all_themes, key="v_theme")
+    sentiments = f2.multiselect(
+        "Sentiment", sorted(voices["sentiment"].unique()), key="v_sentiment"
+    )
+    channels = f3.multiselect("Channel", sorted(voices["channel"].unique()), key="v_channel")
+    lo, hi = voices["date"].min().date(), voices["date"].max().date()
+    period = f4.date_input("Between", (lo, hi), min_value=lo, max_value=hi, key="v_dates")
+    start, end = (period + (None, None))[:2] if isinstance(period, tuple) else (period, None)
+    picked = views.filter_voices(
+        voices,
+        views.VoiceFilter(tuple(themes), tuple(sentiments), tuple(channels), start, end),
+    )
+    serious_unseen = int((picked["serious"] & (picked["seen"] == "")).sum())
+    st.caption(
+        f"{len(picked):,} of {len(voices):,} shown, serious concerns first"
+        + (f"; {serious_unseen} serious not yet seen (see the Inbox)." if serious_unseen else ".")
+        + " Shown as written, as plain text."
+    )
+    # Public text goes into dataframe cells only: shown as text, never as Markdown or HTML.
+    st.dataframe(
+        picked.assign(
+            themes=picked["themes"].map(lambda ts: ", ".join(t.replace("_", " ") for t in ts)),
+            serious=picked["serious"].map(lambda s: "⚠ serious" if s else ""),
+        )[["date", "kind", "channel", "sentiment", "themes", "serious", "seen", "text"]],
+        hide_index=True,
+        column_config={
+            "date": st.column_config.DateColumn(format="YYYY-MM-DD"),
+            "seen": "seen by",
+            "text": st.column_config.TextColumn(width="large"),
+        },
+        height=360,
+        key="voices_table",
+    )
+
+# ---- what changed since the last inspection --------------------------------------------------
+st.header("Since the last inspection")
+changed = _data.changes(stamp, provider_id, as_of)
+if changed.empty:
+    st.info("Never inspected: there is no last inspection to compare with.")
+else:
+    st.caption(
+        f"Last inspection published {changed.attrs['last_inspection']:%d %B %Y} "
+        f"({changed.attrs['last_rating']}): the {changed.attrs['days']} days since, against "
+        "the same number of days before it."
+    )
+    st.dataframe(
+        changed.rename(columns={"before": "same span before", "since": "since"}),
+        hide_index=True,
+        key="changes",
+    )
+
+# ---- visit brief ------------------------------------------------------------------------------
+st.header("Visit brief")
+if as_of is None:
+    st.info("The brief needs a score: score the store on the Data page first.")
+else:
+    st.write(
+        "Suggested lines of enquiry per key question, drawn from the evidence and quoting it "
+        "with dates; with the summary, what makes the score and what changed."
+    )
+
+    def _brief(kind: str) -> str | bytes:
+        # Built when the button is pressed, not on every view of the page.
+        audit.record(_data.current_user(), "brief", provider_id, kind, _data.engine())
+        html_text, pdf_bytes = _data.brief_files(stamp, provider_id, as_of)
+        return pdf_bytes if kind == "pdf" else html_text
+
+    b1, b2 = st.columns(2)
+    b1.download_button(
+        "Download the brief (PDF)",
+        data=lambda: _brief("pdf"),
+        file_name=f"visit-brief-{provider_id}-{as_of:%Y-%m-%d}.pdf",
+        mime="application/pdf",
+        key="brief_pdf",
+        on_click="ignore",
+        type="primary",
+    )
+    b2.download_button(
+        "Download the brief (HTML)",
+        data=lambda: _brief("html"),
+        file_name=f"visit-brief-{provider_id}-{as_of:%Y-%m-%d}.html",
+        mime="text/html",
+        key="brief_html",
+        on_click="ignore",
+    )

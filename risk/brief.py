@@ -1,0 +1,440 @@
+"""The visit brief: what an inspector takes to a visit, as printable HTML and PDF.
+
+A brief holds who the provider is, its score and what made it, what changed since the last
+inspection, and suggested lines of enquiry per key question, each drawn from the evidence
+and quoting it with dates. Public text is quoted as plain text: escaped in HTML, printed
+as text in the PDF (never as markup).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy.engine import Engine
+
+from risk import views
+from sources.contract import KEY_QUESTIONS
+
+FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
+# Evidence looked at: the two years before the brief's date.
+WINDOW_DAYS = 730
+QUOTE_CHARS = 320
+QUOTES_PER_QUESTION = 3
+QUESTION_TITLES: dict[str, str] = {
+    "safe": "Safe",
+    "effective": "Effective",
+    "caring": "Caring",
+    "responsive": "Responsive",
+    "well_led": "Well-led",
+}
+# Which key question a theme belongs to (the text helper's theme names).
+THEME_QUESTION: dict[str, str] = {
+    "safe": "safe",
+    "staffing": "safe",
+    "medicines": "safe",
+    "abuse_neglect": "safe",
+    "environment_cleanliness": "safe",
+    "effective": "effective",
+    "food_drink": "effective",
+    "caring": "caring",
+    "dignity_respect": "caring",
+    "responsive": "responsive",
+    "access_waiting": "responsive",
+    "communication": "responsive",
+    "well_led": "well_led",
+    "leadership": "well_led",
+}
+# What to ask about a topic people raise, in an inspector's words.
+TOPIC_ENQUIRY: dict[str, str] = {
+    "staffing": "How are staffing levels set, and covered at nights, weekends and sickness?",
+    "medicines": "Check medicines records and how medicine errors are found and reported.",
+    "abuse_neglect": "How does the service recognise, report and learn from abuse and neglect?",
+    "environment_cleanliness": "Look at cleanliness, infection control and the premises.",
+    "food_drink": "How are eating and drinking supported and monitored, and for whom?",
+    "dignity_respect": "Watch how staff speak to people and protect their privacy and dignity.",
+    "communication": "How are people and families kept informed, and complaints answered?",
+    "access_waiting": "How quickly do people get help, appointments or answers when they ask?",
+    "leadership": "What do leaders know of these concerns, and what have they done?",
+    "safe": "Ask how risks to people's safety are assessed and acted on.",
+    "effective": "Ask how care follows assessed needs and good practice.",
+    "caring": "Ask people how staff treat them, and observe care.",
+    "responsive": "Ask how care is adjusted to what each person needs and asks for.",
+    "well_led": "Ask how leaders oversee quality and act on what they hear.",
+}
+SERIOUS_HARM = ("moderate", "severe", "death")
+
+
+@dataclass(frozen=True)
+class Quote:
+    """A piece of evidence quoted in the brief."""
+
+    date: dt.date
+    kind: str  # comment | expert note | incident | safeguarding
+    text: str
+    serious: bool = False
+
+
+@dataclass
+class Enquiry:
+    """A suggested line of enquiry under one key question, with the evidence behind it."""
+
+    question: str  # a key question (contract.KEY_QUESTIONS)
+    text: str
+    quotes: list[Quote] = field(default_factory=list)
+
+
+@dataclass
+class VisitBrief:
+    """Everything the brief says about one provider on one date."""
+
+    provider: dict[str, object]
+    as_of: dt.date
+    score: float | None
+    band: str | None
+    uncertainty: float | None
+    last_rating: str | None
+    last_rated_on: dt.date | None
+    contributions: pd.DataFrame  # part, points: largest first
+    changes: pd.DataFrame  # what, before, since
+    enquiries: list[Enquiry]
+
+
+def _short(text: str, limit: int = QUOTE_CHARS) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _day(value: object) -> dt.date:
+    return pd.Timestamp(value).date()
+
+
+def build_brief(engine: Engine, provider_id: str, as_of: dt.date) -> VisitBrief:
+    """The visit brief for `provider_id` from the evidence up to `as_of`.
+
+    Raises LookupError when there is no such provider.
+    """
+    record = views.provider_record(engine, provider_id)
+    if record is None:
+        raise LookupError(f"no provider {provider_id!r}")
+    scores = views.provider_scores(engine, provider_id)
+    scores = scores[scores["as_of"] <= pd.Timestamp(as_of)]
+    score = band = uncertainty = None
+    parts = pd.DataFrame(columns=["part", "points"])
+    if not scores.empty:
+        latest = scores.iloc[-1]
+        score, band = float(latest["score"]), str(latest["band"])
+        uncertainty = float(latest["uncertainty"])
+        parts = views.contribution_parts(latest["contributions"])
+    ratings = views.provider_ratings(engine, provider_id)
+    ratings = ratings[ratings["published_on"] <= pd.Timestamp(as_of)]
+    last_rating = str(ratings["overall"].iloc[0]) if not ratings.empty else None
+    last_rated_on = _day(ratings["published_on"].iloc[0]) if not ratings.empty else None
+    since = pd.Timestamp(as_of - dt.timedelta(days=WINDOW_DAYS))
+    events = views.provider_events(engine, provider_id)
+    events = events[(events["date"] >= since) & (events["date"] <= pd.Timestamp(as_of))]
+    voices = views.provider_voices(engine, provider_id)
+    voices = voices[(voices["date"] >= since) & (voices["date"] <= pd.Timestamp(as_of))]
+    return VisitBrief(
+        provider=record,
+        as_of=as_of,
+        score=score,
+        band=band,
+        uncertainty=uncertainty,
+        last_rating=last_rating,
+        last_rated_on=last_rated_on,
+        contributions=parts,
+        changes=views.changes_since_inspection(engine, provider_id, as_of),
+        enquiries=enquiries(events, voices, ratings),
+    )
+
+
+def _voice_quotes(voices: pd.DataFrame) -> list[Quote]:
+    ordered = voices.sort_values(
+        ["serious", "sentiment_score", "date"], ascending=[False, True, False]
+    )
+    return [
+        Quote(_day(v.date), v.kind, _short(v.text), bool(v.serious))
+        for v in ordered.head(QUOTES_PER_QUESTION).itertuples()
+    ]
+
+
+def enquiries(events: pd.DataFrame, voices: pd.DataFrame, ratings: pd.DataFrame) -> list[Enquiry]:
+    """Suggested lines of enquiry per key question, from events, voices and ratings.
+
+    Harmful incidents and safeguarding alerts go under Safe; what people say goes under the
+    key question of each theme it raises, when it was negative or serious; a fall in the
+    rating goes under Well-led. A key question with nothing in the evidence gets one line
+    saying so.
+    """
+    found: list[Enquiry] = []
+    incidents = events[events["source"] == "incidents"]
+    harmful = incidents[incidents["level"].isin(SERIOUS_HARM)]
+    if not harmful.empty:
+        levels = harmful["level"].value_counts()
+        mix = ", ".join(f"{n} {level}" for level, n in levels.items())
+        latest = harmful.sort_values("date").iloc[-1]
+        found.append(
+            Enquiry(
+                "safe",
+                f"{len(harmful)} incident(s) of moderate harm or worse ({mix}); the latest on "
+                f"{_day(latest['date']):%d %b %Y}. Ask how each was investigated, what was "
+                "learned and what changed.",
+                [
+                    Quote(_day(r.date), "incident", _short(f"{r.level} harm: {r.text}"))
+                    for r in harmful.sort_values("date", ascending=False)
+                    .head(QUOTES_PER_QUESTION)
+                    .itertuples()
+                ],
+            )
+        )
+    alerts = events[events["source"] == "safeguarding"]
+    if not alerts.empty:
+        kinds = alerts["text"].str.replace("_", " ").value_counts()
+        mix = ", ".join(f"{kind} {n}" for kind, n in kinds.head(4).items())
+        high = int((alerts["level"] == "high").sum())
+        found.append(
+            Enquiry(
+                "safe",
+                f"{len(alerts)} safeguarding alert(s) ({mix}), {high} of high risk. Check the "
+                "referrals made, the provider's own investigations and the actions taken.",
+                [
+                    Quote(
+                        _day(r.date), "safeguarding", f"{r.text.replace('_', ' ')}, {r.level} risk"
+                    )
+                    for r in alerts.sort_values("date", ascending=False)
+                    .head(QUOTES_PER_QUESTION)
+                    .itertuples()
+                ],
+            )
+        )
+    worrying = voices[(voices["sentiment"] == "negative") | voices["serious"]]
+    themed = worrying.explode("themes").dropna(subset=["themes"])
+    for theme, group in themed.groupby("themes", sort=False):
+        question = THEME_QUESTION.get(str(theme))
+        if question is None:
+            continue
+        serious = int(group["serious"].sum())
+        label = str(theme).replace("_", " ")
+        found.append(
+            Enquiry(
+                question,
+                f"{len(group)} negative or serious mention(s) of {label}"
+                + (f", {serious} serious" if serious else "")
+                + f". {TOPIC_ENQUIRY.get(str(theme), '')}",
+                _voice_quotes(group),
+            )
+        )
+    if len(ratings) >= 2:
+        order = {"Outstanding": 0, "Good": 1, "Requires improvement": 2, "Inadequate": 3}
+        now, before = ratings.iloc[0], ratings.iloc[1]
+        if order.get(str(now["overall"]), 0) > order.get(str(before["overall"]), 0):
+            found.append(
+                Enquiry(
+                    "well_led",
+                    f"The rating fell from {before['overall']} to {now['overall']} on "
+                    f"{_day(now['published_on']):%d %b %Y}. Ask what the improvement plan is "
+                    "and how leaders know it works.",
+                )
+            )
+    unseen = voices[voices["serious"] & (voices["seen"] == "")]
+    if not unseen.empty:
+        found.append(
+            Enquiry(
+                "well_led",
+                f"{len(unseen)} serious concern(s) not yet marked seen by anyone. Read them "
+                "before the visit and ask whether the provider knows of them.",
+                _voice_quotes(unseen),
+            )
+        )
+    # Largest first within each question, questions in the regulator's order.
+    by_question: list[Enquiry] = []
+    for question in KEY_QUESTIONS:
+        mine = [e for e in found if e.question == question]
+        mine.sort(key=lambda e: -len(e.quotes))
+        if not mine:
+            mine = [Enquiry(question, "Nothing specific in the evidence: check as usual.")]
+        by_question.extend(mine)
+    return by_question
+
+
+# ---------------------------------------------------------------- HTML
+
+
+def _e(value: object) -> str:
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+def _summary_lines(brief: VisitBrief) -> list[str]:
+    p = brief.provider
+    lines = [
+        f"{p.get('type') or ''} in {p.get('town') or p.get('local_authority') or ''}, "
+        f"{p.get('region') or ''}",
+    ]
+    if p.get("organisation"):
+        lines.append(f"Run by {p['organisation']}")
+    if p.get("capacity"):
+        lines.append(f"Size: {p['capacity']}")
+    if brief.last_rating:
+        lines.append(f"Last rated {brief.last_rating} on {brief.last_rated_on:%d %B %Y}")
+    else:
+        lines.append("Not yet rated")
+    if brief.score is not None:
+        lines.append(
+            f"Risk score {brief.score:.1f} of 100 ({brief.band}), uncertainty "
+            f"{brief.uncertainty:.2f}, as of {brief.as_of:%d %B %Y}"
+        )
+    else:
+        lines.append("Not scored yet")
+    return lines
+
+
+def brief_html(brief: VisitBrief) -> str:
+    """The brief as one standalone, printable HTML page (every value escaped)."""
+    p = brief.provider
+    out = [
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
+        f"<title>Visit brief: {_e(p['name'])}</title>",
+        "<style>body{font-family:DejaVu Sans,Arial,sans-serif;max-width:52em;margin:2em auto;"
+        "color:#222}h1{margin-bottom:0}.sub{color:#555}table{border-collapse:collapse}"
+        "td,th{padding:2px 8px;text-align:left;border-bottom:1px solid #ddd}"
+        ".bar{display:inline-block;height:10px}blockquote{margin:4px 0 4px 1em;color:#333;"
+        "border-left:3px solid #bbb;padding-left:8px;white-space:pre-wrap}"
+        ".serious{border-color:#c62828}@media print{body{margin:0}}</style></head><body>",
+        f"<h1>Visit brief: {_e(p['name'])}</h1>",
+        f"<p class='sub'>{_e(p['provider_id'])} · prepared from the evidence up to "
+        f"{brief.as_of:%d %B %Y}</p>",
+        "<h2>Summary</h2><ul>",
+        *(f"<li>{_e(line)}</li>" for line in _summary_lines(brief)),
+        "</ul>",
+    ]
+    if not brief.contributions.empty:
+        top = max(abs(float(v)) for v in brief.contributions["points"]) or 1.0
+        out.append(
+            "<h2>What makes the score</h2><table><tr><th>part</th><th>points</th><th></th></tr>"
+        )
+        for row in brief.contributions.itertuples():
+            width = int(160 * abs(float(row.points)) / top)
+            colour = "#c62828" if row.points > 0 else "#2e7d32"
+            out.append(
+                f"<tr><td>{_e(row.part)}</td><td>{float(row.points):.1f}</td>"
+                f"<td><span class='bar' style='width:{width}px;background:{colour}'>"
+                "</span></td></tr>"
+            )
+        out.append("</table>")
+    if not brief.changes.empty:
+        out.append("<h2>Since the last inspection</h2><table><tr><th></th>")
+        out.append("<th>same span before</th><th>since</th></tr>")
+        for row in brief.changes.itertuples():
+            out.append(
+                f"<tr><td>{_e(row.what)}</td><td>{_e(row.before)}</td><td>{_e(row.since)}</td></tr>"
+            )
+        out.append("</table>")
+    out.append("<h2>Lines of enquiry</h2>")
+    for question in KEY_QUESTIONS:
+        out.append(f"<h3>{QUESTION_TITLES[question]}</h3><ul>")
+        for item in (e for e in brief.enquiries if e.question == question):
+            out.append(f"<li>{_e(item.text)}")
+            for quote in item.quotes:
+                cls = " class='serious'" if quote.serious else ""
+                out.append(
+                    f"<blockquote{cls}>{quote.date:%d %b %Y} · {_e(quote.kind)}"
+                    f"{' · serious' if quote.serious else ''}<br>“{_e(quote.text)}”</blockquote>"
+                )
+            out.append("</li>")
+        out.append("</ul>")
+    out.append(
+        "<p class='sub'>A risk score says where to look first and why; it is not a rating. "
+        "Quotes are as written by the public and by experts by experience.</p></body></html>"
+    )
+    return "\n".join(out)
+
+
+# ---------------------------------------------------------------- PDF
+
+_ASCII = str.maketrans(
+    {"–": "-", "—": "-", "‘": "'", "’": "'", "“": '"', "”": '"', "…": "...", "·": "-", "≥": ">="}
+)
+
+
+def ascii_safe(text: str) -> str:
+    """Text the PDF's built-in fonts can print: dashes, quotes folded, other marks dropped."""
+    folded = unicodedata.normalize("NFKD", str(text).translate(_ASCII))
+    return folded.encode("latin-1", "ignore").decode("latin-1")
+
+
+def brief_pdf(brief: VisitBrief, font_dir: Path = FONT_DIR) -> bytes:
+    """The brief as a printable A4 PDF (DejaVu when installed, else ASCII-safe Helvetica)."""
+    from fpdf import FPDF
+
+    pdf = FPDF(format="A4")
+    pdf.set_auto_page_break(auto=True, margin=15)
+    regular, bold = font_dir / "DejaVuSans.ttf", font_dir / "DejaVuSans-Bold.ttf"
+    if regular.exists() and bold.exists():
+        pdf.add_font("DejaVu", "", str(regular))
+        pdf.add_font("DejaVu", "B", str(bold))
+        family, clean = "DejaVu", str
+    else:
+        family, clean = "Helvetica", ascii_safe
+    pdf.add_page()
+    width = pdf.w - pdf.l_margin - pdf.r_margin
+
+    def para(text: str, size: float = 10, style: str = "", height: float = 5) -> None:
+        pdf.set_font(family, style, size)
+        pdf.multi_cell(width, height, clean(text), new_x="LMARGIN", new_y="NEXT")
+
+    para(f"Visit brief: {brief.provider['name']}", 16, "B", 8)
+    para(f"{brief.provider['provider_id']} - evidence up to {brief.as_of:%d %B %Y}", 9)
+    pdf.ln(2)
+    para("Summary", 13, "B", 7)
+    for line in _summary_lines(brief):
+        para(f"- {line}")
+    if not brief.contributions.empty:
+        pdf.ln(2)
+        para("What makes the score", 13, "B", 7)
+        top = max(abs(float(v)) for v in brief.contributions["points"]) or 1.0
+        pdf.set_font(family, "", 9)
+        for row in brief.contributions.itertuples():
+            pdf.cell(70, 5, clean(str(row.part))[:40])
+            pdf.cell(18, 5, f"{float(row.points):.1f}", align="R")
+            bar = 80 * abs(float(row.points)) / top
+            pdf.set_fill_color(*((198, 40, 40) if row.points > 0 else (46, 125, 50)))
+            pdf.rect(pdf.get_x() + 3, pdf.get_y() + 1, max(bar, 0.5), 3, style="F")
+            pdf.ln(5)
+    if not brief.changes.empty:
+        pdf.ln(2)
+        para("Since the last inspection (against the same span before)", 13, "B", 7)
+        pdf.set_font(family, "", 9)
+        for row in brief.changes.itertuples():
+            pdf.cell(80, 5, clean(str(row.what)))
+            pdf.cell(30, 5, clean(str(row.before)), align="R")
+            pdf.cell(30, 5, clean(str(row.since)), align="R")
+            pdf.ln(5)
+    pdf.ln(2)
+    para("Lines of enquiry", 13, "B", 7)
+    for question in KEY_QUESTIONS:
+        para(QUESTION_TITLES[question], 11, "B", 6)
+        for item in (e for e in brief.enquiries if e.question == question):
+            para(f"- {item.text}")
+            for quote in item.quotes:
+                pdf.set_x(pdf.l_margin + 6)
+                pdf.set_font(family, "", 9)
+                mark = " - serious" if quote.serious else ""
+                pdf.multi_cell(
+                    width - 6,
+                    4.5,
+                    clean(f'{quote.date:%d %b %Y} - {quote.kind}{mark}: "{quote.text}"'),
+                    new_x="LMARGIN",
+                    new_y="NEXT",
+                )
+        pdf.ln(1)
+    para(
+        "A risk score says where to look first and why; it is not a rating. Quotes are as "
+        "written by the public and by experts by experience.",
+        8,
+    )
+    return bytes(pdf.output())

@@ -1,0 +1,800 @@
+"""What the pages show, shaped from the store: plain functions returning pandas frames.
+
+Pages never compute: they call these (through the cached loaders in pages/_data.py) and
+draw the result. Nothing here imports streamlit, so every view is tested on its own. The
+few writes people make in the app (link a comment, dismiss it, mark a concern seen) are here
+too, each audited.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import func, select, update
+from sqlalchemy.engine import Engine
+
+from sources import audit
+from sources.contract import KEY_QUESTIONS, RATINGS
+from sources.store import (
+    Comment,
+    EbeNote,
+    Incident,
+    Inspection,
+    Load,
+    Provider,
+    RiskScore,
+    SafeguardingAlert,
+    utcnow,
+)
+
+BANDS: tuple[str, ...] = ("low", "moderate", "high", "very high")
+# Evidence counted in the triage table: the year up to the scoring date.
+COUNT_DAYS = 365
+# Per source: (table, date column) for counting and for the timeline.
+EVIDENCE: dict[str, tuple[type, str]] = {
+    "incidents": (Incident, "occurred_on"),
+    "safeguarding": (SafeguardingAlert, "raised_on"),
+    "comments": (Comment, "received_on"),
+    "ebe_notes": (EbeNote, "visit_on"),
+}
+TRIAGE_COLUMNS: tuple[str, ...] = (
+    "provider_id",
+    "name",
+    "type",
+    "region",
+    "local_authority",
+    "score",
+    "band",
+    "change",
+    "trend",
+    "uncertainty",
+    "incidents",
+    "safeguarding",
+    "comments",
+    "ebe_notes",
+    "last_rating",
+    "last_rated_on",
+    "days_since_inspection",
+    "unseen_serious",
+)
+# A spreadsheet runs a cell beginning with one of these as a formula.
+FORMULA_START: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _read(engine: Engine, query: object, columns: Sequence[str] | None = None) -> pd.DataFrame:
+    with engine.connect() as conn:
+        result = conn.execute(query)  # type: ignore[arg-type]
+        rows = result.fetchall()
+        names = list(columns) if columns is not None else list(result.keys())
+    return pd.DataFrame(rows, columns=names)
+
+
+def _dates(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
+    # SQLite gives ISO strings, PostgreSQL date objects: both become datetime64.
+    for column in columns:
+        if column in frame:
+            frame[column] = pd.to_datetime(frame[column], errors="coerce")
+    return frame
+
+
+# ---------------------------------------------------------------- the store at a glance
+
+
+def store_stamp(engine: Engine) -> tuple[int, str, int]:
+    """(newest load id, newest scoring date, number of providers): changes when data does."""
+    with engine.connect() as conn:
+        load_id = conn.execute(select(func.max(Load.id))).scalar() or 0
+        as_of = conn.execute(select(func.max(RiskScore.as_of))).scalar()
+        providers = conn.execute(select(func.count()).select_from(Provider)).scalar() or 0
+    return int(load_id), str(as_of or ""), int(providers)
+
+
+def provider_count(engine: Engine) -> int:
+    """How many providers the store holds (0 means an empty store)."""
+    with engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(Provider)).scalar() or 0)
+
+
+def scored_dates(engine: Engine) -> list[dt.date]:
+    """Every date the store has scores for, oldest first."""
+    frame = _read(engine, select(RiskScore.as_of).distinct(), ["as_of"])
+    dates = pd.to_datetime(frame["as_of"]).dt.date
+    return sorted(dates.tolist())
+
+
+def providers_frame(engine: Engine) -> pd.DataFrame:
+    """Every provider with its register columns, one row each."""
+    return _read(engine, select(Provider.__table__))
+
+
+# ---------------------------------------------------------------- triage
+
+
+def _score_history(engine: Engine, since: dt.date, until: dt.date) -> pd.DataFrame:
+    t = RiskScore.__table__
+    query = select(t.c.provider_id, t.c.as_of, t.c.score, t.c.band, t.c.uncertainty).where(
+        t.c.as_of >= since, t.c.as_of <= until
+    )
+    return _dates(_read(engine, query), "as_of")
+
+
+def evidence_counts(engine: Engine, since: dt.date, until: dt.date) -> pd.DataFrame:
+    """Per provider, how many incidents, alerts, comments and notes fall in [since, until]."""
+    parts = []
+    for source, (table, column) in EVIDENCE.items():
+        t = table.__table__
+        query = (
+            select(t.c.provider_id, func.count().label(source))
+            .where(t.c[column] >= since, t.c[column] <= until, t.c.provider_id.is_not(None))
+            .group_by(t.c.provider_id)
+        )
+        if table is Comment:
+            # A copy of one concern sent by another channel counts once.
+            query = query.where(t.c.duplicate_of.is_(None))
+        parts.append(_read(engine, query).set_index("provider_id"))
+    counts = pd.concat(parts, axis=1).fillna(0).astype("int64")
+    return counts.reindex(columns=list(EVIDENCE), fill_value=0)
+
+
+def _unseen_serious_counts(engine: Engine) -> pd.Series:
+    parts = []
+    for table in (Comment, EbeNote):
+        t = table.__table__
+        query = (
+            select(t.c.provider_id, func.count().label("n"))
+            .where(t.c.serious.is_(True), t.c.serious_seen_at.is_(None))
+            .where(t.c.provider_id.is_not(None))
+            .group_by(t.c.provider_id)
+        )
+        parts.append(_read(engine, query))
+    both = pd.concat(parts)
+    if both.empty:
+        return pd.Series(dtype="int64")
+    return both.groupby("provider_id")["n"].sum().astype("int64")
+
+
+def latest_ratings(engine: Engine) -> pd.DataFrame:
+    """Per provider, its newest published rating: last_rating, last_rated_on, key questions."""
+    t = Inspection.__table__
+    frame = _dates(_read(engine, select(t)), "published_on")
+    if frame.empty:
+        return pd.DataFrame(columns=["last_rating", "last_rated_on", *KEY_QUESTIONS])
+    frame = frame.sort_values(["provider_id", "published_on"]).drop_duplicates(
+        "provider_id", keep="last"
+    )
+    frame = frame.rename(columns={"overall": "last_rating", "published_on": "last_rated_on"})
+    return frame.set_index("provider_id")[["last_rating", "last_rated_on", *KEY_QUESTIONS]]
+
+
+def triage_frame(engine: Engine, as_of: dt.date | None = None) -> pd.DataFrame:
+    """Every provider ranked by its score as of `as_of` (default the newest scoring).
+
+    Columns TRIAGE_COLUMNS: score 0..100 and band; `change` in points since the previous
+    scoring date; `trend` the monthly scores of the last year (oldest first); evidence
+    counts per source in the COUNT_DAYS before as_of; the newest rating and the days since
+    it; `unseen_serious` the serious concerns nobody has marked seen. Providers never scored
+    come last with no score. Empty when the store has no scores.
+    """
+    dates = scored_dates(engine)
+    if not dates:
+        return pd.DataFrame(columns=list(TRIAGE_COLUMNS))
+    as_of = as_of or dates[-1]
+    earlier = [d for d in dates if d < as_of]
+    since = as_of - dt.timedelta(days=COUNT_DAYS)
+    history = _score_history(engine, min([since, *earlier[-1:]]), as_of)
+    providers = providers_frame(engine).set_index("provider_id")
+    now = history[history["as_of"] == pd.Timestamp(as_of)].set_index("provider_id")
+    frame = providers[["name", "type", "region", "local_authority"]].join(
+        now[["score", "band", "uncertainty"]], how="left"
+    )
+    if earlier:
+        before = history[history["as_of"] == pd.Timestamp(earlier[-1])].set_index("provider_id")
+        frame["change"] = frame["score"] - before["score"].reindex(frame.index)
+    else:
+        frame["change"] = np.nan
+    year = history[history["as_of"] >= pd.Timestamp(since)].sort_values("as_of")
+    trends = year.groupby("provider_id")["score"].agg(lambda s: [round(v, 1) for v in s])
+    frame["trend"] = trends.reindex(frame.index)
+    frame["trend"] = frame["trend"].apply(lambda v: v if isinstance(v, list) else [])
+    counts = evidence_counts(engine, since, as_of).reindex(frame.index, fill_value=0)
+    frame = frame.join(counts)
+    ratings = latest_ratings(engine)
+    frame = frame.join(ratings[["last_rating", "last_rated_on"]], how="left")
+    frame["days_since_inspection"] = (pd.Timestamp(as_of) - frame["last_rated_on"]).dt.days
+    frame["unseen_serious"] = (
+        _unseen_serious_counts(engine).reindex(frame.index, fill_value=0).astype("int64")
+    )
+    frame = frame.reset_index().rename(columns={"index": "provider_id"})
+    frame = frame.sort_values(["score", "name"], ascending=[False, True], na_position="last")
+    frame["score"] = frame["score"].round(1)
+    frame["change"] = frame["change"].round(1)
+    return frame[list(TRIAGE_COLUMNS)].reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class TriageFilter:
+    """What a manager narrowed the triage list to; empty means everything."""
+
+    regions: tuple[str, ...] = ()
+    local_authorities: tuple[str, ...] = ()
+    types: tuple[str, ...] = ()
+    bands: tuple[str, ...] = ()
+    ratings: tuple[str, ...] = ()  # last overall rating; "Not rated" for none
+    name: str = ""
+
+
+NOT_RATED = "Not rated"
+
+
+def filter_triage(frame: pd.DataFrame, chosen: TriageFilter) -> pd.DataFrame:
+    """The rows of a triage frame that pass every filter chosen, order kept."""
+    keep = pd.Series(True, index=frame.index)
+    for column, values in (
+        ("region", chosen.regions),
+        ("local_authority", chosen.local_authorities),
+        ("type", chosen.types),
+        ("band", chosen.bands),
+    ):
+        if values:
+            keep &= frame[column].isin(values)
+    if chosen.ratings:
+        ratings = frame["last_rating"].fillna(NOT_RATED)
+        keep &= ratings.isin(chosen.ratings)
+    needle = chosen.name.strip()
+    if needle:
+        keep &= frame["name"].str.contains(needle, case=False, regex=False, na=False) | frame[
+            "provider_id"
+        ].str.contains(needle, case=False, regex=False, na=False)
+    return frame[keep]
+
+
+def biggest_movers(frame: pd.DataFrame, n: int = 50) -> pd.DataFrame:
+    """The `n` rows whose score changed most since the previous scoring, either way."""
+    moved = frame.dropna(subset=["change"])
+    order = moved["change"].abs().sort_values(ascending=False).index
+    return moved.loc[order[:n]]
+
+
+def rating_choices() -> list[str]:
+    """The last-rating filter's options: the contract's ratings, then "Not rated"."""
+    return [*RATINGS, NOT_RATED]
+
+
+def neutralise_formula(value: object) -> object:
+    """A cell a spreadsheet will not run: text starting = + - @ tab CR gets a ' in front."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def safe_csv(frame: pd.DataFrame) -> bytes:
+    """The frame as UTF-8 CSV (with BOM for spreadsheets), every text cell formula-safe."""
+    out = frame.copy()
+    for column in out.columns:
+        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
+            out[column] = out[column].map(neutralise_formula)
+        elif out[column].map(lambda v: isinstance(v, list)).any():
+            out[column] = out[column].map(
+                lambda v: " ".join(str(x) for x in v) if isinstance(v, list) else v
+            )
+    buffer = io.StringIO()
+    out.to_csv(buffer, index=False)
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+# ---------------------------------------------------------------- overview
+
+
+def band_counts(frame: pd.DataFrame, by: str) -> pd.DataFrame:
+    """Providers per value of `by` (region, type) and band: columns by, band, providers."""
+    scored = frame.dropna(subset=["band"])
+    counts = scored.groupby([by, "band"]).size().rename("providers").reset_index()
+    counts["band"] = pd.Categorical(counts["band"], categories=BANDS, ordered=True)
+    return counts.sort_values([by, "band"]).reset_index(drop=True)
+
+
+def map_frame(engine: Engine, triage: pd.DataFrame) -> pd.DataFrame:
+    """Providers with coordinates and a score: id, name, type, latitude, longitude, score, band."""
+    t = Provider.__table__
+    coords = _read(
+        engine,
+        select(t.c.provider_id, t.c.latitude, t.c.longitude).where(
+            t.c.latitude.is_not(None), t.c.longitude.is_not(None)
+        ),
+    )
+    merged = coords.merge(
+        triage[["provider_id", "name", "type", "score", "band"]], on="provider_id"
+    )
+    return merged.dropna(subset=["score"]).reset_index(drop=True)
+
+
+# ---------------------------------------------------------------- one provider
+
+
+def provider_record(engine: Engine, provider_id: str) -> dict[str, object] | None:
+    """The provider's register entry as a dict, or None when there is no such provider."""
+    t = Provider.__table__
+    with engine.connect() as conn:
+        row = conn.execute(select(t).where(t.c.provider_id == provider_id)).mappings().first()
+    return dict(row) if row else None
+
+
+def provider_ratings(engine: Engine, provider_id: str) -> pd.DataFrame:
+    """The provider's published ratings, newest first (overall and per key question)."""
+    t = Inspection.__table__
+    query = select(t).where(t.c.provider_id == provider_id)
+    frame = _dates(_read(engine, query), "published_on")
+    return frame.sort_values("published_on", ascending=False).reset_index(drop=True)
+
+
+def provider_scores(engine: Engine, provider_id: str) -> pd.DataFrame:
+    """The provider's scores over time: as_of, score, band, uncertainty, contributions (dict)."""
+    t = RiskScore.__table__
+    query = select(
+        t.c.as_of, t.c.score, t.c.band, t.c.uncertainty, t.c.evidence_count, t.c.contributions
+    ).where(t.c.provider_id == provider_id)
+    frame = _dates(_read(engine, query), "as_of").sort_values("as_of").reset_index(drop=True)
+    frame["contributions"] = frame["contributions"].map(lambda s: json.loads(s or "{}"))
+    return frame
+
+
+def provider_events(engine: Engine, provider_id: str) -> pd.DataFrame:
+    """Everything that happened at a provider, one row per event, oldest first.
+
+    Columns: date, source (incidents, safeguarding, comments, ebe_notes, inspections),
+    level (harm, risk level, sentiment, rating), record_id, text (plain, may be empty).
+    """
+    parts: list[pd.DataFrame] = []
+    specs = (
+        ("incidents", Incident, "occurred_on", "harm", "incident_id", "description"),
+        ("safeguarding", SafeguardingAlert, "raised_on", "risk_level", "alert_id", "abuse_type"),
+        ("comments", Comment, "received_on", "sentiment", "comment_id", "text"),
+        ("ebe_notes", EbeNote, "visit_on", "sentiment", "note_id", "text"),
+        ("inspections", Inspection, "published_on", "overall", "inspection_id", "overall"),
+    )
+    for source, table, date_col, level_col, id_col, text_col in specs:
+        t = table.__table__
+        query = select(
+            t.c[date_col].label("date"),
+            t.c[level_col].label("level"),
+            t.c[id_col].label("record_id"),
+            t.c[text_col].label("text"),
+        ).where(t.c.provider_id == provider_id)
+        frame = _read(engine, query, ["date", "level", "record_id", "text"])
+        frame.insert(1, "source", source)
+        parts.append(frame)
+    events = pd.concat([p for p in parts if not p.empty] or parts, ignore_index=True)
+    events = _dates(events, "date")
+    events["level"] = events["level"].fillna("unknown").astype(str)
+    events["text"] = events["text"].fillna("").astype(str)
+    return events.sort_values("date", kind="stable").reset_index(drop=True)
+
+
+VOICE_COLUMNS: tuple[str, ...] = (
+    "kind",
+    "record_id",
+    "date",
+    "channel",
+    "sentiment",
+    "sentiment_score",
+    "themes",
+    "serious",
+    "serious_terms",
+    "seen",
+    "text",
+)
+
+
+def provider_voices(engine: Engine, provider_id: str) -> pd.DataFrame:
+    """What people said about a provider: comments and expert notes, serious unseen first.
+
+    Columns VOICE_COLUMNS; `themes` a list of theme names; `seen` who marked a serious
+    concern seen (empty when nobody has). Copies of one concern are left out.
+    """
+    c = Comment.__table__
+    n = EbeNote.__table__
+    reading = ("sentiment", "sentiment_score", "themes", "serious", "serious_terms")
+    comments = _read(
+        engine,
+        select(
+            c.c.comment_id.label("record_id"),
+            c.c.received_on.label("date"),
+            c.c.channel,
+            *(c.c[r] for r in reading),
+            c.c.serious_seen_by.label("seen"),
+            c.c.text,
+        ).where(c.c.provider_id == provider_id, c.c.duplicate_of.is_(None)),
+    )
+    comments.insert(0, "kind", "comment")
+    notes = _read(
+        engine,
+        select(
+            n.c.note_id.label("record_id"),
+            n.c.visit_on.label("date"),
+            *(n.c[r] for r in reading),
+            n.c.serious_seen_by.label("seen"),
+            n.c.text,
+        ).where(n.c.provider_id == provider_id),
+    )
+    notes.insert(0, "kind", "expert note")
+    notes["channel"] = "expert by experience"
+    voices = pd.concat(
+        [p for p in (comments, notes) if not p.empty] or [comments], ignore_index=True
+    )
+    voices = _dates(voices, "date")
+    voices["themes"] = voices["themes"].map(lambda s: [t for t in (s or "").split(";") if t])
+    voices["serious"] = voices["serious"].fillna(False).astype(bool)
+    voices["seen"] = voices["seen"].fillna("")
+    voices["sentiment"] = voices["sentiment"].fillna("unknown")
+    voices["channel"] = voices["channel"].fillna("unknown")
+    voices["serious_terms"] = voices["serious_terms"].fillna("")
+    unseen = voices["serious"] & (voices["seen"] == "")
+    voices = voices.assign(_unseen=unseen).sort_values(
+        ["_unseen", "serious", "date"], ascending=[False, False, False]
+    )
+    return voices.drop(columns="_unseen")[list(VOICE_COLUMNS)].reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class VoiceFilter:
+    """How an inspector narrowed what people say; empty means everything."""
+
+    themes: tuple[str, ...] = ()
+    sentiments: tuple[str, ...] = ()
+    channels: tuple[str, ...] = ()
+    start: dt.date | None = None
+    end: dt.date | None = None
+
+
+def filter_voices(voices: pd.DataFrame, chosen: VoiceFilter) -> pd.DataFrame:
+    """The comments and notes passing every filter (a theme filter keeps any theme chosen)."""
+    keep = pd.Series(True, index=voices.index)
+    if chosen.themes:
+        wanted = set(chosen.themes)
+        keep &= voices["themes"].map(lambda ts: bool(wanted.intersection(ts)))
+    if chosen.sentiments:
+        keep &= voices["sentiment"].isin(chosen.sentiments)
+    if chosen.channels:
+        keep &= voices["channel"].isin(chosen.channels)
+    if chosen.start:
+        keep &= voices["date"] >= pd.Timestamp(chosen.start)
+    if chosen.end:
+        keep &= voices["date"] <= pd.Timestamp(chosen.end)
+    return voices[keep]
+
+
+def themes_over_time(voices: pd.DataFrame, freq: str = "QE") -> pd.DataFrame:
+    """Mentions per theme per period: columns period (datetime), theme, mentions, sentiment."""
+    exploded = voices.explode("themes").dropna(subset=["themes"])
+    if exploded.empty:
+        return pd.DataFrame(columns=["period", "theme", "mentions", "sentiment"])
+    exploded["period"] = exploded["date"].dt.to_period(freq.rstrip("E")).dt.to_timestamp()
+    grouped = exploded.groupby(["period", "themes"]).agg(
+        mentions=("record_id", "size"), sentiment=("sentiment_score", "mean")
+    )
+    return grouped.reset_index().rename(columns={"themes": "theme"})
+
+
+def changes_since_inspection(
+    engine: Engine, provider_id: str, as_of: dt.date | None = None
+) -> pd.DataFrame:
+    """What changed since the last inspection, against the same span of time before it.
+
+    Rows: what, before, since. Empty when the provider was never inspected.
+    """
+    ratings = provider_ratings(engine, provider_id)
+    if ratings.empty:
+        return pd.DataFrame(columns=["what", "before", "since"])
+    last = ratings["published_on"].iloc[0].date()
+    end = as_of or dt.date.today()
+    span = max((end - last).days, 1)
+    start = last - dt.timedelta(days=span)
+    events = provider_events(engine, provider_id)
+    before = events[(events["date"] >= pd.Timestamp(start)) & (events["date"] < pd.Timestamp(last))]
+    after = events[(events["date"] >= pd.Timestamp(last)) & (events["date"] <= pd.Timestamp(end))]
+    rows: list[tuple[str, object, object]] = []
+
+    def count(frame: pd.DataFrame, source: str, levels: Iterable[str] | None = None) -> int:
+        picked = frame[frame["source"] == source]
+        if levels is not None:
+            picked = picked[picked["level"].isin(list(levels))]
+        return int(len(picked))
+
+    rows.append(("incidents", count(before, "incidents"), count(after, "incidents")))
+    serious_harm = ("moderate", "severe", "death")
+    rows.append(
+        (
+            "incidents of moderate harm or worse",
+            count(before, "incidents", serious_harm),
+            count(after, "incidents", serious_harm),
+        )
+    )
+    rows.append(
+        ("safeguarding alerts", count(before, "safeguarding"), count(after, "safeguarding"))
+    )
+    rows.append(
+        (
+            "high-risk safeguarding alerts",
+            count(before, "safeguarding", ["high"]),
+            count(after, "safeguarding", ["high"]),
+        )
+    )
+    rows.append(("comments", count(before, "comments"), count(after, "comments")))
+    rows.append(
+        (
+            "negative comments",
+            count(before, "comments", ["negative"]),
+            count(after, "comments", ["negative"]),
+        )
+    )
+    rows.append(
+        ("expert by experience notes", count(before, "ebe_notes"), count(after, "ebe_notes"))
+    )
+    voices = provider_voices(engine, provider_id)
+    in_before = (voices["date"] >= pd.Timestamp(start)) & (voices["date"] < pd.Timestamp(last))
+    in_after = (voices["date"] >= pd.Timestamp(last)) & (voices["date"] <= pd.Timestamp(end))
+    rows.append(
+        (
+            "serious concerns",
+            int((voices["serious"] & in_before).sum()),
+            int((voices["serious"] & in_after).sum()),
+        )
+    )
+    scores = provider_scores(engine, provider_id)
+    if not scores.empty:
+        at_last = scores[scores["as_of"] <= pd.Timestamp(last)]
+        now = scores[scores["as_of"] <= pd.Timestamp(end)]
+        rows.append(
+            (
+                "risk score",
+                round(float(at_last["score"].iloc[-1]), 1) if not at_last.empty else None,
+                round(float(now["score"].iloc[-1]), 1) if not now.empty else None,
+            )
+        )
+    frame = pd.DataFrame(rows, columns=["what", "before", "since"], dtype=object)
+    frame.attrs["days"] = span
+    frame.attrs["last_inspection"] = last
+    frame.attrs["last_rating"] = ratings["overall"].iloc[0]
+    return frame
+
+
+# ---------------------------------------------------------------- inbox
+
+
+def unlinked_comments(engine: Engine, limit: int = 500) -> pd.DataFrame:
+    """Comments no provider could be matched to, newest first (link_method 'unlinked')."""
+    t = Comment.__table__
+    query = (
+        select(
+            t.c.comment_id,
+            t.c.received_on,
+            t.c.provider_name,
+            t.c.place,
+            t.c.channel,
+            t.c.serious,
+            t.c.text,
+        )
+        .where(t.c.link_method == "unlinked")
+        .order_by(t.c.received_on.desc(), t.c.comment_id)
+        .limit(limit)
+    )
+    return _dates(_read(engine, query), "received_on")
+
+
+def unlinked_count(engine: Engine) -> int:
+    """How many comments wait to be linked."""
+    t = Comment.__table__
+    with engine.connect() as conn:
+        query = select(func.count()).select_from(t).where(t.c.link_method == "unlinked")
+        return int(conn.execute(query).scalar() or 0)
+
+
+def unseen_serious(engine: Engine, limit: int = 500) -> pd.DataFrame:
+    """Serious concerns nobody has marked seen, newest first: comments and expert notes.
+
+    Columns kind (comment, note), record_id, date, provider_id, name, serious_terms, text.
+    """
+    c = Comment.__table__
+    n = EbeNote.__table__
+    p = Provider.__table__
+    parts = []
+    for kind, t, id_col, date_col in (
+        ("comment", c, "comment_id", "received_on"),
+        ("note", n, "note_id", "visit_on"),
+    ):
+        query = (
+            select(
+                t.c[id_col].label("record_id"),
+                t.c[date_col].label("date"),
+                t.c.provider_id,
+                p.c.name,
+                t.c.serious_terms,
+                t.c.text,
+            )
+            .select_from(t.outerjoin(p, p.c.provider_id == t.c.provider_id))
+            .where(t.c.serious.is_(True), t.c.serious_seen_at.is_(None))
+            .order_by(t.c[date_col].desc())
+            .limit(limit)
+        )
+        frame = _read(engine, query)
+        frame.insert(0, "kind", kind)
+        parts.append(frame)
+    both = _dates(pd.concat(parts, ignore_index=True), "date")
+    return both.sort_values("date", ascending=False).head(limit).reset_index(drop=True)
+
+
+class InboxError(ValueError):
+    """An inbox action that cannot be done, with a message for a person."""
+
+
+def link_comment(engine: Engine, comment_id: str, provider_id: str, by: str) -> None:
+    """Links a comment to a provider by a person (link_method 'person'); audited."""
+    c = Comment.__table__
+    with engine.begin() as conn:
+        exists = conn.execute(
+            select(Provider.provider_id).where(Provider.provider_id == provider_id)
+        ).first()
+        if exists is None:
+            raise InboxError(f"no provider {provider_id!r}")
+        done = conn.execute(
+            update(c)
+            .where(c.c.comment_id == comment_id)
+            .values(
+                provider_id=provider_id, link_method="person", link_confidence=1.0, linked_by=by
+            )
+        )
+        if done.rowcount == 0:
+            raise InboxError(f"no comment {comment_id!r}")
+    audit.record(by, "link", f"comment:{comment_id}", provider_id, engine=engine)
+
+
+def dismiss_comment(engine: Engine, comment_id: str, by: str) -> None:
+    """Dismisses a comment no provider fits (link_method 'dismissed'); audited."""
+    c = Comment.__table__
+    with engine.begin() as conn:
+        done = conn.execute(
+            update(c)
+            .where(c.c.comment_id == comment_id)
+            .values(provider_id=None, link_method="dismissed", link_confidence=None, linked_by=by)
+        )
+        if done.rowcount == 0:
+            raise InboxError(f"no comment {comment_id!r}")
+    audit.record(by, "dismiss", f"comment:{comment_id}", engine=engine)
+
+
+def mark_seen(engine: Engine, kind: str, record_id: str, by: str) -> None:
+    """Marks a serious concern (kind 'comment' or 'note') seen by `by`, now; audited."""
+    tables = {"comment": (Comment.__table__, "comment_id"), "note": (EbeNote.__table__, "note_id")}
+    if kind not in tables:
+        raise InboxError(f"kind must be comment or note, not {kind!r}")
+    t, id_col = tables[kind]
+    with engine.begin() as conn:
+        done = conn.execute(
+            update(t)
+            .where(t.c[id_col] == record_id)
+            .values(serious_seen_by=by, serious_seen_at=utcnow())
+        )
+        if done.rowcount == 0:
+            raise InboxError(f"no {kind} {record_id!r}")
+    audit.record(by, "mark_seen", f"{kind}:{record_id}", engine=engine)
+
+
+# ---------------------------------------------------------------- loads
+
+
+def loads_frame(engine: Engine, limit: int = 200) -> pd.DataFrame:
+    """The history of loads, newest first."""
+    t = Load.__table__
+    query = select(t).order_by(t.c.id.desc()).limit(limit)
+    return _read(engine, query)
+
+
+# ---------------------------------------------------------------- what makes a score
+
+PART_LABELS: dict[str, str] = {
+    "incidents": "incidents",
+    "safeguarding": "safeguarding alerts",
+    "comments": "public comments",
+    "ebe_notes": "expert by experience notes",
+    "ratings": "ratings history",
+    "base": "baseline",
+}
+
+
+def contribution_parts(contributions: dict[str, object] | None) -> pd.DataFrame:
+    """A {part: points} mapping as rows part, points, largest magnitude first.
+
+    Parts named like c_incidents lose the prefix; non-numeric values are left out.
+    """
+    rows = []
+    for name, value in (contributions or {}).items():
+        try:
+            points = float(value)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            continue
+        key = name[2:] if name.startswith("c_") else name
+        rows.append((PART_LABELS.get(key, key.replace("_", " ")), points))
+    frame = pd.DataFrame(rows, columns=["part", "points"])
+    order = frame["points"].abs().sort_values(ascending=False).index
+    return frame.loc[order].reset_index(drop=True)
+
+
+def _field(item: object, name: str, default: object = None) -> object:
+    if isinstance(item, dict):
+        return item.get(name, default)
+    return getattr(item, name, default)
+
+
+def explanation_indicators(explanation: object | None) -> pd.DataFrame:
+    """Points per indicator from risk.score.explain_provider's Explanation: part, points."""
+    if explanation is None:
+        return pd.DataFrame(columns=["part", "points"])
+    by_indicator = _field(explanation, "by_indicator") or _field(explanation, "indicators")
+    if isinstance(by_indicator, pd.DataFrame):
+        by_indicator = dict(by_indicator.iloc[:, :2].itertuples(index=False))
+    if not isinstance(by_indicator, dict):
+        return pd.DataFrame(columns=["part", "points"])
+    return contribution_parts(by_indicator)
+
+
+EVIDENCE_KIND_PART: dict[str, str] = {
+    "incident": "incidents",
+    "alert": "safeguarding alerts",
+    "safeguarding": "safeguarding alerts",
+    "comment": "public comments",
+    "note": "expert by experience notes",
+    "ebe_note": "expert by experience notes",
+    "inspection": "ratings history",
+}
+
+
+def explanation_evidence(explanation: object | None) -> pd.DataFrame:
+    """The evidence rows behind the largest parts of a score: part, kind, id, date, summary."""
+    columns = ["part", "kind", "id", "date", "summary"]
+    if explanation is None:
+        return pd.DataFrame(columns=columns)
+    evidence = _field(explanation, "evidence") or []
+    if isinstance(evidence, pd.DataFrame):
+        evidence = evidence.to_dict("records")
+    rows = []
+    for item in evidence:
+        kind = str(_field(item, "kind", "") or "")
+        part = _field(item, "source") or _field(item, "part")
+        part = PART_LABELS.get(str(part), None) if part else None
+        rows.append(
+            {
+                "part": part or EVIDENCE_KIND_PART.get(kind, kind or "evidence"),
+                "kind": kind,
+                "id": str(_field(item, "id", _field(item, "record_id", "")) or ""),
+                "date": _field(item, "date"),
+                "summary": str(_field(item, "summary", "") or ""),
+            }
+        )
+    frame = pd.DataFrame(rows, columns=columns)
+    return _dates(frame, "date")
+
+
+# ---------------------------------------------------------------- method
+
+
+def weights_frame(module: object) -> pd.DataFrame:
+    """The score's weights (from risk.weights) as rows name, weight, meaning."""
+    table = getattr(module, "WEIGHTS", None)
+    rows = []
+    if isinstance(table, dict):
+        for name, value in table.items():
+            weight = _field(value, "weight", value)
+            meaning = _field(value, "meaning", "") or _field(value, "description", "")
+            rows.append({"indicator": name, "weight": weight, "meaning": meaning or ""})
+    return pd.DataFrame(rows, columns=["indicator", "weight", "meaning"])
+
+
+def latest_backtest(engine: Engine, module: object) -> tuple[str, pd.DataFrame] | None:
+    """A one-line summary and a table of the latest backtest, or None when there is none."""
+    return None
