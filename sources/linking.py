@@ -1,0 +1,398 @@
+"""Which provider a comment is about, from the name as the person wrote it and the place.
+
+A comment that arrives without a provider id names a service the way people do: "Oakwod
+care home, Bexley", "the surgery on Church St", "Rosewood". This module finds the provider
+it means and says how sure it is; below AUTO_LINK_THRESHOLD, or when another provider is
+nearly as likely, it leaves the comment unlinked with the best candidates for a person.
+It never guesses silently.
+
+How a name is compared (METHOD-NOTES 2.3, soft TF-IDF):
+- Names are normalised: case and punctuation go (rapidfuzz's default_process), "St" is
+  "street", and stop words ("the", "ltd") go. Type words ("care home", "surgery",
+  "medical practice") are taken out of the name and kept as a hint of the provider's type:
+  they weigh (agreement helps a little, contradiction costs) but never dominate the name.
+- Each word the person wrote is matched to the provider's words, typos allowed
+  (rapidfuzz ratio >= 80), weighted by how rare the word is in the register: "Oakwood"
+  says much more than "House". The score blends how much of what was written is in the
+  provider's name with how much of the provider's name was written (shortened names score
+  lower, so they need the place to confirm them).
+- The place blocks: it is matched to provider towns, local authorities and postcode
+  districts (typos allowed). A provider outside a recognised place is heavily penalised,
+  which is what keeps two "Oakwood House"s in two towns apart. With no place (or one not
+  in the register) a unique name can still be linked, but two equal names cannot.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from rapidfuzz import fuzz, process
+from rapidfuzz.utils import default_process
+
+# Confidence in [0, 1] above which a comment is linked without a person, provided the
+# runner-up is at least AUTO_LINK_MARGIN behind. Chosen on the demo world (bench/linking.py)
+# so that precision stays >= 0.98.
+AUTO_LINK_THRESHOLD: float = 0.85
+AUTO_LINK_MARGIN: float = 0.06
+# How the place changes the confidence: inside the named place, no usable place, outside it.
+PLACE_UNKNOWN = 0.92
+PLACE_ELSEWHERE = 0.55
+# A type word that contradicts the provider's type costs this factor; agreement adds a bonus.
+TYPE_CONTRADICTS = 0.85
+TYPE_AGREES = 0.03
+# Word similarity (rapidfuzz ratio, 0-100) from which two words count as the same word.
+WORD_MATCH = 80.0
+PLACE_MATCH = 85.0
+CANDIDATES_KEPT = 5
+_SHORTLIST = 40
+
+STOP_WORDS = frozenset(
+    {"the", "ltd", "limited", "and", "of", "plc", "llp", "cic", "uk", "at", "in", "on", "a"}
+)
+ABBREVIATIONS = {
+    "st": "street",
+    "rd": "road",
+    "ave": "avenue",
+    "ln": "lane",
+    "ctr": "centre",
+    "center": "centre",
+    "hse": "house",
+    "med": "medical",
+    "drs": "doctors",
+    "mt": "mount",
+    "gdns": "gardens",
+    "grn": "green",
+}
+# Longest phrases first, so "residential care home" is one type word, not "care home" + rest.
+TYPE_WORDS: dict[str, str] = {
+    "residential care home": "care_home",
+    "nursing and residential home": "care_home",
+    "care and nursing home": "care_home",
+    "residential home": "care_home",
+    "nursing home": "care_home",
+    "care home": "care_home",
+    "care centre": "care_home",
+    "rest home": "care_home",
+    "residential care": "care_home",
+    "home care": "homecare",
+    "homecare": "homecare",
+    "domiciliary care": "homecare",
+    "care at home": "homecare",
+    "home help": "homecare",
+    "medical practice": "gp_practice",
+    "medical centre": "gp_practice",
+    "health centre": "gp_practice",
+    "group practice": "gp_practice",
+    "family practice": "gp_practice",
+    "doctors surgery": "gp_practice",
+    "surgery": "gp_practice",
+    "practice": "gp_practice",
+    "gp": "gp_practice",
+    "doctors": "gp_practice",
+    "general hospital": "hospital",
+    "community hospital": "hospital",
+    "hospital": "hospital",
+    "infirmary": "hospital",
+    "mental health": "mental_health",
+    "psychiatric": "mental_health",
+    "dental practice": "dental",
+    "dental": "dental",
+    "dentist": "dental",
+    "dentists": "dental",
+    "ambulance": "ambulance",
+    "hospice": "hospice",
+}
+_TYPE_RE = re.compile(
+    r"\b(" + "|".join(re.escape(p) for p in sorted(TYPE_WORDS, key=len, reverse=True)) + r")\b"
+)
+# Words around a place that are not the place: "near Leeds", "Leeds area".
+_PLACE_NOISE = frozenset({"near", "in", "at", "the", "area", "town", "centre", "city", "of"})
+_POSTCODE_RE = re.compile(r"^([a-z]{1,2}\d[a-z\d]?)\s*(\d[a-z]{2})?$")
+
+
+@dataclass(frozen=True)
+class LinkResult:
+    """Where a comment was linked (provider_id None: left for a person) and how sure."""
+
+    provider_id: str | None  # None: left unlinked, for a person
+    confidence: float  # 0..1, of the best candidate
+    candidates: tuple[tuple[str, float], ...]  # best few (provider_id, confidence)
+
+
+@dataclass(frozen=True)
+class NameParts:
+    """A normalised name: its distinctive words and the type its type words suggest."""
+
+    words: tuple[str, ...]
+    type_hint: str | None
+
+
+def split_name(name: str | None) -> NameParts:
+    """The distinctive words of `name` (normalised) and the provider type its type words name."""
+    text = default_process(name or "")
+    words = text.split()
+    # "St Mary's" is a saint, "Church St" a street.
+    if words and words[0] == "st":
+        words[0] = "saint"
+    text = " ".join(ABBREVIATIONS.get(w, w) for w in words)
+    hints = [TYPE_WORDS[m] for m in _TYPE_RE.findall(text)]
+    core = _TYPE_RE.sub(" ", text).split()
+    words = tuple(w for w in core if w not in STOP_WORDS)
+    if not words:
+        # "The Surgery": the type words are all the name there is.
+        words = tuple(w for w in text.split() if w not in STOP_WORDS)
+    return NameParts(words, hints[-1] if hints else None)
+
+
+def place_keys(town: object, local_authority: object, postcode: object) -> list[str]:
+    """The normalised keys a provider can be found under: town, local authority, district."""
+    keys = []
+    for value in (town, local_authority):
+        key = default_process(str(value)) if isinstance(value, str) else ""
+        if key:
+            keys.append(key)
+    if isinstance(postcode, str):
+        match = _POSTCODE_RE.match(default_process(postcode))
+        if match:
+            keys.append(match.group(1))
+    return keys
+
+
+class Linker:
+    """Links names as people write them to providers; build once per register, link many.
+
+    `providers` has provider_id, name, type and any of town, local_authority, postcode.
+    """
+
+    def __init__(self, providers: pd.DataFrame) -> None:
+        self.providers = providers
+        frame = providers.reset_index(drop=True)
+        col = {
+            c: frame[c].tolist() if c in frame else [None] * len(frame)
+            for c in ("provider_id", "name", "type", "town", "local_authority", "postcode")
+        }
+        self.ids_: list[str] = [str(v) for v in col["provider_id"]]
+        parts = [split_name(n) for n in col["name"]]
+        self.words_: list[tuple[str, ...]] = [p.words for p in parts]
+        # A provider is of a type by its register type or by what its own name says.
+        self.types_: list[frozenset[str]] = [
+            frozenset(t for t in (str(ty) if ty is not None else None, p.type_hint) if t)
+            for ty, p in zip(col["type"], parts, strict=True)
+        ]
+        self.joined_: list[str] = [" ".join(w) for w in self.words_]
+        n = len(self.ids_)
+        postings: dict[str, list[int]] = {}
+        for i, words in enumerate(self.words_):
+            for w in set(words):
+                postings.setdefault(w, []).append(i)
+        self.vocab_: list[str] = list(postings)
+        self.postings_: dict[str, np.ndarray] = {
+            w: np.asarray(ix, dtype=np.int64) for w, ix in postings.items()
+        }
+        self.idf_: dict[str, float] = {
+            w: math.log((n + 1) / (len(ix) + 0.5)) for w, ix in postings.items()
+        }
+        self.unknown_idf_ = math.log(n + 1) if n else 1.0
+        places: dict[str, list[int]] = {}
+        for i, (t, la, pc) in enumerate(
+            zip(col["town"], col["local_authority"], col["postcode"], strict=True)
+        ):
+            for key in place_keys(t, la, pc):
+                places.setdefault(key, []).append(i)
+        self.places_: dict[str, frozenset[int]] = {k: frozenset(v) for k, v in places.items()}
+        self.place_vocab_: list[str] = list(places)
+        self._word_cache: dict[str, list[tuple[str, float]]] = {}
+        self._place_cache: dict[str, tuple[frozenset[int], float] | None] = {}
+        self._cache: dict[tuple[str, str], LinkResult] = {}
+
+    # -- places ---------------------------------------------------------------------------
+    def resolve_place(self, place: str | None) -> tuple[frozenset[int], float] | None:
+        """The providers in `place` and how well the place matched (0..1); None if unknown."""
+        key = default_process(place or "")
+        if not key:
+            return None
+        if key not in self._place_cache:
+            self._place_cache[key] = self._resolve_place(key)
+        return self._place_cache[key]
+
+    def _resolve_place(self, key: str) -> tuple[frozenset[int], float] | None:
+        if key in self.places_:
+            return self.places_[key], 1.0
+        # "Leeds, West Yorkshire", "near Leeds": try each part and each run of words.
+        words = [w for w in key.split() if w not in _PLACE_NOISE]
+        found: set[int] = set()
+        for size in range(min(3, len(words)), 0, -1):
+            for start in range(len(words) - size + 1):
+                hit = self.places_.get(" ".join(words[start : start + size]))
+                if hit:
+                    found |= hit
+            if found:
+                return frozenset(found), 1.0
+        cleaned = " ".join(words)
+        if len(cleaned) < 4 or not self.place_vocab_:
+            return None
+        matches = process.extract(
+            cleaned, self.place_vocab_, scorer=fuzz.ratio, score_cutoff=PLACE_MATCH, limit=3
+        )
+        if not matches:
+            return None
+        best = matches[0][1]
+        for m in matches:
+            if m[1] >= best - 0.01:
+                found |= self.places_[m[0]]
+        return frozenset(found), best / 100.0
+
+    def place_in_text(self, text: str | None) -> str | None:
+        """A place of the register that `text` names (one word run, exactly), or None."""
+        if not text:
+            return None
+        words = default_process(text).split()
+        hits = []
+        for size in (3, 2, 1):
+            for start in range(len(words) - size + 1):
+                key = " ".join(words[start : start + size])
+                if key in self.places_ and len(key) >= 4:
+                    hits.append(key)
+        # Two different places in one text: which one is the service's is not knowable.
+        distinct = {h for h in hits if not any(h != o and h in o for o in hits)}
+        return distinct.pop() if len(distinct) == 1 else None
+
+    # -- names ----------------------------------------------------------------------------
+    def _similar_words(self, word: str) -> list[tuple[str, float]]:
+        if word not in self._word_cache:
+            if word in self.postings_ and (len(word) <= 3 or word.isdigit()):
+                found = [(word, 1.0)]
+            elif len(word) <= 3 or word.isdigit():
+                found = []
+            else:
+                found = [
+                    (m[0], m[1] / 100.0)
+                    for m in process.extract(
+                        word, self.vocab_, scorer=fuzz.ratio, score_cutoff=WORD_MATCH, limit=8
+                    )
+                ]
+            self._word_cache[word] = found
+        return self._word_cache[word]
+
+    def _weight(self, word: str, similar: list[tuple[str, float]]) -> float:
+        if word in self.idf_:
+            return self.idf_[word]
+        if similar:
+            return max(self.idf_[w] for w, _ in similar)
+        return self.unknown_idf_
+
+    def name_score(self, query: tuple[str, ...], i: int) -> float:
+        """How well the written words match provider i's name, 0..1."""
+        words = self.words_[i]
+        if not query or not words:
+            return 0.0
+        q_total = p_total = q_hit = 0.0
+        best_for_p = dict.fromkeys(words, 0.0)
+        for q in query:
+            similar = dict(self._similar_words(q))
+            weight = self._weight(q, list(similar.items()))
+            q_total += weight
+            best = 0.0
+            for w in words:
+                s = similar.get(w, 0.0)
+                if s > best:
+                    best = s
+                if s > best_for_p[w]:
+                    best_for_p[w] = s
+            q_hit += weight * best
+        for w in words:
+            weight = self.idf_.get(w, self.unknown_idf_)
+            p_total += weight
+        p_hit = sum(self.idf_.get(w, self.unknown_idf_) * s for w, s in best_for_p.items())
+        soft = 0.6 * q_hit / q_total + 0.4 * p_hit / p_total
+        whole = fuzz.token_sort_ratio(" ".join(query), self.joined_[i]) / 100.0
+        return max(soft, whole)
+
+    def _shortlist(self, query: tuple[str, ...], within: frozenset[int] | None) -> list[int]:
+        """Providers sharing (nearly) a word with the query: the best by weighted overlap."""
+        scores: dict[int, float] = {}
+        for q in query:
+            similar = self._similar_words(q)
+            weight = self._weight(q, similar)
+            best: dict[int, float] = {}
+            for w, s in similar:
+                for i in self.postings_[w].tolist():
+                    if s > best.get(i, 0.0):
+                        best[i] = s
+            for i, s in best.items():
+                scores[i] = scores.get(i, 0.0) + weight * s
+        ranked = sorted(scores, key=scores.__getitem__, reverse=True)
+        short = ranked[:_SHORTLIST]
+        if within is not None:
+            short += [i for i in ranked[_SHORTLIST:] if i in within][:_SHORTLIST]
+        if len(" ".join(query)) >= 4:
+            # A typo that splits or joins words ("oak wood") shares no word: catch it whole.
+            if within is not None and len(within) < 5000:
+                pool = sorted(within)
+                choices = [self.joined_[i] for i in pool]
+            else:
+                pool, choices = None, self.joined_
+            for _, _, k in process.extract(
+                " ".join(query), choices, scorer=fuzz.ratio, score_cutoff=WORD_MATCH, limit=5
+            ):
+                short.append(pool[k] if pool is not None else k)
+        return list(dict.fromkeys(short))
+
+    # -- linking --------------------------------------------------------------------------
+    def link(self, name: str | None, place: str | None, text: str | None = None) -> LinkResult:
+        """The provider `name` in `place` means, with confidence and runner-up candidates."""
+        if not (place or "").strip():
+            place = self.place_in_text(text)
+        key = (default_process(name or ""), default_process(place or ""))
+        if key not in self._cache:
+            self._cache[key] = self._link(name, place)
+        return self._cache[key]
+
+    def _link(self, name: str | None, place: str | None) -> LinkResult:
+        parts = split_name(name)
+        if not parts.words or not self.ids_:
+            return LinkResult(None, 0.0, ())
+        resolved = self.resolve_place(place)
+        within = resolved[0] if resolved else None
+        scored: list[tuple[str, float]] = []
+        for i in self._shortlist(parts.words, within):
+            score = self.name_score(parts.words, i)
+            if resolved is None:
+                score *= PLACE_UNKNOWN
+            elif i in resolved[0]:
+                score *= 1.0 - 0.5 * (1.0 - resolved[1])
+            else:
+                score *= PLACE_ELSEWHERE
+            if parts.type_hint:
+                if parts.type_hint in self.types_[i]:
+                    score = score + TYPE_AGREES
+                else:
+                    score *= TYPE_CONTRADICTS
+            scored.append((self.ids_[i], round(min(1.0, max(0.0, score)), 4)))
+        scored.sort(key=lambda c: (-c[1], c[0]))
+        top = tuple(scored[:CANDIDATES_KEPT])
+        if not top:
+            return LinkResult(None, 0.0, ())
+        best = top[0][1]
+        runner_up = top[1][1] if len(top) > 1 else 0.0
+        if best >= AUTO_LINK_THRESHOLD and best - runner_up >= AUTO_LINK_MARGIN:
+            return LinkResult(top[0][0], best, top)
+        return LinkResult(None, best, top)
+
+    def link_many(self, rows: pd.DataFrame) -> list[LinkResult]:
+        """One LinkResult per row of `rows` (columns provider_name, place, optional text)."""
+        names = _column(rows, "provider_name")
+        places = _column(rows, "place")
+        texts = _column(rows, "text")
+        return [self.link(n, p, t) for n, p, t in zip(names, places, texts, strict=True)]
+
+
+def _column(rows: pd.DataFrame, name: str) -> Iterable[str | None]:
+    if name not in rows:
+        return [None] * len(rows)
+    return [v if isinstance(v, str) else None for v in rows[name].tolist()]
