@@ -41,8 +41,8 @@ PAGES = (
     ("Risk", "pages/provider.py", "Provider", ":material/home_health:", None),
     ("Risk", "pages/overview.py", "Overview", ":material/map:", None),
     ("Work", "pages/inbox.py", "Inbox", ":material/inbox:", None),
-    # Not pages/data.py: Streamlit would see it and pages/_data.py as the same /data page.
-    ("Work", "pages/loads.py", "Data", ":material/upload_file:", "data"),
+    # Not pages/data.py, nor url path "data": Streamlit would confuse it with pages/_data.py.
+    ("Work", "pages/loads.py", "Data", ":material/upload_file:", None),
     ("About", "pages/method.py", "Method", ":material/functions:", None),
 )
 sections: dict[str, list] = {}

@@ -234,11 +234,9 @@ else:
         f"({changed.attrs['last_rating']}): the {changed.attrs['days']} days since, against "
         "the same number of days before it."
     )
-    st.dataframe(
-        changed.rename(columns={"before": "same span before", "since": "since"}),
-        hide_index=True,
-        key="changes",
-    )
+    table = changed.rename(columns={"before": "same span before", "since": "since"})
+    table.attrs = {}  # the dates above are not for the table
+    st.dataframe(table, hide_index=True, key="changes")
 
 # ---- visit brief ------------------------------------------------------------------------------
 st.header("Visit brief")

@@ -277,14 +277,15 @@ def safe_csv(frame: pd.DataFrame) -> bytes:
     """The frame as UTF-8 CSV (with BOM for spreadsheets), every text cell formula-safe."""
     out = frame.copy()
     for column in out.columns:
-        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
-            out[column] = out[column].map(neutralise_formula)
-        elif out[column].map(lambda v: isinstance(v, list)).any():
+        if out[column].map(lambda v: isinstance(v, list)).any():
             out[column] = out[column].map(
                 lambda v: " ".join(str(x) for x in v) if isinstance(v, list) else v
             )
+        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
+            out[column] = out[column].map(neutralise_formula)
     buffer = io.StringIO()
-    out.to_csv(buffer, index=False)
+    # CRLF rows, as spreadsheets expect; a CR or LF inside a cell is then quoted.
+    out.to_csv(buffer, index=False, lineterminator="\r\n")
     return buffer.getvalue().encode("utf-8-sig")
 
 
@@ -349,6 +350,8 @@ def provider_events(engine: Engine, provider_id: str) -> pd.DataFrame:
 
     Columns: date, source (incidents, safeguarding, comments, ebe_notes, inspections),
     level (harm, risk level, sentiment, rating), record_id, text (plain, may be empty).
+    Copies of one comment (duplicate_of) are left out; alerts carry their abuse type, never
+    their summary (personal data).
     """
     parts: list[pd.DataFrame] = []
     specs = (
@@ -366,6 +369,9 @@ def provider_events(engine: Engine, provider_id: str) -> pd.DataFrame:
             t.c[id_col].label("record_id"),
             t.c[text_col].label("text"),
         ).where(t.c.provider_id == provider_id)
+        if table is Comment:
+            # A copy of one concern sent by another channel is one event, not two.
+            query = query.where(t.c.duplicate_of.is_(None))
         frame = _read(engine, query, ["date", "level", "record_id", "text"])
         frame.insert(1, "source", source)
         parts.append(frame)

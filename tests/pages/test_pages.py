@@ -1,0 +1,194 @@
+"""Every page under AppTest on the tiny world: renders, filters, opens by URL, acts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+from streamlit.testing.v1 import AppTest
+
+from sources import audit
+from sources.store import Comment
+from tests.risk import tiny_world
+from tests.risk.tiny_world import HOSTILE
+
+ROOT = Path(__file__).resolve().parents[2]
+PAGES = ("triage", "provider", "overview", "inbox", "loads", "method")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_caches() -> Iterator[None]:
+    # Streamlit's caches outlive one AppTest: each test starts from its own store.
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+@pytest.fixture
+def world(engine: Engine) -> Engine:
+    tiny_world.build(engine)
+    return engine
+
+
+def open_page(page: str, **params: str) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.run()
+    at.switch_page(f"pages/{page}.py").run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def voices_table(at: AppTest) -> list[str]:
+    """The texts in the provider page's table of what people say."""
+    frames = [d.value for d in at.dataframe if "sentiment" in d.value.columns]
+    assert len(frames) == 1
+    return frames[0]["text"].tolist()
+
+
+def all_markdown(at: AppTest) -> str:
+    return "\n".join(m.value for m in at.markdown) + "\n".join(c.value for c in at.caption)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_renders(world: Engine, page: str) -> None:
+    at = open_page(page)
+    assert at.title, f"{page} has no title"
+
+
+def test_triage_lists_every_provider_by_score(world: Engine) -> None:
+    at = open_page("triage")
+    table = at.dataframe[0].value
+    assert table["provider_id"].tolist() == ["A", "B", "C"]
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "expected"),
+    [
+        ("f_region", ["London"], ["A", "C"]),
+        ("f_la", ["Bolton"], ["B"]),
+        ("f_type", ["hospital"], ["C"]),
+        ("f_band", ["low"], ["B"]),
+        ("f_rating", ["Outstanding"], ["B"]),
+        ("f_name", "acorn", ["A"]),
+    ],
+)
+def test_triage_filters_change_the_rows(
+    world: Engine, key: str, value: object, expected: list[str]
+) -> None:
+    at = open_page("triage")
+    widget = at.text_input(key=key) if key == "f_name" else at.multiselect(key=key)
+    widget.set_value(value).run()
+    assert at.dataframe[0].value["provider_id"].tolist() == expected
+
+
+def test_triage_says_what_to_do_when_nothing_matches(world: Engine) -> None:
+    at = open_page("triage")
+    at.text_input(key="f_name").set_value("no such place").run()
+    assert not at.dataframe
+    assert any("No provider matches" in i.value for i in at.info)
+
+
+def test_triage_biggest_movers(world: Engine) -> None:
+    at = open_page("triage")
+    at.button_group(key="view").set_value("Biggest movers").run()
+    assert at.dataframe[0].value["provider_id"].tolist() == ["A", "B"]
+
+
+def test_triage_on_a_store_without_scores_says_what_to_do(engine: Engine) -> None:
+    tiny_world.build(engine)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DELETE FROM riskscore")
+    at = open_page("triage")
+    assert any("No scores yet" in i.value for i in at.info)
+
+
+def test_provider_page_shows_the_provider_from_the_url(world: Engine) -> None:
+    at = open_page("provider", provider="A")
+    assert at.title[0].value == "Acorn House"
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Score (0-100)"] == "72.5"
+    assert metrics["Band"] == "very high"
+    charts = at.get("plotly_chart")
+    assert len(charts) >= 3  # contributions, timeline, themes
+
+
+def test_provider_root_link_opens_the_provider(world: Engine) -> None:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.query_params["provider"] = "B"
+    at.run()
+    assert not at.exception
+    assert at.title[0].value == "Bolton Road Surgery"
+
+
+def test_provider_page_shows_public_text_as_plain_text(world: Engine) -> None:
+    at = open_page("provider", provider="A")
+    assert HOSTILE in voices_table(at)
+    # Never through Markdown: no markdown or caption element carries the comment.
+    assert "<script>" not in all_markdown(at)
+    assert "shouted at Mum" not in all_markdown(at)
+
+
+def test_provider_voices_filter(world: Engine) -> None:
+    at = open_page("provider", provider="A")
+    at.multiselect(key="v_sentiment").set_value(["positive"]).run()
+    assert voices_table(at) == ["Lovely food and kind staff."]
+
+
+def test_provider_page_offers_the_brief(world: Engine) -> None:
+    at = open_page("provider", provider="A")
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert labels == ["Download the brief (PDF)", "Download the brief (HTML)"]
+
+
+def test_unknown_provider_says_so(world: Engine) -> None:
+    at = open_page("provider", provider="nope")
+    assert any("no provider with the id 'nope'" in e.value for e in at.error)
+
+
+def test_provider_without_id_offers_a_search(world: Engine) -> None:
+    at = open_page("provider")
+    at.text_input(key="provider_search").set_value("bolton").run()
+    assert at.selectbox(key="provider_pick").options == ["Bolton Road Surgery (B)"]
+
+
+def test_inbox_links_a_comment_and_records_who(world: Engine) -> None:
+    at = open_page("inbox")
+    at.session_state["user"] = "inspector1"
+    at.text_input(key="inbox_typed").set_value("A").run()
+    at.button(key="inbox_link").click().run()
+    assert not at.exception
+    with world.connect() as conn:
+        row = conn.execute(select(Comment.__table__).where(Comment.comment_id == "u1")).first()
+    assert (row.provider_id, row.link_method, row.linked_by) == ("A", "person", "inspector1")
+    assert any("linked to A by inspector1" in s.value for s in at.success)
+
+
+def test_inbox_marks_concerns_seen(world: Engine) -> None:
+    at = open_page("inbox")
+    at.multiselect(key="seen_pick").set_value(["comment:c1"]).run()
+    at.button(key="mark_seen").click().run()
+    assert not at.exception
+    with world.connect() as conn:
+        row = conn.execute(select(Comment.__table__).where(Comment.comment_id == "c1")).first()
+    assert row.serious_seen_by == "app user" and row.serious_seen_at is not None
+    assert audit.search(world, action="mark_seen")["target"].tolist() == ["comment:c1"]
+
+
+def test_overview_draws_bands_map_and_distribution(world: Engine) -> None:
+    at = open_page("overview")
+    assert len(at.get("plotly_chart")) == 4
+    assert [m.value for m in at.metric] == ["1", "0", "0", "1"]
+
+
+def test_data_page_lists_loads_and_scores(world: Engine) -> None:
+    at = open_page("loads")
+    assert any("No loads yet" in i.value for i in at.info)
+    assert any("30 June 2026" in m.value for m in at.markdown)

@@ -1,0 +1,223 @@
+"""The views the pages draw: each one on a tiny world whose every row is placed on purpose."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pandas as pd
+import pytest
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+
+from risk import views
+from sources import audit
+from sources.store import Comment, EbeNote
+from tests.risk import tiny_world
+from tests.risk.tiny_world import AS_OF
+
+
+@pytest.fixture
+def world(engine: Engine) -> Engine:
+    tiny_world.build(engine)
+    return engine
+
+
+def test_triage_ranks_by_score_and_puts_the_unscored_last(world: Engine) -> None:
+    frame = views.triage_frame(world)
+    assert frame["provider_id"].tolist() == ["A", "B", "C"]
+    assert list(frame.columns) == list(views.TRIAGE_COLUMNS)
+    a = frame.set_index("provider_id").loc["A"]
+    assert a["score"] == 72.5 and a["band"] == "very high"
+    assert a["change"] == 12.5
+    assert a["trend"] == [60.0, 72.5]
+    # i3 (2025-06-01) is older than a year before 2026-06-30; c2 is a copy of c1.
+    assert (a["incidents"], a["safeguarding"], a["comments"], a["ebe_notes"]) == (2, 1, 2, 1)
+    assert a["last_rating"] == "Requires improvement"
+    assert a["last_rated_on"] == pd.Timestamp("2026-01-10")
+    assert a["days_since_inspection"] == (AS_OF - dt.date(2026, 1, 10)).days
+    # c1 is serious and unseen; c2 (a copy) is too, but n1 was seen.
+    assert a["unseen_serious"] == 2
+    c = frame.set_index("provider_id").loc["C"]
+    assert pd.isna(c["score"]) and pd.isna(c["last_rating"]) and c["trend"] == []
+
+
+def test_triage_of_a_store_without_scores_is_empty(engine: Engine) -> None:
+    assert views.triage_frame(engine).empty
+
+
+@pytest.mark.parametrize(
+    ("chosen", "expected"),
+    [
+        (views.TriageFilter(), ["A", "B", "C"]),
+        (views.TriageFilter(regions=("London",)), ["A", "C"]),
+        (views.TriageFilter(local_authorities=("Bolton",)), ["B"]),
+        (views.TriageFilter(types=("hospital", "GP practice")), ["B", "C"]),
+        (views.TriageFilter(bands=("low",)), ["B"]),
+        (views.TriageFilter(ratings=(views.NOT_RATED,)), ["C"]),
+        (views.TriageFilter(ratings=("Outstanding", "Requires improvement")), ["A", "B"]),
+        (views.TriageFilter(name="  acorn "), ["A"]),
+        (views.TriageFilter(name="b"), ["B"]),  # the id matches too
+        (views.TriageFilter(regions=("London",), bands=("low",)), []),
+    ],
+)
+def test_triage_filters(world: Engine, chosen: views.TriageFilter, expected: list[str]) -> None:
+    shown = views.filter_triage(views.triage_frame(world), chosen)
+    assert shown["provider_id"].tolist() == expected
+
+
+def test_biggest_movers_orders_by_size_of_change_either_way(world: Engine) -> None:
+    movers = views.biggest_movers(views.triage_frame(world))
+    assert movers["provider_id"].tolist() == ["A", "B"]
+    assert movers["change"].tolist() == [12.5, -10.0]
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
+def test_csv_export_neutralises_formulas(start: str) -> None:
+    frame = pd.DataFrame({"name": [f"{start}cmd|' /C calc'!A0", "Plain"], "change": [-10.0, 2.0]})
+    read = pd.read_csv(io.BytesIO(views.safe_csv(frame)), encoding="utf-8-sig", dtype=str)
+    assert read["name"].tolist() == [f"'{start}cmd|' /C calc'!A0", "Plain"]
+    # Numbers are numbers, not text: a negative change stays a number.
+    assert read["change"].tolist() == ["-10.0", "2.0"]
+
+
+def test_csv_export_of_the_triage_table_keeps_its_rows(world: Engine) -> None:
+    frame = views.triage_frame(world)
+    read = pd.read_csv(io.BytesIO(views.safe_csv(frame)), encoding="utf-8-sig")
+    assert read["provider_id"].tolist() == ["A", "B", "C"]
+    assert read.loc[0, "trend"] == "60.0 72.5"
+
+
+def test_band_counts_and_map(world: Engine) -> None:
+    triage = views.triage_frame(world)
+    counts = views.band_counts(triage, "region")
+    assert counts.to_dict("records") == [
+        {"region": "London", "band": "very high", "providers": 1},
+        {"region": "North West", "band": "low", "providers": 1},
+    ]
+    # C has no coordinates and no score.
+    assert set(views.map_frame(world, triage)["provider_id"]) == {"A", "B"}
+
+
+def test_provider_events_cover_every_source_in_date_order(world: Engine) -> None:
+    events = views.provider_events(world, "A")
+    assert set(events["source"]) == {
+        "incidents",
+        "safeguarding",
+        "comments",
+        "ebe_notes",
+        "inspections",
+    }
+    assert events["date"].is_monotonic_increasing
+    fall = events[events["record_id"] == "i1"].iloc[0]
+    assert (fall["level"], fall["text"]) == ("severe", "Fall on the stairs")
+    # The safeguarding summary is personal data: the timeline carries the abuse type only.
+    assert "personal detail" not in events["text"].tolist()
+
+
+def test_voices_put_unseen_serious_first_and_leave_out_copies(world: Engine) -> None:
+    voices = views.provider_voices(world, "A")
+    assert voices["record_id"].tolist() == ["c1", "n1", "c3"]
+    assert voices.loc[0, "themes"] == ["staffing", "safe"]
+    assert voices.loc[1, "seen"] == "lead"
+
+
+@pytest.mark.parametrize(
+    ("chosen", "expected"),
+    [
+        (views.VoiceFilter(themes=("food_drink",)), ["n1", "c3"]),
+        (views.VoiceFilter(sentiments=("positive",)), ["c3"]),
+        (views.VoiceFilter(channels=("expert by experience",)), ["n1"]),
+        (views.VoiceFilter(start=dt.date(2026, 4, 15)), ["n1", "c3"]),
+        (views.VoiceFilter(end=dt.date(2026, 4, 15)), ["c1"]),
+    ],
+)
+def test_voice_filters(world: Engine, chosen: views.VoiceFilter, expected: list[str]) -> None:
+    voices = views.provider_voices(world, "A")
+    assert views.filter_voices(voices, chosen)["record_id"].tolist() == expected
+
+
+def test_themes_over_time_counts_mentions_per_quarter(world: Engine) -> None:
+    themes = views.themes_over_time(views.provider_voices(world, "A"))
+    q2 = themes[themes["period"] == pd.Timestamp("2026-04-01")].set_index("theme")
+    assert q2.loc["food_drink", "mentions"] == 2
+    assert q2.loc["staffing", "mentions"] == 1
+
+
+def test_changes_since_the_last_inspection(world: Engine) -> None:
+    changed = views.changes_since_inspection(world, "A", AS_OF)
+    table = changed.set_index("what")
+    assert changed.attrs["last_inspection"] == dt.date(2026, 1, 10)
+    assert changed.attrs["days"] == 171
+    # Since 2026-01-10: i1, s1, c1 and c3 (c2 is a copy), n1. Before (171 days): i2.
+    assert table.loc["incidents"].tolist() == [1, 1]
+    assert table.loc["incidents of moderate harm or worse"].tolist() == [0, 1]
+    assert table.loc["high-risk safeguarding alerts"].tolist() == [0, 1]
+    assert table.loc["comments"].tolist() == [0, 2]
+    assert table.loc["serious concerns"].tolist() == [0, 2]
+    assert table.loc["risk score"].tolist() == [None, 72.5]
+    assert views.changes_since_inspection(world, "C", AS_OF).empty
+
+
+def test_inbox_lists_unlinked_comments_and_unseen_concerns(world: Engine) -> None:
+    assert views.unlinked_comments(world)["comment_id"].tolist() == ["u1"]
+    assert views.unlinked_count(world) == 1
+    unseen = views.unseen_serious(world)
+    assert set(zip(unseen["kind"], unseen["record_id"], strict=True)) == {
+        ("comment", "u1"),
+        ("comment", "c2"),
+        ("comment", "c1"),
+    }
+
+
+def test_linking_a_comment_records_who_and_is_audited(world: Engine) -> None:
+    views.link_comment(world, "u1", "A", by="inspector1")
+    with world.connect() as conn:
+        row = conn.execute(select(Comment.__table__).where(Comment.comment_id == "u1")).first()
+    assert (row.provider_id, row.link_method, row.linked_by) == ("A", "person", "inspector1")
+    assert views.unlinked_count(world) == 0
+    log = audit.search(world, action="link")
+    assert log[["username", "target", "detail"]].values.tolist() == [
+        ["inspector1", "comment:u1", "A"]
+    ]
+
+
+def test_linking_to_an_unknown_provider_or_comment_fails(world: Engine) -> None:
+    with pytest.raises(views.InboxError, match="no provider 'Z'"):
+        views.link_comment(world, "u1", "Z", by="x")
+    with pytest.raises(views.InboxError, match="no comment 'nope'"):
+        views.link_comment(world, "nope", "A", by="x")
+
+
+def test_dismissing_a_comment(world: Engine) -> None:
+    views.dismiss_comment(world, "u1", by="inspector1")
+    with world.connect() as conn:
+        row = conn.execute(select(Comment.__table__).where(Comment.comment_id == "u1")).first()
+    assert (row.provider_id, row.link_method, row.linked_by) == (None, "dismissed", "inspector1")
+    assert views.unlinked_comments(world).empty
+
+
+def test_marking_a_concern_seen_records_who_and_when(world: Engine) -> None:
+    before = dt.datetime.now(dt.UTC)
+    views.mark_seen(world, "comment", "c1", by="inspector1")
+    with world.connect() as conn:
+        row = conn.execute(select(Comment.__table__).where(Comment.comment_id == "c1")).first()
+    assert row.serious_seen_by == "inspector1"
+    seen_at = pd.Timestamp(row.serious_seen_at)
+    seen_at = seen_at.tz_localize("UTC") if seen_at.tzinfo is None else seen_at
+    assert seen_at >= pd.Timestamp(before) - pd.Timedelta(seconds=1)
+    assert "c1" not in views.unseen_serious(world)["record_id"].tolist()
+    assert audit.search(world, action="mark_seen")["target"].tolist() == ["comment:c1"]
+    with pytest.raises(views.InboxError):
+        views.mark_seen(world, "alert", "s1", by="x")
+    with world.connect() as conn:
+        assert conn.execute(select(EbeNote.serious_seen_by)).scalar() == "lead"
+
+
+def test_contribution_parts_are_labelled_and_largest_first() -> None:
+    parts = views.contribution_parts({"c_incidents": 3.0, "comments": -7.5, "note": "x"})
+    assert parts.values.tolist() == [["public comments", -7.5], ["incidents", 3.0]]
+
+
+def test_store_stamp_changes_with_new_scores(world: Engine) -> None:
+    assert views.store_stamp(world) == (0, str(AS_OF), 3)
