@@ -1,0 +1,134 @@
+"""A real browser: the app served headless, Chromium opens triage, then a provider from it.
+
+Screenshots go to tests/screenshots/ (not committed). Skipped only on a machine with no
+/usr/bin/chromium and no CI variable: in CI it must run.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import Engine
+
+from tests.risk import tiny_world
+
+ROOT = Path(__file__).resolve().parent.parent
+SHOTS = ROOT / "tests" / "screenshots"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not CHROMIUM.exists() and not os.environ.get("CI"),
+        reason="no /usr/bin/chromium (apt-get install chromium); required in CI",
+    ),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def app_url(engine: Engine, tmp_path: Path) -> Iterator[str]:
+    """The app served on a free port over the tiny world; stopped afterwards."""
+    tiny_world.build(engine)
+    port = free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": engine.url.render_as_string(hide_password=False),
+        "CARELENS_DATA_DIR": str(tmp_path / "data"),
+    }
+    log = (tmp_path / "streamlit.log").open("w")
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(ROOT / "app.py"),
+            "--server.headless",
+            "true",
+            "--server.address",
+            "127.0.0.1",
+            "--server.port",
+            str(port),
+            "--browser.gatherUsageStats",
+            "false",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
+                    if answer.status == 200:
+                        break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError((tmp_path / "streamlit.log").read_text()) from None
+                time.sleep(0.3)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+        log.close()
+
+
+def test_open_triage_then_a_provider_from_it(app_url: str) -> None:
+    from playwright.sync_api import sync_playwright
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1440, "height": 1000})
+        page.goto(app_url)
+        page.wait_for_selector(IDLE, timeout=60_000)
+        grid = page.locator('[data-testid="stDataFrame"]').first
+        grid.wait_for(timeout=30_000)
+        page.get_by_text("Triage", exact=True).first.wait_for()
+        assert page.locator('[data-testid="stException"]').count() == 0
+        page.wait_for_timeout(500)
+        page.screenshot(path=str(SHOTS / "triage.png"))
+
+        # The grid is a canvas: click the selection box of the first row (the top score).
+        box = grid.bounding_box()
+        assert box is not None
+        page.mouse.click(box["x"] + 18, box["y"] + 35 + 17)
+        page.wait_for_url("**/provider?provider=A", timeout=30_000)
+        page.wait_for_selector(IDLE, timeout=60_000)
+        page.get_by_role("heading", name="Acorn House").wait_for(timeout=30_000)
+        page.locator('[data-testid="stPlotlyChart"]').first.wait_for(timeout=30_000)
+        assert page.locator('[data-testid="stException"]').count() == 0
+        page.wait_for_timeout(1000)
+        page.screenshot(path=str(SHOTS / "provider.png"))
+
+        # A shared link opens the same provider directly.
+        page.goto(f"{app_url}/provider?provider=B")
+        page.wait_for_selector(IDLE, timeout=60_000)
+        page.get_by_role("heading", name="Bolton Road Surgery").wait_for(timeout=30_000)
+        browser.close()
