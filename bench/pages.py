@@ -1,0 +1,101 @@
+"""Prints each page's server render time (AppTest: one script run) at national scale.
+
+    .venv/bin/python bench/pages.py                      # demo world of 50,000 providers
+    .venv/bin/python bench/pages.py --providers 5000     # a modest scale
+    .venv/bin/python bench/pages.py --store sqlite:///path/to/carelens.db   # an existing store
+
+The first visit to a page fills the caches; the figure that matters (target < 1 s) is the
+visit after it, as when a person moves between pages. Builds the demo world, loads it and
+scores it first unless --store names a store that already has scores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+# This file is bench/pages.py: its folder must not hide the app's pages/ package.
+sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
+
+PAGES = ("triage", "provider", "overview", "inbox", "loads", "method")
+
+
+def build_store(providers: int, seed: int, folder: Path) -> str:
+    """A scored demo-world store of `providers` under `folder`; returns its URL."""
+    from risk import score
+    from sources import demo, load
+    from sources.store import make_engine
+
+    url = f"sqlite:///{folder / 'carelens.db'}"
+    engine = make_engine(url)
+    started = time.perf_counter()
+    demo.write_demo_world(folder / "demo", providers=providers, seed=seed)
+    print(f"demo world written in {time.perf_counter() - started:.0f} s", flush=True)
+    started = time.perf_counter()
+    result = load.load_folder(folder / "demo", engine=engine, by="bench")
+    if not result.ok:
+        raise SystemExit(f"the demo world did not load: {result.problems[:3]}")
+    print(f"loaded in {time.perf_counter() - started:.0f} s", flush=True)
+    started = time.perf_counter()
+    score.score_and_store(engine, as_of=score.evidence_end(engine))
+    print(f"scored in {time.perf_counter() - started:.0f} s", flush=True)
+    return url
+
+
+def time_pages(url: str, repeats: int) -> list[tuple[str, float, float]]:
+    """(page, first visit seconds, median later visit seconds) for every page."""
+    os.environ["DATABASE_URL"] = url
+    from streamlit.testing.v1 import AppTest
+
+    from risk import views
+    from sources.store import make_engine
+
+    top = views.triage_frame(make_engine(url))["provider_id"].iloc[0]
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
+    at.run()
+    rows = []
+    for page in PAGES:
+        if page == "provider":
+            at.query_params["provider"] = str(top)
+        runs = []
+        for _ in range(repeats + 1):
+            at.switch_page(f"pages/{page}.py")
+            started = time.perf_counter()
+            at.run()
+            runs.append(time.perf_counter() - started)
+            if at.exception:
+                raise SystemExit(f"{page}: {at.exception[0].message}")
+        rows.append((page, runs[0], statistics.median(runs[1:])))
+    return rows
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--providers", type=int, default=50_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--store", help="an existing, scored store (SQLAlchemy URL)")
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        url = args.store or build_store(args.providers, args.seed, Path(tmp))
+        from risk import views
+        from sources.store import make_engine
+
+        engine = make_engine(url)
+        print(f"store: {views.provider_count(engine):,} providers, {url.split('://')[0]}")
+        rows = time_pages(url, args.repeats)
+        print(f"{'page':<10} {'first visit':>12} {'later visit':>12}")
+        for page, first, later in rows:
+            flag = "" if later < 1.0 else "  (over 1 s)"
+            print(f"{page:<10} {first:>10.2f} s {later:>10.2f} s{flag}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
