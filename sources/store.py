@@ -191,6 +191,18 @@ class RiskScore(SQLModel, table=True):
     scored_at: dt.datetime | None = _stamp()
 
 
+class RiskPeers(SQLModel, table=True):
+    """What providers were compared with when scored as of one day (risk/indicators.py).
+
+    `params` is JSON: type rates per month, shrinkage priors and spreads, so one provider
+    can be rescored after new evidence without refitting every peer.
+    """
+
+    as_of: dt.date = Field(primary_key=True)
+    params: str = Field(default="{}", sa_type=Text)
+    fitted_at: dt.datetime | None = _stamp()
+
+
 class Account(SQLModel, table=True):
     """A person who may sign in. The password is kept only as an argon2 hash."""
 
