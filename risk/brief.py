@@ -167,9 +167,9 @@ def enquiries(events: pd.DataFrame, voices: pd.DataFrame, ratings: pd.DataFrame)
     """Suggested lines of enquiry per key question, from events, voices and ratings.
 
     Harmful incidents and safeguarding alerts go under Safe; what people say goes under the
-    key question of each theme it raises, when it was negative or serious; a fall in the
-    rating goes under Well-led. A key question with nothing in the evidence gets one line
-    saying so.
+    key question of each theme it raises, when negative or serious (one line per key
+    question, each comment quoted once); a fall in the rating and serious concerns nobody
+    has seen go under Well-led. A key question with nothing in the evidence says so.
     """
     found: list[Enquiry] = []
     incidents = events[events["source"] == "incidents"]
@@ -214,19 +214,26 @@ def enquiries(events: pd.DataFrame, voices: pd.DataFrame, ratings: pd.DataFrame)
         )
     worrying = voices[(voices["sentiment"] == "negative") | voices["serious"]]
     themed = worrying.explode("themes").dropna(subset=["themes"])
-    for theme, group in themed.groupby("themes", sort=False):
-        question = THEME_QUESTION.get(str(theme))
-        if question is None:
-            continue
-        serious = int(group["serious"].sum())
-        label = str(theme).replace("_", " ")
+    themed = themed.assign(question=themed["themes"].map(THEME_QUESTION)).dropna(
+        subset=["question"]
+    )
+    for question, group in themed.groupby("question", sort=False):
+        # One line per key question: its topics by count, each with what to ask, and the
+        # worst few things said, each quoted once however many topics it raises.
+        topics = group["themes"].value_counts()
+        said = worrying[worrying["record_id"].isin(group["record_id"])]
+        serious = int(said["serious"].sum())
+        mix = ", ".join(f"{str(t).replace('_', ' ')} ({n})" for t, n in topics.items())
+        asks = [TOPIC_ENQUIRY[str(t)] for t in topics.index if str(t) != question]
+        asks = asks or [TOPIC_ENQUIRY[str(question)]]
         found.append(
             Enquiry(
-                question,
-                f"{len(group)} negative or serious mention(s) of {label}"
+                str(question),
+                f"{len(said)} negative or serious comment(s) or note(s) about {mix}"
                 + (f", {serious} serious" if serious else "")
-                + f". {TOPIC_ENQUIRY.get(str(theme), '')}",
-                _voice_quotes(group),
+                + ". "
+                + " ".join(asks),
+                _voice_quotes(said),
             )
         )
     if len(ratings) >= 2:

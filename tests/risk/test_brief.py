@@ -35,7 +35,10 @@ def test_lines_of_enquiry_come_from_the_evidence(made: brief.VisitBrief) -> None
     texts = " ".join(e.text for e in safe)
     assert "1 incident(s) of moderate harm or worse (1 severe)" in texts
     assert "1 safeguarding alert(s) (neglect 1), 1 of high risk" in texts
-    assert "mention(s) of staffing, 1 serious" in texts
+    assert (
+        "1 negative or serious comment(s) or note(s) about staffing (1), safe (1), 1 serious"
+        in texts
+    )
     staffing = next(e for e in safe if "staffing" in e.text)
     assert staffing.quotes[0].date == dt.date(2026, 4, 1)
     assert staffing.quotes[0].serious
