@@ -248,13 +248,13 @@ def loads(stamp: tuple[int, str, int]) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=2)
-def weights(stamp: tuple[int, str, int]) -> pd.DataFrame | None:
-    """The score's weights as a table (risk.weights), or None before that module exists."""
+def weights(stamp: tuple[int, str, int]) -> tuple[pd.DataFrame, list[tuple[str, str]]] | None:
+    """The score's weights as a table and its bands with their scores (risk.weights)."""
     try:
         from risk import weights as w
     except ImportError:
         return None
-    return views.weights_frame(w)
+    return views.weights_frame(w), views.band_bounds(w)
 
 
 @st.cache_data(show_spinner="Running the backtest…", max_entries=2)

@@ -40,11 +40,27 @@ the Inbox, not only counted.
 )
 
 st.subheader("Weights")
-weights = _data.weights(stamp)
-if weights is None or weights.empty:
+found = _data.weights(stamp)
+if found is None or found[0].empty:
     st.info("The weights are not available yet (risk/weights.py).")
 else:
-    st.dataframe(weights, hide_index=True, key="weights")
+    table, bands = found
+    st.write(
+        "Each weight is the change in the log-odds of a poor next rating when the indicator "
+        "is one peer spread above the usual for the provider's type. A negative weight "
+        "lowers the score: reporting many small incidents is a sign of a safety culture."
+    )
+    st.dataframe(
+        table,
+        hide_index=True,
+        column_config={
+            "weight": st.column_config.NumberColumn(format="%+.2f"),
+            "meaning": st.column_config.TextColumn(width="large"),
+        },
+        key="weights",
+    )
+    if bands:
+        st.write("Bands: " + "; ".join(f"**{band}** {span}" for band, span in bands) + ".")
 
 st.subheader("Latest backtest")
 result = _data.backtest(stamp)

@@ -790,15 +790,35 @@ def explanation_evidence(explanation: object | None) -> pd.DataFrame:
 
 
 def weights_frame(module: object) -> pd.DataFrame:
-    """The score's weights (from risk.weights) as rows name, weight, meaning."""
+    """The score's weights (risk.weights.WEIGHTS) as rows source, indicator, weight, meaning.
+
+    Largest weight first within each source, sources in the order of their total weight.
+    """
     table = getattr(module, "WEIGHTS", None)
     rows = []
-    if isinstance(table, dict):
-        for name, value in table.items():
-            weight = _field(value, "weight", value)
-            meaning = _field(value, "meaning", "") or _field(value, "description", "")
-            rows.append({"indicator": name, "weight": weight, "meaning": meaning or ""})
-    return pd.DataFrame(rows, columns=["indicator", "weight", "meaning"])
+    for name, value in (table or {}).items():
+        rows.append(
+            {
+                "source": str(_field(value, "source", "") or ""),
+                "indicator": name,
+                "weight": float(_field(value, "weight", value)),  # type: ignore[arg-type]
+                "meaning": str(_field(value, "meaning", "") or ""),
+            }
+        )
+    frame = pd.DataFrame(rows, columns=["source", "indicator", "weight", "meaning"])
+    total = frame.groupby("source")["weight"].transform(lambda w: w.abs().sum())
+    frame = frame.assign(_total=total, _size=frame["weight"].abs())
+    frame = frame.sort_values(["_total", "source", "_size"], ascending=[False, True, False])
+    return frame.drop(columns=["_total", "_size"]).reset_index(drop=True)
+
+
+def band_bounds(module: object) -> list[tuple[str, str]]:
+    """The bands and the scores they cover, from risk.weights.BAND_BOUNDS."""
+    bounds = list(getattr(module, "BAND_BOUNDS", ()))
+    if len(bounds) != len(BANDS) - 1:
+        return []
+    edges = [0.0, *bounds, 100.0]
+    return [(band, f"{edges[i]:g} to {edges[i + 1]:g}") for i, band in enumerate(BANDS)]
 
 
 def latest_backtest(engine: Engine, module: object) -> tuple[str, pd.DataFrame] | None:

@@ -192,3 +192,11 @@ def test_data_page_lists_loads_and_scores(world: Engine) -> None:
     at = open_page("loads")
     assert any("No loads yet" in i.value for i in at.info)
     assert any("30 June 2026" in m.value for m in at.markdown)
+
+
+def test_method_page_shows_every_weight(world: Engine) -> None:
+    from risk import weights
+
+    at = open_page("method")
+    table = next(d.value for d in at.dataframe if "indicator" in d.value.columns)
+    assert sorted(table["indicator"]) == sorted(weights.WEIGHTS)

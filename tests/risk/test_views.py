@@ -221,3 +221,15 @@ def test_contribution_parts_are_labelled_and_largest_first() -> None:
 
 def test_store_stamp_changes_with_new_scores(world: Engine) -> None:
     assert views.store_stamp(world) == (0, str(AS_OF), 3)
+
+
+def test_weights_table_comes_from_risk_weights() -> None:
+    from risk import weights
+
+    table = views.weights_frame(weights)
+    assert len(table) == len(weights.WEIGHTS)
+    row = table.set_index("indicator").loc["rt_last"]
+    assert (row["source"], row["weight"]) == ("ratings", weights.WEIGHTS["rt_last"].weight)
+    bands = views.band_bounds(weights)
+    assert [b for b, _ in bands] == list(views.BANDS)
+    assert bands[0][1] == f"0 to {weights.BAND_BOUNDS[0]:g}"
