@@ -47,9 +47,10 @@ TYPE_CONTRADICTS = 0.85
 TYPE_AGREES = 0.03
 # Word similarity (rapidfuzz ratio, 0-100) from which two words count as the same word.
 WORD_MATCH = 80.0
+WORD_MATCH_KNOWN = 88.0
 PLACE_MATCH = 85.0
 CANDIDATES_KEPT = 5
-_SHORTLIST = 40
+_SHORTLIST = 15
 
 STOP_WORDS = frozenset(
     {"the", "ltd", "limited", "and", "of", "plc", "llp", "cic", "uk", "at", "in", "on", "a"}
@@ -191,6 +192,13 @@ class Linker:
             for w in set(words):
                 postings.setdefault(w, []).append(i)
         self.vocab_: list[str] = list(postings)
+        # Words one slip apart (a letter dropped, added, changed or swapped) share a
+        # one-letter deletion: an index of those finds them without scanning the vocabulary.
+        self._deletions: dict[str, set[str]] = {}
+        for w in self.vocab_:
+            if len(w) > 3 and not w.isdigit():
+                for key in _deletions(w):
+                    self._deletions.setdefault(key, set()).add(w)
         self.postings_: dict[str, np.ndarray] = {
             w: np.asarray(ix, dtype=np.int64) for w, ix in postings.items()
         }
@@ -209,6 +217,7 @@ class Linker:
         self._word_cache: dict[str, list[tuple[str, float]]] = {}
         self._place_cache: dict[str, tuple[frozenset[int], float] | None] = {}
         self._cache: dict[tuple[str, str], LinkResult] = {}
+        self._pool_cache: dict[int, tuple[frozenset[int], list[int], list[str], np.ndarray]] = {}
 
     # -- places ---------------------------------------------------------------------------
     def resolve_place(self, place: str | None) -> tuple[frozenset[int], float] | None:
@@ -265,17 +274,26 @@ class Linker:
     # -- names ----------------------------------------------------------------------------
     def _similar_words(self, word: str) -> list[tuple[str, float]]:
         if word not in self._word_cache:
-            if word in self.postings_ and (len(word) <= 3 or word.isdigit()):
-                found = [(word, 1.0)]
-            elif len(word) <= 3 or word.isdigit():
-                found = []
+            known = word in self.postings_
+            if len(word) <= 3 or word.isdigit():
+                found = [(word, 1.0)] if known else []
             else:
-                found = [
-                    (m[0], m[1] / 100.0)
-                    for m in process.extract(
-                        word, self.vocab_, scorer=fuzz.ratio, score_cutoff=WORD_MATCH, limit=8
-                    )
-                ]
+                # A word the register knows is most likely meant as written: only its
+                # close variants ("meadow", "meadows") join it, not "horse" for "house".
+                cutoff = WORD_MATCH_KNOWN if known else WORD_MATCH
+                near = {word} if known else set()
+                for key in _deletions(word):
+                    near |= self._deletions.get(key, set())
+                found = [(w, fuzz.ratio(word, w) / 100.0) for w in near]
+                found = [(w, s) for w, s in found if s * 100.0 >= cutoff]
+                if not found and not known and len(word) >= 7:
+                    # Two slips in a long word are beyond one deletion: search the vocabulary.
+                    found = [
+                        (m[0], m[1] / 100.0)
+                        for m in process.extract(
+                            word, self.vocab_, scorer=fuzz.ratio, score_cutoff=cutoff, limit=8
+                        )
+                    ]
             self._word_cache[word] = found
         return self._word_cache[word]
 
@@ -315,26 +333,40 @@ class Linker:
 
     def _shortlist(self, query: tuple[str, ...], within: frozenset[int] | None) -> list[int]:
         """Providers sharing (nearly) a word with the query: the best by weighted overlap."""
-        scores: dict[int, float] = {}
+        all_rows: list[np.ndarray] = []
+        all_values: list[np.ndarray] = []
+        total = 0.0
         for q in query:
             similar = self._similar_words(q)
             weight = self._weight(q, similar)
-            best: dict[int, float] = {}
-            for w, s in similar:
-                for i in self.postings_[w].tolist():
-                    if s > best.get(i, 0.0):
-                        best[i] = s
-            for i, s in best.items():
-                scores[i] = scores.get(i, 0.0) + weight * s
-        ranked = sorted(scores, key=scores.__getitem__, reverse=True)
-        short = ranked[:_SHORTLIST]
-        if within is not None:
-            short += [i for i in ranked[_SHORTLIST:] if i in within][:_SHORTLIST]
-        if len(" ".join(query)) >= 4:
+            total += weight
+            if not similar:
+                continue
+            # Each written word counts once per provider: its best match among the words.
+            ordered = sorted(similar, key=lambda ws: -ws[1])
+            rows = np.concatenate([self.postings_[w] for w, _ in ordered])
+            values = np.concatenate(
+                [np.full(len(self.postings_[w]), s * weight) for w, s in ordered]
+            )
+            rows, first = np.unique(rows, return_index=True)
+            all_rows.append(rows)
+            all_values.append(values[first])
+        if all_rows:
+            ids, inverse = np.unique(np.concatenate(all_rows), return_inverse=True)
+            sums = np.bincount(inverse, weights=np.concatenate(all_values))
+            order = np.argsort(-sums, kind="stable")
+            top, top_scores = ids[order], sums[order]
+        else:
+            top, top_scores = np.zeros(0, dtype=np.int64), np.zeros(0)
+        short = top[:_SHORTLIST].tolist()
+        if within is not None and len(top) > _SHORTLIST:
+            rest = top[_SHORTLIST:]
+            short += rest[self._place_pool(within)[2][rest]][:_SHORTLIST].tolist()
+        best_overlap = top_scores[0] / total if len(top) and total else 0.0
+        if best_overlap < 0.75 and len(" ".join(query)) >= 4:
             # A typo that splits or joins words ("oak wood") shares no word: catch it whole.
             if within is not None and len(within) < 5000:
-                pool = sorted(within)
-                choices = [self.joined_[i] for i in pool]
+                pool, choices, _ = self._place_pool(within)
             else:
                 pool, choices = None, self.joined_
             for _, _, k in process.extract(
@@ -342,6 +374,17 @@ class Linker:
             ):
                 short.append(pool[k] if pool is not None else k)
         return list(dict.fromkeys(short))
+
+    def _place_pool(self, within: frozenset[int]) -> tuple[list[int], list[str], np.ndarray]:
+        """The providers of a place: sorted, their joined names, and as a mask."""
+        key = id(within)
+        if key not in self._pool_cache:
+            pool = sorted(within)
+            mask = np.zeros(len(self.ids_), dtype=bool)
+            mask[pool] = True
+            self._pool_cache[key] = (within, pool, [self.joined_[i] for i in pool], mask)
+        _, pool, choices, mask = self._pool_cache[key]
+        return pool, choices, mask
 
     # -- linking --------------------------------------------------------------------------
     def link(self, name: str | None, place: str | None, text: str | None = None) -> LinkResult:
@@ -390,6 +433,11 @@ class Linker:
         places = _column(rows, "place")
         texts = _column(rows, "text")
         return [self.link(n, p, t) for n, p, t in zip(names, places, texts, strict=True)]
+
+
+def _deletions(word: str) -> set[str]:
+    """`word` and every string made by deleting one of its letters."""
+    return {word} | {word[:i] + word[i + 1 :] for i in range(len(word))}
 
 
 def _column(rows: pd.DataFrame, name: str) -> Iterable[str | None]:
