@@ -81,7 +81,11 @@ def contributions_figure(parts: pd.DataFrame, title: str = "What makes the score
     if parts.empty:
         return _empty("No contributions recorded for this score.")
     ordered = parts.sort_values("points")
-    colours = ["#c62828" if p > 0 else "#2e7d32" for p in ordered["points"]]
+    # Red adds risk, green takes it away; the baseline every provider starts from is grey.
+    colours = [
+        "#9e9e9e" if part == "baseline" else "#c62828" if p > 0 else "#2e7d32"
+        for part, p in zip(ordered["part"], ordered["points"], strict=True)
+    ]
     fig = go.Figure(
         go.Bar(
             x=ordered["points"],

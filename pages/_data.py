@@ -56,6 +56,22 @@ def via_app(page_file: str) -> None:
         st.switch_page("app.py", query_params=params)
 
 
+def allowed(action: str) -> bool:
+    """True when the signed-in role may do `action` (sources.access); everyone may do
+    everything while no sign-in has set a role (st.session_state["role"])."""
+    from sources import access
+
+    role = st.session_state.get("role")
+    return role is None or access.may(role, action)
+
+
+def require(action: str) -> None:
+    """Stops the page with a plain message unless the role may do `action`."""
+    if not allowed(action):
+        st.warning("Your role does not give access to this page.")
+        st.stop()
+
+
 def current_user() -> str:
     """Who is using the app, as written into the store beside what they do."""
     return str(st.session_state.get("user") or "app user")

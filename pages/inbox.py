@@ -7,8 +7,10 @@ import streamlit as st
 
 from pages import _data
 from risk import views
+from sources import access
 
 _data.via_app(__file__)
+_data.require(access.INBOX)
 
 st.title("Inbox")
 stamp = _data.stamp()

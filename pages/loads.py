@@ -9,10 +9,11 @@ import pandas as pd
 import streamlit as st
 
 from pages import _data
-from sources import settings
+from sources import access, settings
 from sources.contract import FILES
 
 _data.via_app(__file__)
+_data.require(access.LOAD)
 
 st.title("Data")
 st.write(

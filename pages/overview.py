@@ -6,8 +6,10 @@ import streamlit as st
 
 from pages import _charts, _data
 from risk import views
+from sources import access
 
 _data.via_app(__file__)
+_data.require(access.VIEW_PROVIDERS)
 
 stamp = _data.stamp()
 frame = _data.triage(stamp)

@@ -9,10 +9,11 @@ import streamlit as st
 
 from pages import _charts, _data
 from risk import views
-from sources import audit
+from sources import access, audit
 from sources.contract import KEY_QUESTIONS
 
 _data.via_app(__file__)
+_data.require(access.VIEW_PROVIDERS)
 
 stamp = _data.stamp()
 provider_id = st.query_params.get("provider", "").strip()
@@ -242,6 +243,8 @@ else:
 st.header("Visit brief")
 if as_of is None:
     st.info("The brief needs a score: score the store on the Data page first.")
+elif not _data.allowed(access.EXPORT):
+    st.caption("Your role does not include downloading briefs.")
 else:
     st.write(
         "Suggested lines of enquiry per key question, drawn from the evidence and quoting it "

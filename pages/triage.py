@@ -7,9 +7,10 @@ import streamlit as st
 from pages import _data
 from pages._charts import BAND_COLOURS
 from risk import views
-from sources import audit
+from sources import access, audit
 
 _data.via_app(__file__)
+_data.require(access.VIEW_PROVIDERS)
 
 # A shared link to the app's root with ?provider=ID opens that provider.
 if st.query_params.get("provider"):
@@ -148,11 +149,12 @@ def _export() -> bytes:
     return views.safe_csv(shown.drop(columns=["trend"]))
 
 
-st.download_button(
-    f"Download these {len(shown):,} rows (CSV)",
-    data=_export,
-    file_name=f"carelens-triage-{dates[-1]:%Y-%m-%d}.csv",
-    mime="text/csv",
-    key="export",
-    on_click="ignore",
-)
+if _data.allowed(access.EXPORT):
+    st.download_button(
+        f"Download these {len(shown):,} rows (CSV)",
+        data=_export,
+        file_name=f"carelens-triage-{dates[-1]:%Y-%m-%d}.csv",
+        mime="text/csv",
+        key="export",
+        on_click="ignore",
+    )

@@ -713,6 +713,28 @@ PART_LABELS: dict[str, str] = {
 }
 
 
+INDICATOR_LABELS: dict[str, str] = {
+    "inc_severe": "incidents: severe harm and deaths",
+    "inc_moderate": "incidents: moderate harm",
+    "inc_reporting": "incidents: reporting of small ones",
+    "inc_cusum": "incidents: recent rise",
+    "sg_weighted": "safeguarding: alerts by type and risk",
+    "sg_high": "safeguarding: high-risk alerts",
+    "sg_cusum": "safeguarding: recent rise",
+    "cm_negative": "comments: share negative",
+    "cm_serious": "comments: serious concerns",
+    "cm_low_stars": "comments: 1-2 stars",
+    "cm_volume": "comments: how many",
+    "cm_cusum": "comments: recent rise in negative",
+    "ebe_negative": "expert notes: tone",
+    "ebe_serious": "expert notes: serious concerns",
+    "rt_last": "ratings: last overall rating",
+    "rt_safe": "ratings: last Safe rating",
+    "rt_decline": "ratings: fell last time",
+    "rt_age": "ratings: years since rated",
+}
+
+
 def contribution_parts(contributions: dict[str, object] | None) -> pd.DataFrame:
     """A {part: points} mapping as rows part, points, largest magnitude first.
 
@@ -725,7 +747,8 @@ def contribution_parts(contributions: dict[str, object] | None) -> pd.DataFrame:
         except (TypeError, ValueError):
             continue
         key = name[2:] if name.startswith("c_") else name
-        rows.append((PART_LABELS.get(key, key.replace("_", " ")), points))
+        label = PART_LABELS.get(key) or INDICATOR_LABELS.get(key) or key.replace("_", " ")
+        rows.append((label, points))
     frame = pd.DataFrame(rows, columns=["part", "points"])
     order = frame["points"].abs().sort_values(ascending=False).index
     return frame.loc[order].reset_index(drop=True)

@@ -200,3 +200,18 @@ def test_method_page_shows_every_weight(world: Engine) -> None:
     at = open_page("method")
     table = next(d.value for d in at.dataframe if "indicator" in d.value.columns)
     assert sorted(table["indicator"]) == sorted(weights.WEIGHTS)
+
+
+def test_a_role_sees_only_what_it_may(world: Engine) -> None:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.session_state["role"] = "manager"
+    at.run()
+    assert [b.proto.label for b in at.get("download_button")] == ["Download these 3 rows (CSV)"]
+    at.switch_page("pages/inbox.py").run()
+    assert any("does not give access" in w.value for w in at.warning)
+    assert not at.dataframe
+    at.session_state["role"] = "admin"
+    at.switch_page("pages/provider.py")
+    at.query_params["provider"] = "A"
+    at.run()
+    assert not at.get("download_button")
