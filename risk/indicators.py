@@ -1,0 +1,640 @@
+"""Indicators per provider as of a day: peer-compared, size-normalised, decayed and shrunk.
+
+Evidence is read with a few GROUP BY queries (provider, month, kind), never row by row,
+into dense provider x month arrays. From those, for each indicator (METHOD-NOTES 1.1-1.5):
+- counts: expected = size x the peer type's rate that month (indirect standardisation),
+  observed and expected decayed alike, the ratio shrunk by Poisson-gamma empirical Bayes;
+  the indicator is log(shrunk ratio), 0 for "as expected" and for "no evidence";
+- shares (negative comments, low stars): beta-binomial shrinkage, logit difference;
+- change: a Poisson CUSUM of the last months against the provider's own shrunk baseline;
+- expert-by-experience notes: decayed mean tone, shrunk to the type mean;
+- ratings: the last overall and Safe ratings, a decline, the years since.
+Each indicator comes with its uncertainty (the share of it that is prior, not data) and,
+for counts, a Spiegelhalter over-dispersion-adjusted z for the funnel plot.
+
+The peer parameters (type rates, priors, spreads) are kept in a `Peers` record so one
+provider can be rescored against them in well under a second (`risk.score.score_provider`).
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+
+from risk import weights as W
+
+# Dense monthly signals built from the grouped evidence.
+SIGNALS: tuple[str, ...] = (
+    "inc_low",  # no and low harm
+    "inc_mod",  # moderate harm
+    "inc_sev",  # severe and death, weighted by SEVERE_HARM_WEIGHTS
+    "inc_modplus",  # moderate or worse, counted once each (for the CUSUM)
+    "sg_n",  # safeguarding alerts
+    "sg_w",  # alerts weighted by abuse type and risk level
+    "sg_high",  # high-risk alerts
+    "cm_n",  # comments (duplicates counted once)
+    "cm_neg",  # negative comments
+    "cm_ser",  # serious concerns in comments
+    "cm_rated",  # comments with a star rating
+    "cm_low",  # 1-2 star ratings
+)
+# Poisson-gamma indicators: signal, half-life (months), one-sided (only an excess counts).
+POISSON: dict[str, tuple[str, float, bool]] = {
+    "inc_severe": ("inc_sev", W.HALF_LIFE_SERIOUS, False),
+    "inc_moderate": ("inc_mod", W.HALF_LIFE_INCIDENTS, False),
+    "inc_reporting": ("inc_low", W.HALF_LIFE_INCIDENTS, False),
+    "sg_weighted": ("sg_w", W.HALF_LIFE_SAFEGUARDING, False),
+    "sg_high": ("sg_high", W.HALF_LIFE_SERIOUS, False),
+    "cm_serious": ("cm_ser", W.HALF_LIFE_INCIDENTS, False),
+    # Silence is not safety: fewer comments than peers never lowers the score.
+    "cm_volume": ("cm_n", W.HALF_LIFE_COMMENTS, True),
+}
+# Beta-binomial indicators: events signal, trials signal, half-life.
+BETA: dict[str, tuple[str, str, float]] = {
+    "cm_negative": ("cm_neg", "cm_n", W.HALF_LIFE_COMMENTS),
+    "cm_low_stars": ("cm_low", "cm_rated", W.HALF_LIFE_INCIDENTS),
+}
+CUSUM: dict[str, str] = {"inc_cusum": "inc_modplus", "sg_cusum": "sg_n", "cm_cusum": "cm_neg"}
+NOTES: tuple[str, ...] = ("ebe_negative", "ebe_serious")
+RATINGS: tuple[str, ...] = ("rt_last", "rt_safe", "rt_decline", "rt_age")
+INDICATORS: tuple[str, ...] = (*POISSON, *BETA, *CUSUM, *NOTES, *RATINGS)
+# Indicators already on a meaningful scale: no division by a peer spread.
+UNSCALED: frozenset[str] = frozenset((*CUSUM, *RATINGS))
+POOLED = "_pooled"  # the peer group of types with fewer than MIN_PEERS providers
+
+
+def month_index(day: dt.date) -> int:
+    """Months since year 0 (January 2026 is 2026 * 12)."""
+    return day.year * 12 + day.month - 1
+
+
+def month_end(index: int) -> dt.date:
+    """The last day of the month `index` (see month_index)."""
+    year, month = divmod(index, 12)
+    return dt.date(year, month + 1, calendar.monthrange(year, month + 1)[1])
+
+
+def month_ages(as_of: dt.date, months: int) -> np.ndarray:
+    """Age in months of the middle of each of the last `months` months, oldest first.
+
+    The current month is only partly over: its middle is that of the days seen so far.
+    """
+    seen = as_of.day / calendar.monthrange(as_of.year, as_of.month)[1]
+    ages = np.arange(months - 1, -1, -1, dtype=float) + seen - 0.5
+    ages[-1] = seen / 2
+    return ages
+
+
+def decay(ages: np.ndarray, half_life: float) -> np.ndarray:
+    """Weights 0.5 ** (age / half_life), 1 for evidence of today."""
+    return np.power(0.5, ages / half_life)
+
+
+# ------------------------------------------------------------------ reading the store
+
+
+@dataclass
+class Evidence:
+    """Evidence visible as of `as_of`, grouped by provider and month (see read_evidence)."""
+
+    as_of: dt.date
+    providers: pd.DataFrame  # provider_id, type, capacity
+    incidents: pd.DataFrame  # provider_id, month, visible, harm, n
+    alerts: pd.DataFrame  # provider_id, month, abuse_type, risk_level, n
+    comments: pd.DataFrame  # provider_id, month, negative, serious, rated, low, n
+    notes: pd.DataFrame  # provider_id, visit_on, value, serious
+    ratings: pd.DataFrame  # provider_id, published_on, overall, safe
+
+    def until(self, day: dt.date) -> Evidence:
+        """The same evidence as seen on an earlier month-end `day` (history scores)."""
+        m = month_index(day)
+        ts = pd.Timestamp(day)
+        inc = self.incidents
+        return Evidence(
+            as_of=day,
+            providers=self.providers,
+            incidents=inc[(inc["month"] <= m) & (inc["visible"] <= m)],
+            alerts=self.alerts[self.alerts["month"] <= m],
+            comments=self.comments[self.comments["month"] <= m],
+            notes=self.notes[self.notes["visit_on"] <= ts],
+            ratings=self.ratings[self.ratings["published_on"] <= ts],
+        )
+
+
+def _month_sql(dialect: str, column: str) -> str:
+    if dialect == "sqlite":
+        return (
+            f"(CAST(substr({column}, 1, 4) AS INTEGER) * 12 "
+            f"+ CAST(substr({column}, 6, 2) AS INTEGER) - 1)"
+        )
+    return (
+        f"(CAST(EXTRACT(YEAR FROM {column}) AS INTEGER) * 12 "
+        f"+ CAST(EXTRACT(MONTH FROM {column}) AS INTEGER) - 1)"
+    )
+
+
+def _frame(engine: Engine, sql: str, params: dict[str, Any], columns: list[str]) -> pd.DataFrame:
+    with engine.connect() as conn:
+        rows = conn.execute(text(sql), params).fetchall()
+    return pd.DataFrame(rows, columns=columns)
+
+
+def read_evidence(
+    engine: Engine, as_of: dt.date, provider_ids: list[str] | None = None
+) -> Evidence:
+    """Everything visible on `as_of` within LOOKBACK_MONTHS, grouped (a few SQL queries).
+
+    Incidents count once occurred and reported (when a report date is given) on or before
+    the day; comments by received_on, alerts by raised_on, notes by visit_on, ratings by
+    published_on. Comments without a provider and copies of another comment are left out.
+    """
+    dialect = engine.dialect.name
+    first = month_end(month_index(as_of) - W.LOOKBACK_MONTHS) + dt.timedelta(days=1)
+    # SQLite keeps dates as ISO text: compare with text; PostgreSQL with dates.
+    bind = (lambda d: d.isoformat()) if dialect == "sqlite" else (lambda d: d)
+    params: dict[str, Any] = {"d": bind(as_of), "first": bind(first)}
+    where_p = ""
+    if provider_ids is not None:
+        keys = [f"p{i}" for i in range(len(provider_ids))]
+        params.update(dict(zip(keys, provider_ids, strict=True)))
+        where_p = " AND provider_id IN (" + ", ".join(f":{k}" for k in keys) + ")"
+    month = lambda c: _month_sql(dialect, c)  # noqa: E731
+
+    providers = _frame(
+        engine,
+        "SELECT provider_id, type, capacity FROM provider WHERE 1=1" + where_p,
+        params,
+        ["provider_id", "type", "capacity"],
+    )
+    incidents = _frame(
+        engine,
+        f"SELECT provider_id, {month('occurred_on')}, "
+        f"{month('COALESCE(reported_on, occurred_on)')}, harm, COUNT(*) FROM incident "
+        "WHERE occurred_on <= :d AND occurred_on >= :first "
+        "AND (reported_on IS NULL OR reported_on <= :d)" + where_p + " GROUP BY 1, 2, 3, 4",
+        params,
+        ["provider_id", "month", "visible", "harm", "n"],
+    )
+    alerts = _frame(
+        engine,
+        f"SELECT provider_id, {month('raised_on')}, abuse_type, risk_level, COUNT(*) "
+        "FROM safeguardingalert WHERE raised_on <= :d AND raised_on >= :first"
+        + where_p
+        + " GROUP BY 1, 2, 3, 4",
+        params,
+        ["provider_id", "month", "abuse_type", "risk_level", "n"],
+    )
+    negative = "(sentiment = 'negative' OR (sentiment IS NULL AND rating <= :low))"
+    params["low"] = W.LOW_STARS
+    comments = _frame(
+        engine,
+        f"SELECT provider_id, {month('received_on')}, "
+        f"CASE WHEN {negative} THEN 1 ELSE 0 END, CASE WHEN serious THEN 1 ELSE 0 END, "
+        "CASE WHEN rating IS NULL THEN 0 ELSE 1 END, "
+        "CASE WHEN rating <= :low THEN 1 ELSE 0 END, COUNT(*) FROM comment "
+        "WHERE received_on <= :d AND received_on >= :first AND provider_id IS NOT NULL "
+        "AND duplicate_of IS NULL" + where_p + " GROUP BY 1, 2, 3, 4, 5, 6",
+        params,
+        ["provider_id", "month", "negative", "serious", "rated", "low", "n"],
+    )
+    notes = _frame(
+        engine,
+        "SELECT provider_id, visit_on, sentiment, sentiment_score, "
+        "CASE WHEN serious THEN 1 ELSE 0 END FROM ebenote "
+        "WHERE visit_on <= :d AND visit_on >= :first" + where_p,
+        params,
+        ["provider_id", "visit_on", "sentiment", "sentiment_score", "serious"],
+    )
+    ratings = _frame(
+        engine,
+        "SELECT provider_id, published_on, overall, safe FROM inspection "
+        "WHERE published_on <= :d" + where_p,
+        params,
+        ["provider_id", "published_on", "overall", "safe"],
+    )
+    return Evidence(
+        as_of=as_of,
+        providers=providers,
+        incidents=incidents,
+        alerts=alerts,
+        comments=comments,
+        notes=_note_values(notes),
+        ratings=_dated(ratings, "published_on"),
+    )
+
+
+def _dated(frame: pd.DataFrame, column: str) -> pd.DataFrame:
+    # SQLite gives ISO strings, PostgreSQL date objects: both become datetime64.
+    frame[column] = pd.to_datetime(frame[column])
+    return frame
+
+
+def _note_values(notes: pd.DataFrame) -> pd.DataFrame:
+    """Notes with `value` = negativity in -1..1 (from the text reading, or its label)."""
+    notes = _dated(notes, "visit_on")
+    label = notes["sentiment"].map({"negative": 0.5, "neutral": 0.0, "positive": -0.5})
+    score = pd.to_numeric(notes["sentiment_score"], errors="coerce")
+    notes["value"] = (-score).fillna(label).fillna(0.0).astype(float)
+    notes["serious"] = notes["serious"].astype(float)
+    return notes[["provider_id", "visit_on", "value", "serious"]]
+
+
+# ------------------------------------------------------------------ peers and parameters
+
+
+@dataclass
+class Peers:
+    """What a provider is compared with: fitted on every provider as of one day."""
+
+    as_of: dt.date
+    months: int  # length of the monthly arrays; the last is as_of's month
+    group_of_type: dict[str, str]
+    type_capacity: dict[str, float]  # median capacity, for providers without one
+    # signal -> group -> monthly rate per unit of size (len months)
+    rates: dict[str, dict[str, list[float]]] = field(default_factory=dict)
+    # indicator -> group -> parameters (prior, spread ...)
+    params: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-able dict (stored in the RiskPeers table)."""
+        return {
+            "as_of": self.as_of.isoformat(),
+            "months": self.months,
+            "group_of_type": self.group_of_type,
+            "type_capacity": self.type_capacity,
+            "rates": self.rates,
+            "params": self.params,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Peers:
+        """The Peers stored by to_json."""
+        return cls(
+            as_of=dt.date.fromisoformat(data["as_of"]),
+            months=int(data["months"]),
+            group_of_type=data["group_of_type"],
+            type_capacity=data["type_capacity"],
+            rates=data["rates"],
+            params=data["params"],
+        )
+
+
+def _groups(types: pd.Series) -> dict[str, str]:
+    counts = types.value_counts()
+    return {t: (t if n >= W.MIN_PEERS else POOLED) for t, n in counts.items()}
+
+
+def _dense(
+    frame: pd.DataFrame, index: pd.Index, first_month: int, months: int, values: np.ndarray
+) -> np.ndarray:
+    """A providers x months array of summed `values` (rows outside the window dropped)."""
+    out = np.zeros(len(index) * months)
+    if len(frame):
+        p = index.get_indexer(frame["provider_id"])
+        m = frame["month"].to_numpy(dtype=np.int64) - first_month
+        ok = (p >= 0) & (m >= 0) & (m < months)
+        np.add.at(out, p[ok] * months + m[ok], values[ok])
+    return out.reshape(len(index), months)
+
+
+def monthly_signals(e: Evidence, index: pd.Index, months: int) -> dict[str, np.ndarray]:
+    """Every SIGNALS array (providers x months, oldest month first) from grouped evidence."""
+    first = month_index(e.as_of) - months + 1
+    inc, al, cm = e.incidents, e.alerts, e.comments
+    n_inc = inc["n"].to_numpy(dtype=float)
+    harm = inc["harm"].astype(str).to_numpy()
+    low = np.isin(harm, ["none", "low"])
+    mod = harm == "moderate"
+    sev_w = pd.Series(harm).map(W.SEVERE_HARM_WEIGHTS).fillna(0.0).to_numpy()
+    n_al = al["n"].to_numpy(dtype=float)
+    abuse_w = al["abuse_type"].map(W.ABUSE_TYPE_WEIGHTS).fillna(1.0).to_numpy()
+    level = al["risk_level"].astype(str)
+    level_w = level.map(W.RISK_LEVEL_WEIGHTS).fillna(1.0).to_numpy()
+    n_cm = cm["n"].to_numpy(dtype=float)
+
+    def col(frame: pd.DataFrame, name: str) -> np.ndarray:
+        return frame[name].to_numpy(dtype=float)
+
+    def dense(frame: pd.DataFrame, values: np.ndarray) -> np.ndarray:
+        return _dense(frame, index, first, months, values)
+
+    return {
+        "inc_low": dense(inc, n_inc * low),
+        "inc_mod": dense(inc, n_inc * mod),
+        "inc_sev": dense(inc, n_inc * sev_w),
+        "inc_modplus": dense(inc, n_inc * (mod | (sev_w > 0))),
+        "sg_n": dense(al, n_al),
+        "sg_w": dense(al, n_al * abuse_w * level_w),
+        "sg_high": dense(al, n_al * (level.to_numpy() == "high")),
+        "cm_n": dense(cm, n_cm),
+        "cm_neg": dense(cm, n_cm * col(cm, "negative")),
+        "cm_ser": dense(cm, n_cm * col(cm, "serious")),
+        "cm_rated": dense(cm, n_cm * col(cm, "rated")),
+        "cm_low": dense(cm, n_cm * col(cm, "low")),
+    }
+
+
+def _eb_poisson(observed: np.ndarray, expected: np.ndarray) -> dict[str, float]:
+    """Poisson-gamma prior (alpha = beta = 1/v, mean 1) by moments (Clayton & Kaldor)."""
+    has = expected > 0
+    if not has.any() or observed.sum() <= 0:
+        return {"alpha": 1.0 / W.EB_MIN_VARIANCE, "beta": 1.0 / W.EB_MIN_VARIANCE}
+    o, e = observed[has], expected[has]
+    m = o.sum() / e.sum()
+    s2 = float(np.sum(e * (o / e - m) ** 2) / e.sum())
+    v = max(s2 - m / e.mean(), W.EB_MIN_VARIANCE * m * m)
+    # Ratios are to the peer rate, so the prior mean m is 1 when fitted on the same data.
+    return {"alpha": m * m / v, "beta": m / v}
+
+
+def _eb_beta(events: np.ndarray, trials: np.ndarray) -> dict[str, float]:
+    """Beta-binomial prior: mean p and strength kappa (pseudo-trials), by moments."""
+    has = trials > 0
+    if not has.any() or trials.sum() <= 0:
+        return {"p": 0.5, "kappa": 2.0}
+    y, n = events[has], trials[has]
+    p = float(np.clip(y.sum() / n.sum(), 1e-3, 1 - 1e-3))
+    total = n.sum()
+    var = float(np.sum(n / total * (y / n - p) ** 2) - p * (1 - p) * len(n) / total)
+    # At most ~50 pseudo-comments: a service's own voice is never drowned completely.
+    var = max(var, p * (1 - p) / 51)
+    return {"p": p, "kappa": max(p * (1 - p) / var - 1, 0.5)}
+
+
+def _spread(x: np.ndarray, informed: np.ndarray) -> float:
+    """Root mean square of x over the providers with some evidence, floored."""
+    pick = x[informed] if informed.any() else x
+    if not len(pick):
+        return 1.0
+    return max(float(np.sqrt(np.mean(pick**2))), W.MIN_SPREAD)
+
+
+def funnel_z(observed: np.ndarray, expected: np.ndarray) -> np.ndarray:
+    """Spiegelhalter over-dispersion-adjusted z of O/E (CQC square-root form), per group."""
+    z = np.zeros_like(observed, dtype=float)
+    has = expected > 0
+    if has.sum() < 3:
+        return z
+    o, e = observed[has], expected[has]
+    y = np.sqrt(o / e)
+    s = 1.0 / (2.0 * np.sqrt(e))
+    raw = (y - 1.0) / s
+    lo, hi = np.percentile(raw, [10, 90])
+    phi = float(np.mean(np.clip(raw, lo, hi) ** 2))
+    w = 1.0 / s**2
+    n = len(o)
+    tau2 = max(0.0, (n * phi - (n - 1)) / (w.sum() - (w**2).sum() / w.sum()))
+    z[has] = (y - 1.0) / np.sqrt(s**2 + tau2)
+    return z
+
+
+def _cusum(
+    counts: np.ndarray,
+    expected: np.ndarray,
+    baseline_o: np.ndarray,
+    baseline_e: np.ndarray,
+    prior: dict[str, float],
+) -> np.ndarray:
+    """Poisson CUSUM S_T over the given months against each provider's shrunk own rate."""
+    theta = (baseline_o + prior["alpha"]) / (baseline_e + prior["beta"])
+    step_up = np.log(W.CUSUM_RHO)
+    s = np.zeros(counts.shape[0])
+    for t in range(counts.shape[1]):
+        s = np.maximum(0.0, s + counts[:, t] * step_up - (W.CUSUM_RHO - 1) * expected[:, t] * theta)
+    return s
+
+
+@dataclass
+class Indicators:
+    """Per provider (rows in `frame`): x, z, uncertainty and details of each indicator."""
+
+    frame: pd.DataFrame  # provider_id, type, capacity, evidence_count, then per indicator
+    # k: the indicator value; z_k: scaled and clipped; u_k: 0 (all data) .. 1 (all prior)
+    # and for counts o_k (observed), e_k (expected), f_k (funnel z), pw_k (P(ratio > 1.5))
+    peers: Peers
+
+
+def compute_indicators(e: Evidence, peers: Peers | None = None) -> Indicators:
+    """Every indicator for every provider in `e`; peers fitted on `e` unless given."""
+    as_of = e.as_of
+    months = W.LOOKBACK_MONTHS if peers is None else peers.months
+    prov = e.providers.sort_values("provider_id").reset_index(drop=True)
+    prov["type"] = prov["type"].fillna("unknown").astype(str)
+    index = pd.Index(prov["provider_id"])
+    fit = peers is None
+    if fit:
+        capacity = pd.to_numeric(prov["capacity"], errors="coerce")
+        med = capacity.groupby(prov["type"]).median()
+        type_capacity = {t: float(v) if pd.notna(v) else 1.0 for t, v in med.items()}
+        peers = Peers(as_of, months, _groups(prov["type"]), type_capacity)
+    size = pd.to_numeric(prov["capacity"], errors="coerce")
+    size = size.fillna(prov["type"].map(peers.type_capacity)).fillna(1.0).clip(lower=1.0)
+    n = size.to_numpy(dtype=float)
+    group = prov["type"].map(peers.group_of_type).fillna(POOLED).to_numpy()
+    groups = sorted(set(group))
+    signals = monthly_signals(e, index, months)
+    ages = month_ages(as_of, months)
+    out: dict[str, np.ndarray] = {}
+
+    # Type rates per month: expected counts by indirect standardisation.
+    expected_monthly: dict[str, np.ndarray] = {}
+    for sig, y in signals.items():
+        if fit:
+            peers.rates[sig] = {}
+            for g in groups:
+                pick = group == g
+                peers.rates[sig][g] = (y[pick].sum(axis=0) / n[pick].sum()).tolist()
+        rate = np.zeros((len(n), months))
+        for g in groups:
+            rate[group == g] = np.asarray(peers.rates[sig].get(g, [0.0] * months))
+        expected_monthly[sig] = n[:, None] * rate
+
+    def fitted(name: str, g: str, make: Any) -> dict[str, float]:
+        if fit:
+            peers.params.setdefault(name, {})[g] = make()
+        return peers.params[name].get(g) or peers.params[name].get(POOLED) or make()
+
+    for name, (sig, half_life, one_sided) in POISSON.items():
+        w = decay(ages, half_life)
+        o = signals[sig] @ w
+        ex = expected_monthly[sig] @ w
+        x, u, pw, fz = (np.zeros(len(n)) for _ in range(4))
+        for g in groups:
+            pick = group == g
+            prior = fitted(name, g, lambda o=o, ex=ex, pick=pick: _eb_poisson(o[pick], ex[pick]))
+            a, b = prior["alpha"], prior["beta"]
+            theta = (o[pick] + a) / (ex[pick] + b)
+            x[pick] = np.log(theta)
+            u[pick] = b / (ex[pick] + b)
+            pw[pick] = stats.gamma.sf(1.5, a + o[pick], scale=1.0 / (ex[pick] + b))
+            fz[pick] = funnel_z(o[pick], ex[pick])
+        if one_sided:
+            x = np.maximum(x, 0.0)
+        out[name], out[f"u_{name}"], out[f"o_{name}"], out[f"e_{name}"] = x, u, o, ex
+        out[f"pw_{name}"], out[f"f_{name}"] = pw, fz
+
+    for name, (ev, tr, half_life) in BETA.items():
+        w = decay(ages, half_life)
+        y, t = signals[ev] @ w, signals[tr] @ w
+        x, u = np.zeros(len(n)), np.ones(len(n))
+        for g in groups:
+            pick = group == g
+            prior = fitted(name, g, lambda y=y, t=t, pick=pick: _eb_beta(y[pick], t[pick]))
+            p, k = prior["p"], prior["kappa"]
+            post = (y[pick] + k * p) / (t[pick] + k)
+            x[pick] = _logit(post) - _logit(p)
+            u[pick] = k / (t[pick] + k)
+        out[name], out[f"u_{name}"], out[f"o_{name}"], out[f"e_{name}"] = x, u, y, t
+
+    # Change against the provider's own past: CUSUM over the last CUSUM_MONTHS, baseline
+    # from the CUSUM_BASELINE_MONTHS before them.
+    recent = slice(months - W.CUSUM_MONTHS, months)
+    base = slice(months - W.CUSUM_MONTHS - W.CUSUM_BASELINE_MONTHS, months - W.CUSUM_MONTHS)
+    for name, sig in CUSUM.items():
+        y, ex = signals[sig], expected_monthly[sig]
+        bo, be = y[:, base].sum(axis=1), ex[:, base].sum(axis=1)
+        s = np.zeros(len(n))
+        for g in groups:
+            pick = group == g
+            prior = fitted(name, g, lambda bo=bo, be=be, pick=pick: _eb_poisson(bo[pick], be[pick]))
+            s[pick] = _cusum(y[pick][:, recent], ex[pick][:, recent], bo[pick], be[pick], prior)
+        out[name] = s
+        out[f"u_{name}"] = 1.0 / (1.0 + ex[:, recent].sum(axis=1) + be)
+        out[f"o_{name}"], out[f"e_{name}"] = y[:, recent].sum(axis=1), ex[:, recent].sum(axis=1)
+
+    _note_indicators(e, index, group, groups, as_of, fitted, out)
+    _rating_indicators(e, index, group, groups, as_of, fitted, out)
+
+    # z: divide by the peer spread (over providers with some evidence), clip.
+    for name in INDICATORS:
+        x = out[name]
+        if name in UNSCALED:
+            z = x / W.CUSUM_ALARM if name in CUSUM else x.copy()
+        else:
+            z = np.zeros(len(n))
+            for g in groups:
+                pick = group == g
+                informed = out[f"u_{name}"][pick] < 0.9
+                sp = fitted(
+                    f"spread_{name}",
+                    g,
+                    lambda x=x, pick=pick, informed=informed: {
+                        "spread": _spread(x[pick], informed)
+                    },
+                )["spread"]
+                z[pick] = x[pick] / sp
+        out[f"z_{name}"] = np.clip(z, -W.Z_CLIP, W.Z_CLIP)
+
+    frame = pd.DataFrame(
+        {"provider_id": prov["provider_id"], "type": prov["type"], "capacity": n, "group": group}
+    )
+    frame["evidence_count"] = _evidence_count(e, index)
+    frame = pd.concat([frame, pd.DataFrame(out)], axis=1)
+    return Indicators(frame=frame, peers=peers)
+
+
+def _logit(p: np.ndarray | float) -> np.ndarray | float:
+    return np.log(p) - np.log1p(-p)
+
+
+def _note_indicators(
+    e: Evidence,
+    index: pd.Index,
+    group: np.ndarray,
+    groups: list[str],
+    as_of: dt.date,
+    fitted: Any,
+    out: dict[str, np.ndarray],
+) -> None:
+    notes = e.notes
+    age = (pd.Timestamp(as_of) - notes["visit_on"]).dt.days.to_numpy() / 30.44
+    w = decay(np.maximum(age, 0.0), W.HALF_LIFE_NOTES)
+    p = index.get_indexer(notes["provider_id"])
+    ok = p >= 0
+    weight = np.bincount(p[ok], weights=w[ok], minlength=len(index))
+    for name, column in (("ebe_negative", "value"), ("ebe_serious", "serious")):
+        v = notes[column].to_numpy(dtype=float)
+        total = np.bincount(p[ok], weights=(w * v)[ok], minlength=len(index))
+        x = np.zeros(len(index))
+        for g in groups:
+            pick = group == g
+            mean = fitted(
+                name,
+                g,
+                lambda total=total, weight=weight, pick=pick: {
+                    "mean": float(total[pick].sum() / weight[pick].sum())
+                    if weight[pick].sum() > 0
+                    else 0.0
+                },
+            )["mean"]
+            shrunk = (total[pick] + W.NOTES_PRIOR_WEIGHT * mean) / (
+                weight[pick] + W.NOTES_PRIOR_WEIGHT
+            )
+            x[pick] = shrunk - mean
+        out[name] = x
+        out[f"u_{name}"] = W.NOTES_PRIOR_WEIGHT / (weight + W.NOTES_PRIOR_WEIGHT)
+        out[f"o_{name}"] = weight
+
+
+def _rating_indicators(
+    e: Evidence,
+    index: pd.Index,
+    group: np.ndarray,
+    groups: list[str],
+    as_of: dt.date,
+    fitted: Any,
+    out: dict[str, np.ndarray],
+) -> None:
+    r = e.ratings.sort_values(["provider_id", "published_on"])
+    r = r[r["provider_id"].isin(index)]
+    points = r["overall"].map(W.RATING_POINTS)
+    r = r.assign(points=points, safe_points=r["safe"].map(W.RATING_POINTS).fillna(points))
+    last = r.groupby("provider_id").tail(1).set_index("provider_id")
+    previous = r.groupby("provider_id")["points"].nth(-2)
+    previous = pd.Series(previous.to_numpy(), index=r.loc[previous.index, "provider_id"])
+    rated = index.isin(last.index)
+    rt_last = last["points"].reindex(index).fillna(0.0).to_numpy(dtype=float)
+    rt_safe = last["safe_points"].reindex(index).fillna(0.0).to_numpy(dtype=float)
+    decline = (last["points"] - previous.reindex(last.index)).clip(lower=0).fillna(0.0)
+    years = (pd.Timestamp(as_of) - last["published_on"]).dt.days / 365.25
+    years = years.reindex(index).to_numpy(dtype=float)
+    age = np.zeros(len(index))
+    for g in groups:
+        pick = group == g
+        med = fitted(
+            "rt_age",
+            g,
+            lambda years=years, pick=pick: {
+                "median": float(np.nanmedian(years[pick]))
+                if np.isfinite(years[pick]).any()
+                else 0.0
+            },
+        )["median"]
+        age[pick] = np.clip(np.nan_to_num(years[pick] - med, nan=0.0), -3.0, 3.0)
+    out["rt_last"], out["rt_safe"] = rt_last, rt_safe
+    out["rt_decline"] = decline.reindex(index).fillna(0.0).to_numpy(dtype=float)
+    out["rt_age"] = age
+    # A rating's evidence goes stale: all prior when never rated, half after three years.
+    staleness = np.where(rated, 1 - np.power(0.5, np.nan_to_num(years, nan=0.0) / 3.0), 1.0)
+    for name in RATINGS:
+        out[f"u_{name}"] = staleness
+
+
+def _evidence_count(e: Evidence, index: pd.Index) -> np.ndarray:
+    """Records behind the score per provider: incidents, alerts, comments, notes, ratings."""
+    count = np.zeros(len(index))
+    for frame in (e.incidents, e.alerts, e.comments):
+        if len(frame):
+            sums = frame.groupby("provider_id")["n"].sum()
+            count += sums.reindex(index).fillna(0).to_numpy(dtype=float)
+    for frame in (e.notes, e.ratings):
+        count += frame["provider_id"].value_counts().reindex(index).fillna(0).to_numpy()
+    return count.astype(int)

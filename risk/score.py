@@ -1,0 +1,512 @@
+"""The risk score of record: a transparent weighted sum of indicators, 0-100, dated.
+
+score = 100 * sigmoid(INTERCEPT + sum_k w_k z_k) (risk/weights.py). Its parts are exact:
+the base term is 100 * sigmoid(INTERCEPT), and score - base is shared between indicators in
+proportion to w_k z_k (same sign as w_k z_k), so base + every part = the score. A source's
+contribution is the sum of its indicators' parts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import delete, insert, select, text
+from sqlalchemy.engine import Engine
+
+from risk import weights as W
+from risk.indicators import (
+    CUSUM,
+    INDICATORS,
+    POISSON,
+    Evidence,
+    Indicators,
+    Peers,
+    compute_indicators,
+    month_end,
+    month_index,
+    read_evidence,
+)
+from sources.store import RiskPeers, RiskScore, utcnow
+
+SOURCES: tuple[str, ...] = ("incidents", "safeguarding", "comments", "ebe_notes", "ratings")
+BANDS: tuple[str, ...] = ("low", "moderate", "high", "very high")
+# Evidence rows kept per provider and source in the stored explanation.
+EVIDENCE_PER_SOURCE = 3
+
+
+def band_of(score: np.ndarray | pd.Series) -> np.ndarray:
+    """The band name of each score (bounds in weights.BAND_BOUNDS)."""
+    return np.asarray(BANDS, dtype=object)[np.searchsorted(W.BAND_BOUNDS, score, side="right")]
+
+
+def _sigmoid(x: np.ndarray | float) -> np.ndarray | float:
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def score_indicators(ind: Indicators) -> pd.DataFrame:
+    """Scores from computed indicators: the columns of score_providers."""
+    f = ind.frame
+    parts = {k: W.WEIGHTS[k].weight * f[f"z_{k}"].to_numpy() for k in INDICATORS}
+    linear = sum(parts.values())
+    base = 100.0 * _sigmoid(W.INTERCEPT)
+    score = 100.0 * _sigmoid(W.INTERCEPT + linear)
+    # score - base = factor * linear, factor > 0; at linear -> 0 its limit is the slope.
+    slope = 100.0 * _sigmoid(W.INTERCEPT) * (1 - _sigmoid(W.INTERCEPT))
+    small = np.abs(linear) < 1e-9
+    factor = np.where(small, slope, (score - base) / np.where(small, 1.0, linear))
+    out = pd.DataFrame({"provider_id": f["provider_id"], "score": score})
+    out["band"] = band_of(score)
+    # How much of the score rests on prior rather than data, weighted like the score.
+    level = [k for k in INDICATORS if k not in CUSUM]
+    total = sum(abs(W.WEIGHTS[k].weight) for k in level)
+    out["uncertainty"] = sum(abs(W.WEIGHTS[k].weight) * f[f"u_{k}"] for k in level) / total
+    out["evidence_count"] = f["evidence_count"].to_numpy()
+    for source in SOURCES:
+        names = [k for k in INDICATORS if W.WEIGHTS[k].source == source]
+        out[f"c_{source}"] = factor * sum(parts[k] for k in names)
+    out["c_base"] = base
+    out["type"] = f["type"].to_numpy()
+    for k in INDICATORS:
+        out[f"p_{k}"] = factor * parts[k]
+    extra = [c for c in f.columns if c not in ("provider_id", "evidence_count", "type")]
+    return pd.concat([out, f[extra]], axis=1)
+
+
+def score_providers(engine: Engine, as_of: dt.date) -> pd.DataFrame:
+    """One row per provider as of `as_of`: score 0-100, band, uncertainty 0-1, parts.
+
+    Columns: provider_id, score, band, uncertainty, evidence_count, c_<source> for each of
+    SOURCES and c_base (these sum to score), type, then per indicator k: p_k (points), k
+    (value), z_k, u_k and, for counts, o_k, e_k, f_k (funnel z), pw_k.
+    """
+    return score_indicators(compute_indicators(read_evidence(engine, as_of)))
+
+
+def _load_peers(engine: Engine, as_of: dt.date) -> Peers | None:
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(RiskPeers.params).where(RiskPeers.as_of == as_of)  # type: ignore[arg-type]
+        ).first()
+    return Peers.from_json(json.loads(row[0])) if row else None
+
+
+def score_provider(engine: Engine, provider_id: str, as_of: dt.date) -> pd.Series:
+    """One provider's score row as of `as_of`, against the peers stored for that day.
+
+    Reads only this provider's evidence, so it takes well under a second; without stored
+    peers for the day it scores every provider (slow) and stores the peers.
+    """
+    peers = _load_peers(engine, as_of)
+    if peers is None:
+        ind = compute_indicators(read_evidence(engine, as_of))
+        _store_peers(engine, ind.peers)
+        frame = score_indicators(ind)
+    else:
+        evidence = read_evidence(engine, as_of, provider_ids=[provider_id])
+        frame = score_indicators(compute_indicators(evidence, peers))
+    rows = frame[frame["provider_id"] == provider_id]
+    if rows.empty:
+        raise KeyError(provider_id)
+    return rows.iloc[0]
+
+
+def _store_peers(engine: Engine, peers: Peers) -> None:
+    with engine.begin() as conn:
+        conn.execute(delete(RiskPeers).where(RiskPeers.as_of == peers.as_of))  # type: ignore[arg-type]
+        conn.execute(
+            insert(RiskPeers),
+            [{"as_of": peers.as_of, "params": json.dumps(peers.to_json()), "fitted_at": utcnow()}],
+        )
+
+
+# ------------------------------------------------------------------ dates
+
+
+def evidence_end(engine: Engine) -> dt.date | None:
+    """The newest evidence or rating date in the store (the demo world's "today")."""
+    sql = (
+        "SELECT MAX(d) FROM ("
+        "SELECT MAX(occurred_on) AS d FROM incident UNION ALL "
+        "SELECT MAX(raised_on) FROM safeguardingalert UNION ALL "
+        "SELECT MAX(received_on) FROM comment UNION ALL "
+        "SELECT MAX(visit_on) FROM ebenote UNION ALL "
+        "SELECT MAX(published_on) FROM inspection) AS dates"
+    )
+    with engine.connect() as conn:
+        value = conn.execute(text(sql)).scalar()
+    return _as_date(value)
+
+
+def latest_as_of(engine: Engine) -> dt.date | None:
+    """The newest as_of in RiskScore, or None when nothing has been scored."""
+    with engine.connect() as conn:
+        value = conn.execute(text("SELECT MAX(as_of) FROM riskscore")).scalar()
+    return _as_date(value)
+
+
+def _as_date(value: object) -> dt.date | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])
+
+
+def history_days(as_of: dt.date, history_months: int) -> list[dt.date]:
+    """`as_of` and the `history_months` month-ends before it, newest first."""
+    m = month_index(as_of)
+    return [as_of, *(month_end(m - i) for i in range(1, history_months + 1))]
+
+
+# ------------------------------------------------------------------ storing
+
+
+def _round(value: float) -> float:
+    return float(round(value, 4))
+
+
+def _contributions(row: Any) -> str:
+    parts = {s: _round(getattr(row, f"c_{s}")) for s in SOURCES}
+    parts["base"] = _round(row.c_base)
+    return json.dumps(parts)
+
+
+def _indicator_detail(row: pd.Series) -> dict[str, dict[str, Any]]:
+    detail = {}
+    for k in INDICATORS:
+        item = {
+            "source": W.WEIGHTS[k].source,
+            "points": _round(row[f"p_{k}"]),
+            "value": _round(row[k]),
+            "z": _round(row[f"z_{k}"]),
+            "uncertainty": _round(row[f"u_{k}"]),
+        }
+        for key, prefix in (("observed", "o_"), ("expected", "e_")):
+            if f"{prefix}{k}" in row:
+                item[key] = _round(row[f"{prefix}{k}"])
+        if k in POISSON:
+            item["funnel_z"] = _round(row[f"f_{k}"])
+            item["p_worse"] = _round(row[f"pw_{k}"])
+        if k in CUSUM:
+            item["alarm"] = bool(row[k] > W.CUSUM_ALARM)
+        detail[k] = item
+    return detail
+
+
+def score_and_store(
+    engine: Engine,
+    as_of: dt.date | None = None,
+    history_months: int = 12,
+    progress: Callable[[float, str], None] | None = None,
+) -> int:
+    """Scores every provider as of `as_of` (default evidence_end) and each of the
+    `history_months` month-ends before it; stores them (replacing those days); returns rows.
+
+    The as-of day's explanation holds every indicator and the evidence rows behind the
+    largest parts; history days hold the points per indicator.
+    """
+    return _score_and_store(engine, as_of, history_months, progress)[0]
+
+
+def _score_and_store(
+    engine: Engine,
+    as_of: dt.date | None,
+    history_months: int,
+    progress: Callable[[float, str], None] | None = None,
+) -> tuple[int, pd.DataFrame]:
+    as_of = as_of or evidence_end(engine) or dt.date.today()
+    evidence = read_evidence(engine, as_of)
+    days = history_days(as_of, history_months)
+    stored = 0
+    first = pd.DataFrame()
+    for i, day in enumerate(days):
+        if progress:
+            progress(i / len(days), f"scoring as of {day.isoformat()}")
+        ind = compute_indicators(evidence if day == as_of else evidence.until(day))
+        frame = score_indicators(ind)
+        extra = _top_evidence(engine, as_of, frame) if day == as_of else None
+        stored += _store_scores(engine, day, frame, extra)
+        _store_peers(engine, ind.peers)
+        if day == as_of:
+            first = frame
+    if progress:
+        progress(1.0, "scored")
+    return stored, first
+
+
+def run_score_command(args: Any) -> int:
+    """`python -m risk score`: scores, stores, writes the CSV (stdout without --out)."""
+    import sys
+
+    from sources.store import make_engine
+
+    engine = make_engine(args.database_url) if args.database_url else _default_engine()
+    as_of = args.as_of or evidence_end(engine) or dt.date.today()
+    _, frame = _score_and_store(engine, as_of, args.history_months)
+    columns = ["provider_id", "score", "band", *(f"c_{s}" for s in SOURCES), "c_base"]
+    out = frame[columns].round(4)
+    if args.out:
+        out.to_csv(args.out, index=False)
+        print(f"scored {len(out)} providers as of {as_of.isoformat()} -> {args.out}")
+    else:
+        out.to_csv(sys.stdout, index=False)
+    return 0
+
+
+def _default_engine() -> Engine:
+    from sources.store import get_engine
+
+    return get_engine()
+
+
+def _store_scores(
+    engine: Engine, day: dt.date, frame: pd.DataFrame, extra: dict[str, Any] | None
+) -> int:
+    now = utcnow()
+    rows = []
+    for row in frame.itertuples(index=False):
+        if extra is None:
+            explanation: dict[str, Any] = {
+                "by_indicator": {k: _round(getattr(row, f"p_{k}")) for k in INDICATORS}
+            }
+        else:
+            series = pd.Series(row._asdict())
+            detail = _indicator_detail(series)
+            explanation = {
+                "by_indicator": {k: v["points"] for k, v in detail.items()},
+                "indicators": detail,
+                "evidence": extra["evidence"].get(row.provider_id, []),
+                "themes": extra["themes"].get(row.provider_id, []),
+            }
+        rows.append(
+            {
+                "provider_id": row.provider_id,
+                "as_of": day,
+                "score": float(row.score),
+                "band": str(row.band),
+                "uncertainty": float(row.uncertainty),
+                "evidence_count": int(row.evidence_count),
+                "contributions": _contributions(row),
+                "explanation": json.dumps(explanation),
+                "scored_at": now,
+            }
+        )
+    with engine.begin() as conn:
+        conn.execute(delete(RiskScore).where(RiskScore.as_of == day))  # type: ignore[arg-type]
+        for start in range(0, len(rows), 5000):
+            conn.execute(insert(RiskScore), rows[start : start + 5000])
+    return len(rows)
+
+
+# ------------------------------------------------------------------ evidence behind a score
+
+_HARM_RANK = "CASE harm WHEN 'death' THEN 0 WHEN 'severe' THEN 1 ELSE 2 END"
+_LEVEL_RANK = "CASE risk_level WHEN 'high' THEN 0 WHEN 'medium' THEN 1 ELSE 2 END"
+
+
+def _evidence_queries() -> dict[str, tuple[str, str]]:
+    """Per source: (kind, SQL) listing the rows that most explain it, with columns
+    provider_id, rid, day, summary, rank (lower rank first)."""
+    return {
+        "incidents": (
+            "incident",
+            "SELECT provider_id, incident_id AS rid, occurred_on AS day, harm || ' harm' "
+            "|| COALESCE(': ' || category, '') "
+            "|| COALESCE(' - ' || substr(description, 1, 140), '') AS summary, "
+            f"{_HARM_RANK} AS rank FROM incident "
+            "WHERE harm IN ('moderate', 'severe', 'death') "
+            "AND occurred_on <= :d AND occurred_on > :since "
+            "AND (reported_on IS NULL OR reported_on <= :d)",
+        ),
+        "safeguarding": (
+            "alert",
+            "SELECT provider_id, alert_id AS rid, raised_on AS day, risk_level || ' risk, ' "
+            "|| abuse_type || COALESCE(', raised by ' || source, '') AS summary, "
+            f"{_LEVEL_RANK} AS rank FROM safeguardingalert "
+            "WHERE raised_on <= :d AND raised_on > :since",
+        ),
+        "comments": (
+            "comment",
+            "SELECT provider_id, comment_id AS rid, received_on AS day, "
+            "substr(text, 1, 160) AS summary, CASE WHEN serious THEN 0 ELSE 1 END AS rank "
+            "FROM comment WHERE provider_id IS NOT NULL AND duplicate_of IS NULL "
+            "AND (serious OR sentiment = 'negative' OR rating <= 2) "
+            "AND received_on <= :d AND received_on > :recent",
+        ),
+        "ebe_notes": (
+            "note",
+            "SELECT provider_id, note_id AS rid, visit_on AS day, "
+            "substr(text, 1, 160) AS summary, CASE WHEN serious THEN 0 ELSE 1 END AS rank "
+            "FROM ebenote WHERE visit_on <= :d AND visit_on > :since",
+        ),
+        "ratings": (
+            "inspection",
+            "SELECT provider_id, inspection_id AS rid, published_on AS day, 'rated ' "
+            "|| overall || COALESCE(' (Safe: ' || safe || ')', '') AS summary, 0 AS rank "
+            "FROM inspection WHERE published_on <= :d",
+        ),
+    }
+
+
+def evidence_rows(
+    engine: Engine, as_of: dt.date, provider_id: str | None = None, per: int = 3
+) -> pd.DataFrame:
+    """The evidence that most explains each source: provider_id, source, kind, id, date,
+    summary; at most `per` rows per provider and source, most serious then newest first.
+
+    Alerts show type, risk and who raised them, never their summary (personal data).
+    """
+    dialect = engine.dialect.name
+    bind = (lambda d: d.isoformat()) if dialect == "sqlite" else (lambda d: d)
+    params: dict[str, Any] = {
+        "d": bind(as_of),
+        "since": bind(as_of - dt.timedelta(days=365)),
+        "recent": bind(as_of - dt.timedelta(days=183)),
+    }
+    frames = []
+    for source, (kind, sql) in _evidence_queries().items():
+        if provider_id is not None:
+            sql += " AND provider_id = :pid"
+            params["pid"] = provider_id
+        ranked = (
+            "SELECT provider_id, rid, day, summary FROM (SELECT q.*, ROW_NUMBER() OVER "
+            "(PARTITION BY q.provider_id ORDER BY q.rank, q.day DESC) AS rn FROM ("
+            + sql
+            + ") AS q) AS r WHERE rn <= :per"
+        )
+        with engine.connect() as conn:
+            rows = conn.execute(text(ranked), {**params, "per": per}).fetchall()
+        frame = pd.DataFrame(rows, columns=["provider_id", "id", "date", "summary"])
+        frame["source"], frame["kind"] = source, kind
+        frames.append(frame)
+    out = pd.concat(frames, ignore_index=True)
+    out["date"] = pd.to_datetime(out["date"]).dt.date
+    return out[["provider_id", "source", "kind", "id", "date", "summary"]]
+
+
+def _recurring_themes(
+    engine: Engine, as_of: dt.date, provider_id: str | None = None
+) -> dict[str, list[list[Any]]]:
+    """Per provider: [theme, count] of the themes in two or more negative comments in the
+    last six months, most frequent first."""
+    dialect = engine.dialect.name
+    bind = (lambda d: d.isoformat()) if dialect == "sqlite" else (lambda d: d)
+    sql = (
+        "SELECT provider_id, themes, COUNT(*) FROM comment WHERE provider_id IS NOT NULL "
+        "AND duplicate_of IS NULL AND sentiment = 'negative' AND themes IS NOT NULL "
+        "AND themes <> '' AND received_on <= :d AND received_on > :recent"
+    )
+    params: dict[str, Any] = {
+        "d": bind(as_of),
+        "recent": bind(as_of - dt.timedelta(days=183)),
+    }
+    if provider_id is not None:
+        sql += " AND provider_id = :pid"
+        params["pid"] = provider_id
+    with engine.connect() as conn:
+        rows = conn.execute(text(sql + " GROUP BY 1, 2"), params).fetchall()
+    if not rows:
+        return {}
+    frame = pd.DataFrame(rows, columns=["provider_id", "themes", "n"])
+    frame["theme"] = frame["themes"].astype(str).str.split(";")
+    frame = frame.explode("theme")
+    frame["theme"] = frame["theme"].str.strip()
+    counts = frame[frame["theme"] != ""].groupby(["provider_id", "theme"])["n"].sum()
+    counts = (
+        counts[counts >= 2].reset_index().sort_values(["provider_id", "n"], ascending=[True, False])
+    )
+    return {
+        pid: [[t, int(n)] for t, n in zip(g["theme"], g["n"], strict=True)]
+        for pid, g in counts.groupby("provider_id")
+    }
+
+
+def _top_evidence(engine: Engine, as_of: dt.date, frame: pd.DataFrame) -> dict[str, Any]:
+    """Evidence rows behind each provider's two largest positive source contributions."""
+    rows = evidence_rows(engine, as_of, per=EVIDENCE_PER_SOURCE)
+    parts = frame.set_index("provider_id")[[f"c_{s}" for s in SOURCES]]
+    parts.columns = list(SOURCES)
+    long = parts.stack().rename("points").reset_index()
+    long.columns = ["provider_id", "source", "points"]
+    long = long[long["points"] > 0].sort_values(["provider_id", "points"], ascending=[True, False])
+    top = long.groupby("provider_id").head(2)[["provider_id", "source"]]
+    picked = rows.merge(top, on=["provider_id", "source"])
+    picked["date"] = picked["date"].map(lambda d: d.isoformat() if d is not None else None)
+    evidence: dict[str, list[dict[str, Any]]] = {}
+    for pid, group in picked.groupby("provider_id"):
+        evidence[pid] = group.drop(columns="provider_id").to_dict("records")
+    return {"evidence": evidence, "themes": _recurring_themes(engine, as_of)}
+
+
+# ------------------------------------------------------------------ explaining
+
+
+@dataclass
+class EvidenceRow:
+    """One piece of evidence behind a part of the score."""
+
+    source: str
+    kind: str  # incident | alert | comment | note | inspection
+    id: str
+    date: dt.date | None
+    summary: str
+
+
+@dataclass
+class Explanation:
+    """A provider's score as of a day, what made it and the evidence behind it."""
+
+    provider_id: str
+    as_of: dt.date
+    score: float
+    band: str
+    uncertainty: float
+    by_source: dict[str, float]  # SOURCES and "base": points summing to score
+    by_indicator: dict[str, float]  # points per indicator, summing to score - base
+    indicators: dict[str, dict[str, Any]] = field(default_factory=dict)
+    evidence: list[EvidenceRow] = field(default_factory=list)
+    themes: list[list[Any]] = field(default_factory=list)  # recurring [theme, count]
+
+
+def explain_provider(engine: Engine, provider_id: str, as_of: dt.date) -> Explanation:
+    """Why `provider_id` scores what it does as of `as_of`: its score against the peers
+    stored for that day (score_provider), the parts by source and by indicator, and the
+    evidence behind the positive parts (up to EVIDENCE_PER_SOURCE rows per source)."""
+    row = score_provider(engine, provider_id, as_of)
+    detail = _indicator_detail(row)
+    by_source = {s: float(row[f"c_{s}"]) for s in SOURCES}
+    by_source["base"] = float(row["c_base"])
+    ranked = sorted(SOURCES, key=lambda s: -by_source[s])
+    rows = evidence_rows(engine, as_of, provider_id=provider_id, per=EVIDENCE_PER_SOURCE)
+    order = {s: i for i, s in enumerate(ranked)}
+    rows = rows.assign(order=rows["source"].map(order)).sort_values("order", kind="stable")
+    evidence = [
+        EvidenceRow(r.source, r.kind, str(r.id), r.date, str(r.summary or ""))
+        for r in rows.itertuples(index=False)
+        if by_source[r.source] > 0 or r.source == "ratings"
+    ]
+    return Explanation(
+        provider_id=provider_id,
+        as_of=as_of,
+        score=float(row["score"]),
+        band=str(row["band"]),
+        uncertainty=float(row["uncertainty"]),
+        by_source=by_source,
+        by_indicator={k: float(row[f"p_{k}"]) for k in INDICATORS},
+        indicators=detail,
+        evidence=evidence,
+        themes=_recurring_themes(engine, as_of, provider_id).get(provider_id, []),
+    )
+
+
+def scores_frame(evidence: Evidence, peers: Peers | None = None) -> pd.DataFrame:
+    """Scores from already-read evidence (the backtest scores one read several ways)."""
+    return score_indicators(compute_indicators(evidence, peers))
