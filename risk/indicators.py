@@ -53,17 +53,27 @@ POISSON: dict[str, tuple[str, float, bool]] = {
     "inc_reporting": ("inc_low", W.HALF_LIFE_INCIDENTS, False),
     "sg_weighted": ("sg_w", W.HALF_LIFE_SAFEGUARDING, False),
     "sg_high": ("sg_high", W.HALF_LIFE_SERIOUS, False),
-    "cm_serious": ("cm_ser", W.HALF_LIFE_INCIDENTS, False),
     # Silence is not safety: fewer comments than peers never lowers the score.
     "cm_volume": ("cm_n", W.HALF_LIFE_COMMENTS, True),
 }
 # Beta-binomial indicators: events signal, trials signal, half-life.
 BETA: dict[str, tuple[str, str, float]] = {
     "cm_negative": ("cm_neg", "cm_n", W.HALF_LIFE_COMMENTS),
+    # A share, not a count per size: a service nobody writes about is not thereby safer.
+    "cm_serious": ("cm_ser", "cm_n", W.HALF_LIFE_INCIDENTS),
     "cm_low_stars": ("cm_low", "cm_rated", W.HALF_LIFE_INCIDENTS),
 }
 CUSUM: dict[str, str] = {"inc_cusum": "inc_modplus", "sg_cusum": "sg_n", "cm_cusum": "cm_neg"}
 NOTES: tuple[str, ...] = ("ebe_negative", "ebe_serious")
+# Signals that show a source has any record for a provider, and that source's indicators.
+SILENT_SOURCES: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
+    (
+        ("inc_low", "inc_mod", "inc_sev"),
+        ("inc_severe", "inc_moderate", "inc_reporting", "inc_cusum"),
+    ),
+    (("sg_n",), ("sg_weighted", "sg_high", "sg_cusum")),
+    (("cm_n",), ("cm_negative", "cm_serious", "cm_low_stars", "cm_volume", "cm_cusum")),
+)
 RATINGS: tuple[str, ...] = ("rt_last", "rt_safe", "rt_decline", "rt_age")
 INDICATORS: tuple[str, ...] = (*POISSON, *BETA, *CUSUM, *NOTES, *RATINGS)
 # Indicators already on a meaningful scale: no division by a peer spread.
@@ -509,6 +519,14 @@ def compute_indicators(e: Evidence, peers: Peers | None = None) -> Indicators:
         out[name] = s
         out[f"u_{name}"] = 1.0 / (1.0 + ex[:, recent].sum(axis=1) + be)
         out[f"o_{name}"], out[f"e_{name}"] = y[:, recent].sum(axis=1), ex[:, recent].sum(axis=1)
+
+    # A source with no record at all for a provider is no evidence, not good evidence:
+    # its indicators stay neutral and wholly uncertain.
+    for source_signals, names in SILENT_SOURCES:
+        silent = sum(signals[sig].sum(axis=1) for sig in source_signals) == 0
+        for name in names:
+            out[name] = np.where(silent, 0.0, out[name])
+            out[f"u_{name}"] = np.where(silent, 1.0, out[f"u_{name}"])
 
     _note_indicators(e, index, group, groups, as_of, fitted, out)
     _rating_indicators(e, index, group, groups, as_of, fitted, out)

@@ -129,7 +129,7 @@ WEIGHTS: dict[str, Weight] = {
         0.45, "comments", "share of public comments that are negative (shrunk to the peer share)"
     ),
     "cm_serious": Weight(
-        0.30, "comments", "serious concerns in comments (abuse, neglect, injury), per size"
+        0.30, "comments", "share of comments raising a serious concern (abuse, neglect, injury)"
     ),
     "cm_low_stars": Weight(0.15, "comments", "share of 1-2 star ratings among rated comments"),
     "cm_volume": Weight(
