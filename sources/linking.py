@@ -135,7 +135,7 @@ class NameParts:
 
 def split_name(name: str | None) -> NameParts:
     """The distinctive words of `name` (normalised) and the provider type its type words name."""
-    text = default_process(name or "")
+    text = default_process(name) if isinstance(name, str) else ""
     words = text.split()
     # "St Mary's" is a saint, "Church St" a street.
     if words and words[0] == "st":
@@ -182,7 +182,7 @@ class Linker:
         self.words_: list[tuple[str, ...]] = [p.words for p in parts]
         # A provider is of a type by its register type or by what its own name says.
         self.types_: list[frozenset[str]] = [
-            frozenset(t for t in (str(ty) if ty is not None else None, p.type_hint) if t)
+            frozenset(t for t in (ty if isinstance(ty, str) else None, p.type_hint) if t)
             for ty, p in zip(col["type"], parts, strict=True)
         ]
         self.joined_: list[str] = [" ".join(w) for w in self.words_]
@@ -389,8 +389,10 @@ class Linker:
     # -- linking --------------------------------------------------------------------------
     def link(self, name: str | None, place: str | None, text: str | None = None) -> LinkResult:
         """The provider `name` in `place` means, with confidence and runner-up candidates."""
-        if not (place or "").strip():
-            place = self.place_in_text(text)
+        name = name if isinstance(name, str) else None
+        place = place if isinstance(place, str) and place.strip() else None
+        if place is None:
+            place = self.place_in_text(text if isinstance(text, str) else None)
         key = (default_process(name or ""), default_process(place or ""))
         if key not in self._cache:
             self._cache[key] = self._link(name, place)
