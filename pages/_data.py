@@ -201,14 +201,9 @@ def changes(stamp: tuple[int, str, int], provider_id: str, as_of: dt.date | None
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def explanation(stamp: tuple[int, str, int], provider_id: str, as_of: dt.date) -> object | None:
-    """risk.score.explain_provider for the provider on that date, or None when unavailable."""
-    try:
-        from risk import score
-
-        return score.explain_provider(engine(), provider_id, as_of)
-    except (ImportError, LookupError, ValueError):
-        return None
+def explanation(stamp: tuple[int, str, int], provider_id: str, as_of: dt.date) -> dict:
+    """What risk/score.py stored to explain the provider's score on that date ({} if none)."""
+    return views.stored_explanation(engine(), provider_id, as_of)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

@@ -131,6 +131,22 @@ else:
                 key="indicators",
                 config={"displayModeBar": False},
             )
+        detail = views.indicator_table(explained)
+        if not detail.empty:
+            with st.expander("Each indicator: observed against expected for its size and type"):
+                st.dataframe(
+                    detail,
+                    hide_index=True,
+                    column_config={
+                        "points": st.column_config.NumberColumn(format="%+.1f"),
+                        "observed": st.column_config.NumberColumn(format="%.2f"),
+                        "expected": st.column_config.NumberColumn(format="%.2f"),
+                        "p_worse": st.column_config.NumberColumn(
+                            "P(50% worse than peers)", format="%.2f"
+                        ),
+                    },
+                    key="indicator_detail",
+                )
     with evidence_col:
         st.markdown("**Evidence behind the largest parts**")
         behind = views.explanation_evidence(explained)

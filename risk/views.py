@@ -70,9 +70,12 @@ FORMULA_START: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
 def _read(engine: Engine, query: object, columns: Sequence[str] | None = None) -> pd.DataFrame:
     with engine.connect() as conn:
         result = conn.execute(query)  # type: ignore[arg-type]
-        rows = result.fetchall()
         names = list(columns) if columns is not None else list(result.keys())
-    return pd.DataFrame(rows, columns=names)
+        # The driver's own tuples: building SQLAlchemy Row objects, and pandas probing them,
+        # cost seconds at 650,000 rows. Types are the driver's (dates may be ISO strings,
+        # booleans 0/1 on SQLite): callers normalise what they use.
+        rows = result.cursor.fetchall() if result.cursor is not None else []
+    return pd.DataFrame.from_records(rows, columns=names)
 
 
 def _dates(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
@@ -118,10 +121,16 @@ def providers_frame(engine: Engine) -> pd.DataFrame:
 
 def _score_history(engine: Engine, since: dt.date, until: dt.date) -> pd.DataFrame:
     t = RiskScore.__table__
-    query = select(t.c.provider_id, t.c.as_of, t.c.score, t.c.band, t.c.uncertainty).where(
+    query = select(t.c.provider_id, t.c.as_of, t.c.score).where(
         t.c.as_of >= since, t.c.as_of <= until
     )
     return _dates(_read(engine, query), "as_of")
+
+
+def _scores_on(engine: Engine, day: dt.date) -> pd.DataFrame:
+    t = RiskScore.__table__
+    query = select(t.c.provider_id, t.c.score, t.c.band, t.c.uncertainty).where(t.c.as_of == day)
+    return _read(engine, query).set_index("provider_id")
 
 
 def evidence_counts(engine: Engine, since: dt.date, until: dt.date) -> pd.DataFrame:
@@ -189,7 +198,7 @@ def triage_frame(engine: Engine, as_of: dt.date | None = None) -> pd.DataFrame:
     since = as_of - dt.timedelta(days=COUNT_DAYS)
     history = _score_history(engine, min([since, *earlier[-1:]]), as_of)
     providers = providers_frame(engine).set_index("provider_id")
-    now = history[history["as_of"] == pd.Timestamp(as_of)].set_index("provider_id")
+    now = _scores_on(engine, as_of)
     frame = providers[["name", "type", "region", "local_authority"]].join(
         now[["score", "band", "uncertainty"]], how="left"
     )
@@ -199,9 +208,10 @@ def triage_frame(engine: Engine, as_of: dt.date | None = None) -> pd.DataFrame:
     else:
         frame["change"] = np.nan
     year = history[history["as_of"] >= pd.Timestamp(since)].sort_values("as_of")
-    trends = year.groupby("provider_id")["score"].agg(lambda s: [round(v, 1) for v in s])
-    frame["trend"] = trends.reindex(frame.index)
-    frame["trend"] = frame["trend"].apply(lambda v: v if isinstance(v, list) else [])
+    # One row of monthly scores per provider (a wide table is far faster than a groupby).
+    wide = year.pivot_table(index="provider_id", columns="as_of", values="score").round(1)
+    wide = wide.reindex(frame.index)
+    frame["trend"] = [[v for v in row if v == v] for row in wide.to_numpy().tolist()]
     counts = evidence_counts(engine, since, as_of).reindex(frame.index, fill_value=0)
     frame = frame.join(counts)
     ratings = latest_ratings(engine)
@@ -590,7 +600,9 @@ def unlinked_comments(engine: Engine, limit: int = 500) -> pd.DataFrame:
         .order_by(t.c.received_on.desc(), t.c.comment_id)
         .limit(limit)
     )
-    return _dates(_read(engine, query), "received_on")
+    frame = _dates(_read(engine, query), "received_on")
+    frame["serious"] = frame["serious"].fillna(False).astype(bool)
+    return frame
 
 
 def unlinked_count(engine: Engine) -> int:
@@ -698,7 +710,10 @@ def loads_frame(engine: Engine, limit: int = 200) -> pd.DataFrame:
     """The history of loads, newest first."""
     t = Load.__table__
     query = select(t).order_by(t.c.id.desc()).limit(limit)
-    return _read(engine, query)
+    frame = _read(engine, query)
+    for column in ("started_at", "finished_at"):
+        frame[column] = pd.to_datetime(frame[column], utc=True, format="ISO8601")
+    return frame
 
 
 # ---------------------------------------------------------------- what makes a score
@@ -751,6 +766,44 @@ def contribution_parts(contributions: dict[str, object] | None) -> pd.DataFrame:
         rows.append((label, points))
     frame = pd.DataFrame(rows, columns=["part", "points"])
     order = frame["points"].abs().sort_values(ascending=False).index
+    return frame.loc[order].reset_index(drop=True)
+
+
+def stored_explanation(engine: Engine, provider_id: str, as_of: dt.date) -> dict[str, object]:
+    """The explanation risk/score.py stored with the provider's score on `as_of` ({} if none).
+
+    Keys by_indicator, indicators (observed, expected, p_worse... per indicator), evidence
+    (source, kind, id, date, summary) and themes, as far as the scoring stored them.
+    """
+    t = RiskScore.__table__
+    query = select(t.c.explanation).where(t.c.provider_id == provider_id, t.c.as_of == as_of)
+    with engine.connect() as conn:
+        raw = conn.execute(query).scalar()
+    try:
+        found = json.loads(raw or "{}")
+    except ValueError:
+        return {}
+    return found if isinstance(found, dict) else {}
+
+
+def indicator_table(explanation: object | None) -> pd.DataFrame:
+    """Per indicator: indicator, points, observed, expected, p_worse; largest points first."""
+    columns = ["indicator", "points", "observed", "expected", "p_worse"]
+    detail = _field(explanation, "indicators") if explanation is not None else None
+    if not isinstance(detail, dict) or not detail:
+        return pd.DataFrame(columns=columns)
+    rows = [
+        {
+            "indicator": INDICATOR_LABELS.get(name, name),
+            "points": _field(item, "points"),
+            "observed": _field(item, "observed"),
+            "expected": _field(item, "expected"),
+            "p_worse": _field(item, "p_worse"),
+        }
+        for name, item in detail.items()
+    ]
+    frame = pd.DataFrame(rows, columns=columns)
+    order = frame["points"].astype(float).abs().sort_values(ascending=False).index
     return frame.loc[order].reset_index(drop=True)
 
 

@@ -233,3 +233,18 @@ def test_weights_table_comes_from_risk_weights() -> None:
     bands = views.band_bounds(weights)
     assert [b for b, _ in bands] == list(views.BANDS)
     assert bands[0][1] == f"0 to {weights.BAND_BOUNDS[0]:g}"
+
+
+def test_load_history_reads_times_as_utc(world: Engine) -> None:
+    from sources.store import Load, utcnow
+
+    with world.begin() as conn:
+        conn.execute(
+            Load.__table__.insert().values(
+                started_at=utcnow(), finished_at=utcnow(), files="incidents.csv", outcome="ok"
+            )
+        )
+    loads = views.loads_frame(world)
+    assert loads["outcome"].tolist() == ["ok"]
+    assert str(loads["started_at"].dt.tz) == "UTC"
+    assert views.unlinked_comments(world)["serious"].tolist() == [True]
