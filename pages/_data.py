@@ -268,11 +268,26 @@ def weights(stamp: tuple[int, str, int]) -> tuple[pd.DataFrame, list[tuple[str, 
     return views.weights_frame(w), views.band_bounds(w)
 
 
-@st.cache_data(show_spinner="Running the backtest…", max_entries=2)
-def backtest(stamp: tuple[int, str, int]) -> object | None:
-    """The latest backtest of the score (risk.backtest), or None when it cannot run."""
-    try:
-        from risk import backtest as bt
-    except ImportError:
+@st.cache_resource(show_spinner=False)
+def _backtests() -> dict[tuple[int, str, int], tuple[str, pd.DataFrame]]:
+    # Shared by every session: a backtest scores the whole store twice.
+    return {}
+
+
+def backtest(stamp: tuple[int, str, int]) -> tuple[str, pd.DataFrame] | None:
+    """The backtest already run on this store (summary, table), or None."""
+    return _backtests().get(stamp)
+
+
+def run_backtest(stamp: tuple[int, str, int]) -> tuple[str, pd.DataFrame] | None:
+    """Runs risk.backtest on the store (one year's horizon) and keeps it; None if it cannot."""
+    from risk import backtest as bt
+
+    eng = engine()
+    day = views.backtest_day(eng)
+    if day is None:
         return None
-    return views.latest_backtest(engine(), bt)
+    truth = settings.data_dir() / "demo" / "truth"
+    result = bt.backtest(eng, day, 365, truth if truth.exists() else None)
+    _backtests()[stamp] = views.backtest_frame(result)
+    return _backtests()[stamp]

@@ -59,11 +59,16 @@ with spread:
 st.subheader("How well the score predicts")
 result = _data.backtest(stamp)
 if result is None:
-    st.info(
-        "No backtest yet: it needs at least a year of ratings after an earlier scoring date "
-        "(`python -m risk backtest --as-of DATE`)."
+    st.write(
+        "The backtest scores every provider as of a year before the newest rating, using only "
+        "what was known then, and checks the ranking against the ratings that followed."
     )
-else:
+    if st.button("Run the backtest", key="run_backtest"):
+        with st.spinner("Running the backtest: the store is scored twice…"):
+            result = _data.run_backtest(stamp)
+        if result is None:
+            st.info("No backtest possible yet: the store needs ratings a year after a day.")
+if result is not None:
     summary, table = result
     st.write(summary)
     st.dataframe(table, hide_index=True, key="backtest")

@@ -897,6 +897,43 @@ def band_bounds(module: object) -> list[tuple[str, str]]:
     return [(band, f"{edges[i]:g} to {edges[i + 1]:g}") for i, band in enumerate(BANDS)]
 
 
-def latest_backtest(engine: Engine, module: object) -> tuple[str, pd.DataFrame] | None:
-    """A one-line summary and a table of the latest backtest, or None when there is none."""
-    return None
+def backtest_day(engine: Engine, horizon_days: int = 365) -> dt.date | None:
+    """The newest day a backtest can judge: a full horizon of ratings after it, or None."""
+    t = Inspection.__table__
+    with engine.connect() as conn:
+        newest = conn.execute(select(func.max(t.c.published_on))).scalar()
+    if newest is None:
+        return None
+    return pd.Timestamp(newest).date() - dt.timedelta(days=horizon_days)
+
+
+BACKTEST_COLUMNS: dict[str, str] = {
+    "auc_all": "AUC, all",
+    "p10_all": "precision in top 10%, all",
+    "auc_good": "AUC, last rated Good/Outstanding",
+    "p10_good": "precision in top 10%, Good/Outstanding",
+    "auc_failing_now": "AUC, truly failing on the day",
+    "auc_failing_horizon": "AUC, truly failing within the year",
+}
+
+
+def backtest_frame(result: object) -> tuple[str, pd.DataFrame]:
+    """A risk.backtest.BacktestResult as one plain sentence and a table of methods."""
+    as_of = _field(result, "as_of")
+    summary = (
+        f"Scored as of {as_of:%d %B %Y} with only the evidence known then, and compared with "
+        f"the first rating published in the {_field(result, 'horizon_days')} days after: "
+        f"{_field(result, 'poor_all')} of {_field(result, 'n_all')} providers rated then were "
+        f"Requires improvement or Inadequate ({_field(result, 'poor_good')} of "
+        f"{_field(result, 'n_good')} among those last rated Good or Outstanding). "
+        "An AUC of 0.5 is chance, 1 is perfect."
+    )
+    rows = []
+    for method in _field(result, "methods", []) or []:
+        row = {"method": _field(method, "name")}
+        for key, label in BACKTEST_COLUMNS.items():
+            value = _field(method, key)
+            row[label] = None if value is None or value != value else round(float(value), 3)
+        rows.append(row)
+    frame = pd.DataFrame(rows, columns=["method", *BACKTEST_COLUMNS.values()])
+    return summary, frame.dropna(axis=1, how="all")

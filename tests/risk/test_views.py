@@ -248,3 +248,26 @@ def test_load_history_reads_times_as_utc(world: Engine) -> None:
     assert loads["outcome"].tolist() == ["ok"]
     assert str(loads["started_at"].dt.tz) == "UTC"
     assert views.unlinked_comments(world)["serious"].tolist() == [True]
+
+
+def test_backtest_frame_reads_a_backtest_result() -> None:
+    from risk.backtest import BacktestResult, MethodResult
+
+    result = BacktestResult(
+        as_of=dt.date(2025, 6, 30), horizon_days=365, n_all=10, poor_all=4, n_good=6, poor_good=2
+    )
+    result.methods.append(MethodResult("score", 0.8123, 0.5, float("nan"), 0.25))
+    summary, table = views.backtest_frame(result)
+    assert "4 of 10 providers" in summary and "30 June 2025" in summary
+    assert table.to_dict("records") == [
+        {
+            "method": "score",
+            "AUC, all": 0.812,
+            "precision in top 10%, all": 0.5,
+            "precision in top 10%, Good/Outstanding": 0.25,
+        }
+    ]
+
+
+def test_backtest_day_leaves_a_year_of_ratings(world: Engine) -> None:
+    assert views.backtest_day(world) == dt.date(2025, 1, 10)
