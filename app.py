@@ -6,6 +6,8 @@ nothing else. Each screen is a file in pages/.
 
 from __future__ import annotations
 
+import time
+
 import streamlit as st
 
 from pages import _data
@@ -23,38 +25,39 @@ st.set_page_config(
 st.session_state.setdefault("user", "app user")
 
 # ---- An empty store gets the demo world, so a newcomer sees a populated dashboard ---------
-if _data.store_is_empty():
+build = _data.demo_build()
+if build is not None:
     st.title("Carelens")
     st.write(
         "The store is empty, so Carelens is building its fictional demo world: writing it, "
         "loading it through the same loader as your own files, and scoring it. "
-        "This happens once."
+        "This happens once; you may close this tab and come back."
     )
-    bar = st.progress(0.0, text="Starting…")
-    _data.build_demo_store(lambda done, message: bar.progress(min(max(done, 0.0), 1.0), message))
-    bar.empty()
+    if build.error:
+        st.error(f"Building the demo world failed: {build.error}")
+        st.stop()
+    st.progress(build.done, text=build.message)
+    time.sleep(0.5)
     st.rerun()
 
-# (section, file, title, icon, url path)
+# (section, file, title, icon). The Data page is pages/loads.py: Streamlit would give
+# pages/data.py the same /data path as pages/_data.py.
 PAGES = (
-    ("Risk", "pages/triage.py", "Triage", ":material/format_list_numbered:", None),
-    ("Risk", "pages/provider.py", "Provider", ":material/home_health:", None),
-    ("Risk", "pages/overview.py", "Overview", ":material/map:", None),
-    ("Work", "pages/inbox.py", "Inbox", ":material/inbox:", None),
-    # Not pages/data.py, nor url path "data": Streamlit would confuse it with pages/_data.py.
-    ("Work", "pages/loads.py", "Data", ":material/upload_file:", None),
-    ("About", "pages/method.py", "Method", ":material/functions:", None),
+    ("Risk", "pages/triage.py", "Triage", ":material/format_list_numbered:"),
+    ("Risk", "pages/provider.py", "Provider", ":material/home_health:"),
+    ("Risk", "pages/overview.py", "Overview", ":material/map:"),
+    ("Work", "pages/inbox.py", "Inbox", ":material/inbox:"),
+    ("Work", "pages/loads.py", "Data", ":material/upload_file:"),
+    ("About", "pages/method.py", "Method", ":material/functions:"),
 )
 sections: dict[str, list] = {}
-for section, path, title, icon, url_path in PAGES:
-    sections.setdefault(section, []).append(
-        st.Page(path, title=title, icon=icon, url_path=url_path)
-    )
+for section, path, title, icon in PAGES:
+    sections.setdefault(section, []).append(st.Page(path, title=title, icon=icon))
 
 st.session_state[_data.VIA_APP] = True
 page = st.navigation(sections)
 goto = st.query_params.get("goto")
-if goto in {path for _, path, *_ in PAGES}:
+if goto in {path for _, path, _, _ in PAGES}:
     # A page opened before navigation existed (see _data.via_app) comes back here.
     rest = {k: st.query_params[k] for k in st.query_params if k != "goto"}
     st.switch_page(goto, query_params=rest)

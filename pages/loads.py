@@ -93,7 +93,10 @@ if st.button("Score the store now", key="score"):
         progress=lambda done, message: bar.progress(min(max(done, 0.0), 1.0), message)
     )
     bar.empty()
-    st.success(f"Stored {stored:,} scores.") if stored else st.info("No evidence to score.")
+    if stored:
+        st.success(f"Stored {stored:,} scores.")
+    else:
+        st.info("No evidence to score.")
 
 st.subheader("History of loads")
 history = _data.loads(_data.stamp())
