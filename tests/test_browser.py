@@ -106,6 +106,15 @@ def test_open_triage_then_a_provider_from_it(app_url: str) -> None:
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1440, "height": 1000})
+        # A shared link is the first visit after a (re)start: it opens that provider, in
+        # the app's own navigation rather than Streamlit's bare pages/ folder.
+        page.goto(f"{app_url}/provider?provider=B")
+        page.wait_for_selector(IDLE, timeout=60_000)
+        page.get_by_role("heading", name="Bolton Road Surgery").wait_for(timeout=30_000)
+        nav = page.locator('[data-testid="stSidebarNav"]')
+        assert nav.get_by_text("Triage", exact=True).count() == 1
+        assert nav.get_by_text("app", exact=True).count() == 0
+
         page.goto(app_url)
         page.wait_for_selector(IDLE, timeout=60_000)
         grid = page.locator('[data-testid="stDataFrame"]').first
@@ -126,9 +135,4 @@ def test_open_triage_then_a_provider_from_it(app_url: str) -> None:
         assert page.locator('[data-testid="stException"]').count() == 0
         page.wait_for_timeout(1000)
         page.screenshot(path=str(SHOTS / "provider.png"))
-
-        # A shared link opens the same provider directly.
-        page.goto(f"{app_url}/provider?provider=B")
-        page.wait_for_selector(IDLE, timeout=60_000)
-        page.get_by_role("heading", name="Bolton Road Surgery").wait_for(timeout=30_000)
         browser.close()
