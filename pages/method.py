@@ -26,8 +26,10 @@ look first and why. It is not a rating, and a high score is a reason to look, no
 3. **Recent evidence counts more.** Older events fade with a half-life, so the score moves
    smoothly over time rather than jumping when an event leaves a window.
 4. **One weighted sum.** The indicators are standardised within type and added with the
-   weights below. Each part of the score is therefore exactly its weight times its
-   indicator: the Provider page shows those parts and the evidence behind the largest.
+   weights below, then turned into a 0-100 score. Every provider starts from the same
+   baseline; the rest of its score is shared between indicators in proportion to weight
+   times indicator, so the parts add up to the score exactly. The Provider page shows those
+   parts and the evidence behind the largest.
 5. **Bands.** The score is cut into low, moderate, high and very high.
 6. **Checked against what happened.** The backtest scores providers as of a past date, using
    only the evidence known then, and asks how well the ranking picked out the providers later
@@ -57,6 +59,7 @@ else:
             "weight": st.column_config.NumberColumn(format="%+.2f"),
             "meaning": st.column_config.TextColumn(width="large"),
         },
+        height=(len(table) + 1) * 35 + 3,
         key="weights",
     )
     if bands:
