@@ -117,9 +117,9 @@ class Evidence:
 
     as_of: dt.date
     providers: pd.DataFrame  # provider_id, type, capacity
-    incidents: pd.DataFrame  # provider_id, month, visible, harm, n
-    alerts: pd.DataFrame  # provider_id, month, abuse_type, risk_level, n
-    comments: pd.DataFrame  # provider_id, month, negative, serious, rated, low, n
+    incidents: pd.DataFrame  # provider_id, month, visible, inc_low, inc_mod, inc_sev, inc_modplus
+    alerts: pd.DataFrame  # provider_id, month, sg_n, sg_w, sg_high
+    comments: pd.DataFrame  # provider_id, month, cm_n, cm_neg, cm_ser, cm_rated, cm_low
     notes: pd.DataFrame  # provider_id, visit_on, value, serious
     ratings: pd.DataFrame  # provider_id, published_on, overall, safe
 
@@ -186,36 +186,46 @@ def read_evidence(
         params,
         ["provider_id", "type", "capacity"],
     )
+    # Pivoted in SQL, one row per provider and month: fewer, narrower rows to move.
     incidents = _frame(
         engine,
         f"SELECT provider_id, {month('occurred_on')}, "
-        f"{month('COALESCE(reported_on, occurred_on)')}, harm, COUNT(*) FROM incident "
-        "WHERE occurred_on <= :d AND occurred_on >= :first "
-        "AND (reported_on IS NULL OR reported_on <= :d)" + where_p + " GROUP BY 1, 2, 3, 4",
+        f"{month('COALESCE(reported_on, occurred_on)')}, "
+        "SUM(CASE WHEN harm IN ('none', 'low') THEN 1 ELSE 0 END), "
+        "SUM(CASE WHEN harm = 'moderate' THEN 1 ELSE 0 END), "
+        f"SUM({_case('harm', W.SEVERE_HARM_WEIGHTS, 0.0)}), "
+        "SUM(CASE WHEN harm IN ('moderate', 'severe', 'death') THEN 1 ELSE 0 END) "
+        "FROM incident WHERE occurred_on <= :d AND occurred_on >= :first "
+        "AND (reported_on IS NULL OR reported_on <= :d)" + where_p + " GROUP BY 1, 2, 3",
         params,
-        ["provider_id", "month", "visible", "harm", "n"],
+        ["provider_id", "month", "visible", "inc_low", "inc_mod", "inc_sev", "inc_modplus"],
+    )
+    weight = (
+        f"{_case('abuse_type', W.ABUSE_TYPE_WEIGHTS, 1.0)} "
+        f"* {_case('risk_level', W.RISK_LEVEL_WEIGHTS, 1.0)}"
     )
     alerts = _frame(
         engine,
-        f"SELECT provider_id, {month('raised_on')}, abuse_type, risk_level, COUNT(*) "
+        f"SELECT provider_id, {month('raised_on')}, COUNT(*), SUM({weight}), "
+        "SUM(CASE WHEN risk_level = 'high' THEN 1 ELSE 0 END) "
         "FROM safeguardingalert WHERE raised_on <= :d AND raised_on >= :first"
         + where_p
-        + " GROUP BY 1, 2, 3, 4",
+        + " GROUP BY 1, 2",
         params,
-        ["provider_id", "month", "abuse_type", "risk_level", "n"],
+        ["provider_id", "month", "sg_n", "sg_w", "sg_high"],
     )
     negative = "(sentiment = 'negative' OR (sentiment IS NULL AND rating <= :low))"
     params["low"] = W.LOW_STARS
     comments = _frame(
         engine,
-        f"SELECT provider_id, {month('received_on')}, "
-        f"CASE WHEN {negative} THEN 1 ELSE 0 END, CASE WHEN serious THEN 1 ELSE 0 END, "
-        "CASE WHEN rating IS NULL THEN 0 ELSE 1 END, "
-        "CASE WHEN rating <= :low THEN 1 ELSE 0 END, COUNT(*) FROM comment "
+        f"SELECT provider_id, {month('received_on')}, COUNT(*), "
+        f"SUM(CASE WHEN {negative} THEN 1 ELSE 0 END), SUM(CASE WHEN serious THEN 1 ELSE 0 END), "
+        "SUM(CASE WHEN rating IS NULL THEN 0 ELSE 1 END), "
+        "SUM(CASE WHEN rating <= :low THEN 1 ELSE 0 END) FROM comment "
         "WHERE received_on <= :d AND received_on >= :first AND provider_id IS NOT NULL "
-        "AND duplicate_of IS NULL" + where_p + " GROUP BY 1, 2, 3, 4, 5, 6",
+        "AND duplicate_of IS NULL" + where_p + " GROUP BY 1, 2",
         params,
-        ["provider_id", "month", "negative", "serious", "rated", "low", "n"],
+        ["provider_id", "month", "cm_n", "cm_neg", "cm_ser", "cm_rated", "cm_low"],
     )
     notes = _frame(
         engine,
@@ -320,38 +330,19 @@ def _dense(
 def monthly_signals(e: Evidence, index: pd.Index, months: int) -> dict[str, np.ndarray]:
     """Every SIGNALS array (providers x months, oldest month first) from grouped evidence."""
     first = month_index(e.as_of) - months + 1
-    inc, al, cm = e.incidents, e.alerts, e.comments
-    n_inc = inc["n"].to_numpy(dtype=float)
-    harm = inc["harm"].astype(str).to_numpy()
-    low = np.isin(harm, ["none", "low"])
-    mod = harm == "moderate"
-    sev_w = pd.Series(harm).map(W.SEVERE_HARM_WEIGHTS).fillna(0.0).to_numpy()
-    n_al = al["n"].to_numpy(dtype=float)
-    abuse_w = al["abuse_type"].map(W.ABUSE_TYPE_WEIGHTS).fillna(1.0).to_numpy()
-    level = al["risk_level"].astype(str)
-    level_w = level.map(W.RISK_LEVEL_WEIGHTS).fillna(1.0).to_numpy()
-    n_cm = cm["n"].to_numpy(dtype=float)
+    out = {}
+    for frame in (e.incidents, e.alerts, e.comments):
+        for sig in SIGNALS:
+            if sig in frame.columns:
+                values = frame[sig].to_numpy(dtype=float)
+                out[sig] = _dense(frame, index, first, months, values)
+    return out
 
-    def col(frame: pd.DataFrame, name: str) -> np.ndarray:
-        return frame[name].to_numpy(dtype=float)
 
-    def dense(frame: pd.DataFrame, values: np.ndarray) -> np.ndarray:
-        return _dense(frame, index, first, months, values)
-
-    return {
-        "inc_low": dense(inc, n_inc * low),
-        "inc_mod": dense(inc, n_inc * mod),
-        "inc_sev": dense(inc, n_inc * sev_w),
-        "inc_modplus": dense(inc, n_inc * (mod | (sev_w > 0))),
-        "sg_n": dense(al, n_al),
-        "sg_w": dense(al, n_al * abuse_w * level_w),
-        "sg_high": dense(al, n_al * (level.to_numpy() == "high")),
-        "cm_n": dense(cm, n_cm),
-        "cm_neg": dense(cm, n_cm * col(cm, "negative")),
-        "cm_ser": dense(cm, n_cm * col(cm, "serious")),
-        "cm_rated": dense(cm, n_cm * col(cm, "rated")),
-        "cm_low": dense(cm, n_cm * col(cm, "low")),
-    }
+def _case(column: str, values: dict[str, float], default: float) -> str:
+    """A SQL CASE mapping `column`'s values to the numbers in `values` (ours, not input)."""
+    whens = " ".join(f"WHEN '{k}' THEN {float(v)!r}" for k, v in values.items())
+    return f"(CASE {column} {whens} ELSE {float(default)!r} END)"
 
 
 def _eb_poisson(observed: np.ndarray, expected: np.ndarray) -> dict[str, float]:
@@ -651,9 +642,10 @@ def _rating_indicators(
 def _evidence_count(e: Evidence, index: pd.Index) -> np.ndarray:
     """Records behind the score per provider: incidents, alerts, comments, notes, ratings."""
     count = np.zeros(len(index))
-    for frame in (e.incidents, e.alerts, e.comments):
+    inc = e.incidents.assign(n=e.incidents["inc_low"] + e.incidents["inc_modplus"])
+    for frame, column in ((inc, "n"), (e.alerts, "sg_n"), (e.comments, "cm_n")):
         if len(frame):
-            sums = frame.groupby("provider_id")["n"].sum()
+            sums = frame.groupby("provider_id")[column].sum()
             count += sums.reindex(index).fillna(0).to_numpy(dtype=float)
     for frame in (e.notes, e.ratings):
         count += frame["provider_id"].value_counts().reindex(index).fillna(0).to_numpy()
