@@ -45,6 +45,7 @@ PLACE_ELSEWHERE = 0.55
 # A type word that contradicts the provider's type costs this factor; agreement adds a bonus.
 TYPE_CONTRADICTS = 0.85
 TYPE_AGREES = 0.03
+TYPE_OTHER_WORDS = 0.93
 # Word similarity (rapidfuzz ratio, 0-100) from which two words count as the same word.
 WORD_MATCH = 80.0
 WORD_MATCH_KNOWN = 88.0
@@ -111,6 +112,14 @@ TYPE_WORDS: dict[str, str] = {
 _TYPE_RE = re.compile(
     r"\b(" + "|".join(re.escape(p) for p in sorted(TYPE_WORDS, key=len, reverse=True)) + r")\b"
 )
+# Words of type phrases, alone: "Elmfield Medical" is Elmfield Medical Practice shortened.
+TYPE_PARTS = frozenset(w for phrase in TYPE_WORDS for w in phrase.split()) | {"services"}
+PARTIAL_TYPE_WORDS = {
+    "medical": "gp_practice",
+    "nursing": "care_home",
+    "residential": "care_home",
+    "domiciliary": "homecare",
+}
 # Words around a place that are not the place: "near Leeds", "Leeds area".
 _PLACE_NOISE = frozenset({"near", "in", "at", "the", "area", "town", "centre", "city", "of"})
 _POSTCODE_RE = re.compile(r"^([a-z]{1,2}\d[a-z\d]?)\s*(\d[a-z]{2})?$")
@@ -127,10 +136,11 @@ class LinkResult:
 
 @dataclass(frozen=True)
 class NameParts:
-    """A normalised name: its distinctive words and the type its type words suggest."""
+    """A normalised name: its distinctive words, and its type words and the type they name."""
 
     words: tuple[str, ...]
     type_hint: str | None
+    type_words: tuple[str, ...] = ()
 
 
 def split_name(name: str | None) -> NameParts:
@@ -141,13 +151,19 @@ def split_name(name: str | None) -> NameParts:
     if words and words[0] == "st":
         words[0] = "saint"
     text = " ".join(ABBREVIATIONS.get(w, w) for w in words)
-    hints = [TYPE_WORDS[m] for m in _TYPE_RE.findall(text)]
-    core = _TYPE_RE.sub(" ", text).split()
-    words = tuple(w for w in core if w not in STOP_WORDS)
+    phrases = tuple(_TYPE_RE.findall(text))
+    hints = [TYPE_WORDS[m] for m in phrases]
+    core = [w for w in _TYPE_RE.sub(" ", text).split() if w not in STOP_WORDS]
+    # What is left of a type word ("Elmfield Medical", "Mapledene Home") is not the name,
+    # though "medical" or "nursing" still say something of the type.
+    words = tuple(w for w in core if w not in TYPE_PARTS)
+    hints += [PARTIAL_TYPE_WORDS[w] for w in core if w in PARTIAL_TYPE_WORDS]
+    if not words:
+        words = tuple(core)
     if not words:
         # "The Surgery": the type words are all the name there is.
         words = tuple(w for w in text.split() if w not in STOP_WORDS)
-    return NameParts(words, hints[-1] if hints else None)
+    return NameParts(words, hints[-1] if hints else None, phrases)
 
 
 def place_keys(town: object, local_authority: object, postcode: object) -> list[str]:
@@ -185,6 +201,7 @@ class Linker:
             frozenset(t for t in (ty if isinstance(ty, str) else None, p.type_hint) if t)
             for ty, p in zip(col["type"], parts, strict=True)
         ]
+        self.type_words_: list[frozenset[str]] = [frozenset(p.type_words) for p in parts]
         self.joined_: list[str] = [" ".join(w) for w in self.words_]
         n = len(self.ids_)
         postings: dict[str, list[int]] = {}
@@ -414,20 +431,29 @@ class Linker:
             else:
                 score *= PLACE_ELSEWHERE
             if parts.type_hint:
-                if parts.type_hint in self.types_[i]:
-                    score = score + TYPE_AGREES
-                else:
+                if parts.type_hint not in self.types_[i]:
                     score *= TYPE_CONTRADICTS
-            scored.append((self.ids_[i], round(min(1.0, max(0.0, score)), 4)))
+                elif (
+                    parts.type_words
+                    and self.type_words_[i]
+                    and not (set(parts.type_words) & self.type_words_[i])
+                ):
+                    # Same type, other words: "Oakdene Surgery" is not "Oakdene Medical
+                    # Practice" when both are in the town.
+                    score *= TYPE_OTHER_WORDS
+                else:
+                    score += TYPE_AGREES
+            scored.append((self.ids_[i], score))
+        # Ranked and compared before rounding and capping, so a bonus still separates two.
         scored.sort(key=lambda c: (-c[1], c[0]))
-        top = tuple(scored[:CANDIDATES_KEPT])
-        if not top:
+        if not scored:
             return LinkResult(None, 0.0, ())
-        best = top[0][1]
-        runner_up = top[1][1] if len(top) > 1 else 0.0
+        best = scored[0][1]
+        runner_up = scored[1][1] if len(scored) > 1 else 0.0
+        top = tuple((pid, round(min(1.0, max(0.0, c)), 4)) for pid, c in scored[:CANDIDATES_KEPT])
         if best >= AUTO_LINK_THRESHOLD and best - runner_up >= AUTO_LINK_MARGIN:
-            return LinkResult(top[0][0], best, top)
-        return LinkResult(None, best, top)
+            return LinkResult(top[0][0], top[0][1], top)
+        return LinkResult(None, top[0][1], top)
 
     def link_many(self, rows: pd.DataFrame) -> list[LinkResult]:
         """One LinkResult per row of `rows` (columns provider_name, place, optional text)."""
