@@ -113,7 +113,7 @@ event = st.dataframe(
         "unseen_serious",
     ],
     column_config={
-        "name": st.column_config.TextColumn("Provider", width="medium", pinned=True),
+        "name": st.column_config.TextColumn("Provider", width="medium"),
         "local_authority": "Local authority",
         "score": st.column_config.ProgressColumn(
             "Score", min_value=0, max_value=100, format="%.1f", width="small"
