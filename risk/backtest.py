@@ -41,6 +41,9 @@ class MethodResult:
     p10_good: float
     auc_failing_now: float | None = None
     auc_failing_horizon: float | None = None
+    # Fairness: the share of its top 10% (of every provider scored) that are in the
+    # smallest fifth by size of their type; 0.20 would be proportionate.
+    small_share_top10: float | None = None
 
 
 @dataclass
@@ -78,6 +81,7 @@ class BacktestResult:
         cols = ["method", "AUC all", "P@10% all", "AUC G/O", "P@10% G/O"]
         if self.n_truth:
             cols += ["AUC failing now", "AUC failing in horizon"]
+        cols += ["small in top 10%"]
         lines = [
             head,
             "",
@@ -87,6 +91,7 @@ class BacktestResult:
             values = [m.auc_all, m.p10_all, m.auc_good, m.p10_good]
             if self.n_truth:
                 values += [m.auc_failing_now, m.auc_failing_horizon]
+            values += [m.small_share_top10]
             cells = [f"{m.name:>22}"] + [
                 f"{v:>12.3f}" if v is not None and np.isfinite(v) else f"{'-':>12}" for v in values
             ]
@@ -232,8 +237,11 @@ def backtest(
         result.n_truth = int(known.sum())
         result.failing_now = int(now[known].astype(bool).sum())
         result.failing_horizon = int(ahead[known].astype(bool).sum())
+    size = scored.set_index("provider_id")[["type", "capacity"]]
+    small = size.groupby("type")["capacity"].rank(pct=True) <= 0.2
     for name in rankings.columns:
         r = rankings[name]
+        top = r.rank(ascending=False, method="first") <= max(1, round(TOP_SHARE * len(r)))
         m = MethodResult(
             name=name,
             auc_all=_auc(out["poor"].to_numpy(), r.reindex(out["provider_id"]).to_numpy()),
@@ -245,6 +253,7 @@ def backtest(
                 good["poor"].to_numpy(), r.reindex(good["provider_id"]).to_numpy()
             ),
         )
+        m.small_share_top10 = float(small[top[top].index].mean())
         if truth is not None and result.n_truth:
             k = known[known].index
             m.auc_failing_now = _auc(now[k].astype(int).to_numpy(), r[k].to_numpy())
