@@ -286,3 +286,14 @@ def test_golden_scores(engine: Engine) -> None:
     assert list(golden["band"]) == list(frame["band"])
     np.testing.assert_allclose(frame["score"], golden["score"], atol=1e-4)
     np.testing.assert_allclose(frame[PARTS], golden[PARTS], atol=1e-4)
+
+
+@pytest.mark.parametrize("harm", ["moderate", "severe", "death"])
+def test_a_first_harmful_incident_never_lowers_risk(
+    engine: Engine, world: rw.World, harm: str
+) -> None:
+    # Silence is neutral; the first record must not unlock a credit that outweighs it.
+    _add_provider(engine, "NEW", 40)
+    before = _scores(engine).loc["NEW", "score"]
+    rw.add_incidents(engine, "NEW", [dt.date(2026, 6, 1)], harm, "first")
+    assert _scores(engine).loc["NEW", "score"] > before
