@@ -60,6 +60,7 @@ if st.button("Load these files", type="primary", disabled=not uploads, key="load
             ],
             columns=["file", "row", "column", "value", "problem"],
         ),
+        "problem_count": max(result.problem_count, len(result.problems)),
         "warnings": list(result.warnings),
         "added": dict(result.added),
         "updated": dict(result.updated),
@@ -72,9 +73,12 @@ if outcome:
         counts = pd.DataFrame({"added": outcome["added"], "updated": outcome["updated"]})
         st.dataframe(counts.fillna(0).astype(int), key="load_counts")
     else:
+        shown = len(outcome["problems"])
+        total = outcome["problem_count"]
         st.error(
-            f"Nothing was stored: {len(outcome['problems'])} problem(s). "
-            "Correct the files and upload them again."
+            f"Nothing was stored: {total:,} problem(s)"
+            + (f", the first {shown:,} listed" if total > shown else "")
+            + ". Correct the files and upload them again."
         )
         st.dataframe(outcome["problems"], hide_index=True, key="load_problems")
     if outcome["warnings"]:

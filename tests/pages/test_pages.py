@@ -215,3 +215,35 @@ def test_a_role_sees_only_what_it_may(world: Engine) -> None:
     at.query_params["provider"] = "A"
     at.run()
     assert not at.get("download_button")
+
+
+def test_data_page_rejects_a_bad_upload_and_stores_nothing(world: Engine) -> None:
+    at = open_page("loads")
+    bad = (
+        b"incident_id,provider_id,occurred_on,harm\n"
+        b"x1,A,2026-06-01,low\n"
+        b"x2,NOPE,2026-06-01,low\n"
+        b"x3,A,2026-06-31,terrible\n"
+    )
+    at.file_uploader(key="uploads").upload("incidents.csv", bad, "text/csv").run()
+    at.button(key="load").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert any("Nothing was stored" in e.value for e in at.error)
+    problems = next(d.value for d in at.dataframe if "problem" in d.value.columns)
+    assert set(problems["row"]) == {3, 4}
+    assert "NOPE" in problems["value"].tolist()
+    with world.connect() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM incident").scalar() == 4
+
+
+def test_data_page_loads_a_good_upload_and_lists_it(world: Engine) -> None:
+    at = open_page("loads")
+    good = b"incident_id,provider_id,occurred_on,harm\nx1,A,2026-06-01,moderate\n"
+    at.file_uploader(key="uploads").upload("incidents.csv", good, "text/csv").run()
+    at.button(key="load").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert any("Loaded" in s.value for s in at.success)
+    with world.connect() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM incident").scalar() == 5
+    history = next(d.value for d in at.dataframe if "outcome" in d.value.columns)
+    assert history["outcome"].tolist()[0] == "ok"
