@@ -1,0 +1,993 @@
+"""The all-or-nothing loader: contract files in, checked against every rule, upserted by id.
+
+A load reads whichever contract files it is given, checks every row of every file first
+(vectorised with pandas, so a million incident rows check in seconds), and only then writes,
+in one transaction. One bad row anywhere and nothing is stored; every problem is reported as
+`file:row: column 'x' = 'value': what is wrong`. Records are upserted by their id: loading the
+same files again adds nothing and updates nothing. Each load, whatever its outcome, is kept
+as a Load row. `python -m sources load DIR` and the app's Data page both call this module.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import io
+import math
+import re
+import sys
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Date, Table, bindparam, case, func, insert, literal_column, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, Engine
+
+from sources.contract import BY_FILENAME, FILES, Column, FileSpec, enum_key, header_key
+from sources.store import Load, get_engine, make_engine, utcnow
+
+Progress = Callable[[float, str], None]
+
+# The messages a person reads: one per contract rule, so tests can name each exactly.
+MISSING_COLUMN = "required column is missing"
+DOUBLE_COLUMN = "column appears more than once in the header"
+EMPTY_VALUE = "required value is empty"
+NOT_A_DATE = "not a date: expected YYYY-MM-DD (a datetime's date part is used)"
+NOT_A_REAL_DATE = "not a real calendar date"
+NOT_A_DECIMAL = "not a decimal number"
+OUT_OF_RANGE = "outside {low} to {high}"
+NOT_POSITIVE_INT = "not a whole number greater than 0"
+NOT_A_STAR = "not a whole number from 1 to 5"
+NOT_IN_ENUM = "not one of: {values}"
+UNKNOWN_PROVIDER = "unknown provider: not in the store nor in this load's providers.csv"
+DUPLICATE_ID = "the same id is already on row {row} of this file"
+NUL_CHARACTER = "contains a NUL character, which no text can hold"
+NOT_UTF8 = "not UTF-8 text: save the file as UTF-8"
+EMPTY_FILE = "the file is empty: the first row must be the header"
+TOO_MANY_VALUES = "{found} values where the header has {expected} columns"
+NOT_CSV = "not readable as CSV: {why}"
+NO_FILES = "no contract files found; expected any of: {names}"
+STORE_FAILED = "writing failed and was rolled back, nothing was stored: {why}"
+
+PROBLEMS_PRINTED = 50  # the CLI prints this many, then how many more
+PROBLEMS_KEPT = 10_000  # per load; beyond this only the count is kept
+CHUNK_ROWS = 20_000  # rows per executemany: bounds memory, not speed
+ID_CHUNK = 2_000  # ids per IN (...) query
+
+# Free text keeps its spacing exactly as written; every other value is trimmed.
+FREE_TEXT = frozenset({"text", "description", "summary"})
+RANGES = {"latitude": (-90.0, 90.0), "longitude": (-180.0, 180.0)}
+INT_MAX = 2**31 - 1  # the store's INTEGER columns on PostgreSQL
+
+_DATE = re.compile(
+    r"(\d{4}-\d{2}-\d{2})(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?"
+)
+_DECIMAL = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+_WHOLE = re.compile(r"\+?(\d+)(?:\.0*)?")
+
+# Comment columns a person sets in the inbox; a reload keeps them when a person linked.
+LINK_COLUMNS = ("provider_id", "link_method", "link_confidence", "linked_by")
+PERSON_LINKS = ("person", "dismissed")
+READING_COLUMNS = ("sentiment", "sentiment_score", "themes", "serious", "serious_terms")
+
+
+@dataclass
+class Problem:
+    """One thing wrong in one cell (or a whole file when row is 1 and the column is missing)."""
+
+    file: str
+    row: int  # the line in the file: header = 1, first data row = 2
+    column: str
+    value: str
+    message: str
+
+    def __str__(self) -> str:
+        """The problem as `file:row: column 'x' = 'value': what is wrong`."""
+        value = self.value if len(self.value) <= 80 else self.value[:77] + "..."
+        return f"{self.file}:{self.row}: column '{self.column}' = '{value}': {self.message}"
+
+
+@dataclass
+class LoadResult:
+    """What a load did: stored (ok) or not, and why; counts per file name."""
+
+    ok: bool
+    problems: list[Problem] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    added: dict[str, int] = field(default_factory=dict)
+    updated: dict[str, int] = field(default_factory=dict)
+    load_id: int | None = None
+    # All problems found; `problems` keeps the first PROBLEMS_KEPT of them.
+    problem_count: int = 0
+    rows: dict[str, int] = field(default_factory=dict)  # data rows per file name
+    failed: bool = False  # the files were fine but writing failed (and was rolled back)
+
+
+@dataclass
+class _Checked:
+    """One file that passed (or will be rejected with) its checks, its values typed."""
+
+    spec: FileSpec
+    rows: int
+    present: list[str]  # contract columns found in the file, in contract order
+    values: dict[str, np.ndarray] = field(default_factory=dict)  # object arrays, None = empty
+    warnings: list[str] = field(default_factory=list)
+
+
+class _Found:
+    """Problems of one load: the first PROBLEMS_KEPT kept, every one counted."""
+
+    def __init__(self) -> None:
+        self.kept: list[Problem] = []
+        self.count = 0
+
+    def add(self, problems: Iterable[Problem], count: int | None = None) -> None:
+        problems = list(problems)
+        room = PROBLEMS_KEPT - len(self.kept)
+        self.kept.extend(problems[: max(room, 0)])
+        self.count += len(problems) if count is None else count
+
+
+# ------------------------------------------------------------------------ reading a file
+
+
+def _decode(name: str, data: bytes) -> tuple[str | None, Problem | None]:
+    """The file's text (a BOM dropped), or a problem naming the first byte that is not UTF-8."""
+    try:
+        return data.decode("utf-8-sig"), None
+    except UnicodeDecodeError as error:
+        start = error.start
+        line_start = data.rfind(b"\n", 0, start) + 1
+        row = data.count(b"\n", 0, start) + 1
+        # Which column: the header's names, and the fields before the bad byte on its line.
+        header_end = data.find(b"\n")
+        header_bytes = data[: header_end if header_end >= 0 else len(data)]
+        header = next(csv.reader([header_bytes.decode("utf-8-sig", "replace").rstrip("\r")]), [])
+        before = data[line_start:start].decode("utf-8", "replace")
+        index = len(next(csv.reader([before]), [""])) - 1 if before else 0
+        column = header_key(header[index]) if 0 <= index < len(header) else ""
+        bad = data[start : error.end]
+        value = "".join(f"\\x{b:02x}" for b in bad)
+        return None, Problem(name, row, column, value, NOT_UTF8)
+
+
+def _record_lines(text: str, records: int) -> np.ndarray:
+    """The line (from 1) on which each record starts, the header's first.
+
+    pandas counts records, a person counts lines: they differ once a quoted value spans
+    lines or a blank line is skipped, and then the csv module walks the file to map them.
+    """
+    lines = text.count("\n") + (0 if text.endswith("\n") else 1)
+    if lines == records and "\r" not in text.replace("\r\n", ""):
+        return np.arange(1, records + 1)
+    starts: list[int] = []
+    reader = csv.reader(io.StringIO(text, newline=""))
+    line = 1
+    for record in reader:
+        if record:  # pandas skips blank lines
+            starts.append(line)
+        line = reader.line_num + 1
+    while len(starts) < records:  # defensive: never index past the walk
+        starts.append(line)
+    return np.asarray(starts[:records])
+
+
+def _parse_failure(name: str, text: str, why: str) -> Problem:
+    """Locates the row pandas could not read: too many values, or a quote never closed."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    width = None
+    line = start = 1
+    try:
+        for record in reader:
+            start = line
+            if record:
+                if width is None:
+                    width = len(record)
+                elif len(record) > width:
+                    message = TOO_MANY_VALUES.format(found=len(record), expected=width)
+                    return Problem(name, start, "", ",".join(record), message)
+            line = reader.line_num + 1
+    except csv.Error as error:
+        return Problem(name, line, "", "", NOT_CSV.format(why=error))
+    if "EOF inside string" in why:
+        # The last record the walk saw is the one whose quote swallowed the rest.
+        return Problem(
+            name, start, "", "", NOT_CSV.format(why="a quote is opened and never closed")
+        )
+    return Problem(
+        name, start, "", "", NOT_CSV.format(why=why.replace("Error tokenizing data. ", ""))
+    )
+
+
+def _read_frame(name: str, text: str) -> tuple[pd.DataFrame | None, Problem | None]:
+    """Every record as text (header included as row 0), or why the file cannot be read."""
+    if not text.strip():
+        return None, Problem(name, 1, "", "", EMPTY_FILE)
+    try:
+        frame = pd.read_csv(
+            io.StringIO(text),
+            header=None,
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            skip_blank_lines=True,
+        )
+    except pd.errors.ParserError as error:
+        return None, _parse_failure(name, text, str(error))
+    return frame, None
+
+
+# ----------------------------------------------------------------------- checking values
+
+
+def _check_unique(col: Column, value: str) -> tuple[Any, str | None]:
+    """One distinct non-empty value of a typed column: (stored value, problem or None)."""
+    if col.kind == "date":
+        match = _DATE.fullmatch(value)
+        if not match:
+            return None, NOT_A_DATE
+        try:
+            return dt.date.fromisoformat(match.group(1)), None
+        except ValueError:
+            return None, NOT_A_REAL_DATE
+    if col.kind == "decimal":
+        if not _DECIMAL.fullmatch(value):
+            return None, NOT_A_DECIMAL
+        number = float(value)
+        if not math.isfinite(number):
+            return None, NOT_A_DECIMAL
+        if col.name in RANGES:
+            low, high = RANGES[col.name]
+            if not low <= number <= high:
+                return None, OUT_OF_RANGE.format(low=f"{low:g}", high=f"{high:g}")
+        return number, None
+    if col.kind in ("positive_int", "star"):
+        match = _WHOLE.fullmatch(value)
+        number = int(match.group(1)) if match else 0
+        if col.kind == "star":
+            return (number, None) if 1 <= number <= 5 else (None, NOT_A_STAR)
+        return (number, None) if 0 < number <= INT_MAX else (None, NOT_POSITIVE_INT)
+    if col.kind == "enum":
+        canonical = col.canonical().get(enum_key(value))
+        if canonical is None:
+            return None, NOT_IN_ENUM.format(values=", ".join(col.values))
+        return canonical, None
+    return value, None
+
+
+def _check_column(col: Column, raw: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(stored values, problem mask, problem messages) for one column's data rows.
+
+    Typed columns are checked once per distinct value (a million incidents have a few
+    thousand dates), so the cost is a factorize, not a Python loop over rows.
+    """
+    if col.kind == "text":
+        trimmed = raw.str.strip()
+        kept = raw if col.name in FREE_TEXT else trimmed
+        empty = (trimmed == "").to_numpy(dtype=bool)
+        values = kept.to_numpy(dtype=object, copy=True)
+        values[empty] = None
+        bad = empty if col.required else np.zeros(len(raw), dtype=bool)
+        messages = np.full(len(raw), EMPTY_VALUE, dtype=object)
+        return values, bad, messages
+    codes, uniques = pd.factorize(raw.str.strip())
+    stored = np.empty(len(uniques), dtype=object)
+    errors = np.empty(len(uniques), dtype=object)
+    for i, value in enumerate(uniques):
+        if value == "":
+            stored[i], errors[i] = None, (EMPTY_VALUE if col.required else None)
+        else:
+            stored[i], errors[i] = _check_unique(col, value)
+    values = stored[codes]
+    messages = errors[codes]
+    bad = np.not_equal(messages, None)
+    return values, bad.astype(bool), messages
+
+
+def _problems_at(
+    name: str,
+    positions: np.ndarray,
+    lines: Callable[[], np.ndarray],
+    column: str,
+    raw: pd.Series,
+    messages: Iterable[str] | str,
+) -> list[Problem]:
+    """Problems for data rows at `positions` (0 = first data row), at most PROBLEMS_KEPT."""
+    positions = positions[:PROBLEMS_KEPT]
+    if not len(positions):
+        return []
+    line_of = lines()
+    texts = [messages] * len(positions) if isinstance(messages, str) else list(messages)
+    return [
+        Problem(name, int(line_of[p + 1]), column, str(raw.iloc[p]), str(m))
+        for p, m in zip(positions, texts, strict=False)
+    ]
+
+
+def _check_file(
+    spec: FileSpec, data: bytes, known: Callable[[], set[str]], found: _Found
+) -> _Checked | None:
+    """Checks one contract file against every rule; its typed values, or None if unreadable."""
+    name = spec.filename
+    text, problem = _decode(name, data)
+    if problem is not None or text is None:
+        found.add([problem] if problem else [])
+        return None
+    frame, problem = _read_frame(name, text)
+    if problem is not None or frame is None:
+        found.add([problem] if problem else [])
+        return None
+    header = [header_key(str(h)) for h in frame.iloc[0]]
+    body = frame.iloc[1:].reset_index(drop=True)
+    checked = _Checked(spec, len(body), [])
+    line_cache: list[np.ndarray] = []
+
+    def lines() -> np.ndarray:
+        if not line_cache:
+            line_cache.append(_record_lines(text, len(frame)))
+        return line_cache[0]
+
+    problems: list[Problem] = []
+    counted = 0
+    position: dict[str, int] = {}
+    for i, h in enumerate(header):
+        if h in spec.column_names:
+            if h in position:
+                problems.append(Problem(name, 1, h, str(frame.iloc[0, i]).strip(), DOUBLE_COLUMN))
+                counted += 1
+            else:
+                position[h] = i
+        elif h or (body[i] != "").any():
+            label = f"'{h}'" if h else f"number {i + 1} (no name)"
+            checked.warnings.append(f"{name}: column {label} is not in the contract; ignored")
+    for col in spec.columns:
+        if col.required and col.name not in position:
+            problems.append(Problem(name, 1, col.name, "", MISSING_COLUMN))
+            counted += 1
+    checked.present = [c.name for c in spec.columns if c.name in position]
+    has_nul = "\x00" in text
+
+    for col in spec.columns:
+        if col.name not in position:
+            continue
+        raw = body[position[col.name]].fillna("").astype(str)
+        values, bad, messages = _check_column(col, raw)
+        if has_nul:
+            nul = raw.str.contains("\x00", regex=False).to_numpy(dtype=bool)
+            messages = np.where(nul, NUL_CHARACTER, messages)
+            bad = bad | nul
+        where = np.flatnonzero(bad)
+        counted += len(where)
+        problems += _problems_at(name, where, lines, col.name, raw, messages[where[:PROBLEMS_KEPT]])
+        checked.values[col.name] = values
+
+    if spec.provider_required and "provider_id" in checked.values:
+        ids = checked.values["provider_id"]
+        codes, uniques = pd.factorize(pd.Series(ids, dtype=object), use_na_sentinel=True)
+        register = known()
+        unknown_unique = np.array([u not in register for u in uniques] + [False], dtype=bool)
+        where = np.flatnonzero(unknown_unique[codes])  # code -1 (empty) lands on the False
+        counted += len(where)
+        raw = body[position["provider_id"]].astype(str)
+        problems += _problems_at(name, where, lines, "provider_id", raw, UNKNOWN_PROVIDER)
+
+    record_ids = _record_ids(spec, checked)
+    if spec.fallback_id and record_ids is not None:
+        checked.values[spec.id_column] = record_ids
+        if spec.id_column not in checked.present:
+            checked.present.append(spec.id_column)
+    if record_ids is not None:
+        series = pd.Series(record_ids, dtype=object)
+        repeated = series.duplicated(keep="first").to_numpy(dtype=bool) & series.notna().to_numpy()
+        where = np.flatnonzero(repeated)
+        if len(where):
+            counted += len(where)
+            first = {}
+            for p, v in enumerate(record_ids):
+                if v is not None and v not in first:
+                    first[v] = p
+            line_of = lines()
+            id_label = spec.id_column
+            problems += [
+                Problem(
+                    name,
+                    int(line_of[p + 1]),
+                    id_label,
+                    str(record_ids[p]),
+                    DUPLICATE_ID.format(row=int(line_of[first[record_ids[p]] + 1])),
+                )
+                for p in where[:PROBLEMS_KEPT]
+            ]
+    problems.sort(key=lambda p: (p.row, _column_order(spec, p.column)))
+    found.add(problems, counted)
+    return checked
+
+
+def _column_order(spec: FileSpec, column: str) -> int:
+    names = spec.column_names
+    return names.index(column) if column in names else -1
+
+
+def _record_ids(spec: FileSpec, checked: _Checked) -> np.ndarray | None:
+    """Each row's record id; inspections without inspection_id use 'provider_id:published_on'."""
+    given = checked.values.get(spec.id_column)
+    if not spec.fallback_id:
+        return given
+    parts = [checked.values.get(c) for c in spec.fallback_id]
+    if any(p is None for p in parts):
+        return given
+    built = np.array(
+        [
+            None if a is None or b is None else f"{a}:{_iso(b)}"
+            for a, b in zip(parts[0], parts[1], strict=True)
+        ],
+        dtype=object,
+    )
+    if given is None:
+        return built
+    return np.where(np.not_equal(given, None), given, built)
+
+
+def _iso(value: object) -> str:
+    return value.isoformat() if isinstance(value, dt.date) else str(value)
+
+
+# --------------------------------------------------------------------------- the store
+
+
+def _store_provider_ids(engine: Engine) -> set[str]:
+    """Every provider id in the store."""
+    table = _table("provider")
+    with engine.connect() as conn:
+        return set(conn.execute(select(table.c.provider_id)).scalars())
+
+
+def _table(name: str) -> Table:
+    from sqlmodel import SQLModel
+
+    return SQLModel.metadata.tables[name]
+
+
+def _existing(
+    conn: Connection, table: Table, id_column: str, ids: list[str], columns: list[str]
+) -> pd.DataFrame:
+    """The stored rows among `ids` (only `columns`), indexed by id."""
+    query = select(*(table.c[c] for c in [id_column, *columns])).where(
+        table.c[id_column].in_(bindparam("ids", expanding=True))
+    )
+    rows: list[Any] = []
+    for start in range(0, len(ids), ID_CHUNK):
+        rows += conn.execute(query, {"ids": ids[start : start + ID_CHUNK]}).all()
+    return pd.DataFrame(rows, columns=[id_column, *columns]).set_index(id_column)
+
+
+def _upsert_statement(conn: Connection, table: Table, id_column: str, columns: list[str]) -> Any:
+    """INSERT ... ON CONFLICT (id) DO UPDATE the given columns, only where a value differs.
+
+    The WHERE makes an identical row a no-op, so a reload updates nothing; a comment a
+    person linked or dismissed keeps its link whatever the file says.
+    """
+    dialect = sqlite if conn.dialect.name == "sqlite" else postgresql
+    statement = dialect.insert(table)
+    new = statement.excluded
+    changes: dict[str, Any] = {}
+    for name in columns:
+        if name == id_column:
+            continue
+        value: Any = new[name]
+        if table.name == "comment" and name in LINK_COLUMNS:
+            # Literal values, not binds: the statement then takes exactly one parameter per
+            # column, which the SQLite fast path in _write relies on.
+            person = table.c.link_method.in_([literal_column(f"'{p}'") for p in PERSON_LINKS])
+            value = case((person, table.c[name]), else_=new[name])
+        changes[name] = value
+    differs = or_(*(table.c[n].is_distinct_from(v) for n, v in changes.items()))
+    return statement.on_conflict_do_update(
+        index_elements=[table.c[id_column]], set_=changes, where=differs
+    )
+
+
+def _count(conn: Connection, table: Table) -> int:
+    return int(conn.execute(select(func.count()).select_from(table)).scalar_one())
+
+
+def _write(
+    conn: Connection,
+    table: Table,
+    id_column: str,
+    columns: dict[str, np.ndarray],
+    rows: int,
+    progress: Callable[[int], None],
+) -> tuple[int, int]:
+    """Upserts `rows` rows given as columns; returns (added, updated).
+
+    Added is how much the table grew (nothing is ever deleted); updated is the rows the
+    upsert changed less those added, since an identical row is not touched.
+    """
+    names = list(columns)
+    statement = _upsert_statement(conn, table, id_column, names)
+    before = _count(conn, table)
+    if conn.dialect.name == "sqlite":
+        changed = _write_sqlite(conn, table, id_column, statement, columns, rows, progress)
+    else:
+        changed = _write_generic(conn, table, id_column, statement, columns, rows, progress)
+    added = _count(conn, table) - before
+    return added, changed - added
+
+
+def _write_generic(
+    conn: Connection,
+    table: Table,
+    id_column: str,
+    statement: Any,
+    columns: dict[str, np.ndarray],
+    rows: int,
+    progress: Callable[[int], None],
+) -> int:
+    """Executes the upsert in chunks of dicts; returns the rows inserted or changed."""
+    sane_rowcount = conn.dialect.supports_sane_multi_rowcount
+    if not sane_rowcount:
+        # psycopg cannot sum an executemany's rowcount: count the rows RETURNING gives back.
+        statement = statement.returning(table.c[id_column])
+    names = list(columns)
+    changed = 0
+    for start in range(0, rows, CHUNK_ROWS):
+        stop = min(start + CHUNK_ROWS, rows)
+        chunk = [
+            dict(zip(names, values, strict=True))
+            for values in zip(*(columns[n][start:stop].tolist() for n in names), strict=True)
+        ]
+        result = conn.execute(statement, chunk)
+        changed += result.rowcount if sane_rowcount else len(result.all())
+        progress(stop)
+    return changed
+
+
+def _write_sqlite(
+    conn: Connection,
+    table: Table,
+    id_column: str,
+    statement: Any,
+    columns: dict[str, np.ndarray],
+    rows: int,
+    progress: Callable[[int], None],
+) -> int:
+    """The same upsert, compiled once and given plain tuples; returns the rows changed.
+
+    SQLAlchemy's per-value bind processing (dicts, dates to text) is half the time of a
+    million-row load; here dates become ISO text once per distinct date instead.
+    """
+    compiled = statement.compile(dialect=conn.dialect, column_keys=list(columns))
+    order = list(compiled.positiontup or [])
+    if set(order) != set(columns):
+        # A column default would need a value this path does not know: the general way.
+        return _write_generic(conn, table, id_column, statement, columns, rows, progress)
+    arrays = []
+    for name in order:
+        values = columns[name]
+        if isinstance(table.c[name].type, Date):
+            codes, uniques = pd.factorize(pd.Series(values, dtype=object))
+            iso = np.array([_iso(d) for d in uniques] + [None], dtype=object)
+            values = iso[codes]  # code -1 (no date) picks the None
+        arrays.append(values)
+    sql = compiled.string
+    changed = 0
+    for start in range(0, rows, CHUNK_ROWS):
+        stop = min(start + CHUNK_ROWS, rows)
+        chunk = list(zip(*(a[start:stop].tolist() for a in arrays), strict=True))
+        changed += conn.exec_driver_sql(sql, chunk).rowcount
+        progress(stop)
+    return changed
+
+
+# --------------------------------------------------------------------- texts and links
+
+
+def read_stored_texts(texts: list[str]) -> list[dict[str, Any]]:
+    """The reading columns (sentiment, sentiment_score, themes, serious, serious_terms) per text.
+
+    The one place the loader calls sources.text.read_texts.
+    """
+    if not texts:
+        return []
+    from sources.text import read_texts, themes_to_str
+
+    readings = read_texts(texts)
+    return [
+        {
+            "sentiment": r.sentiment,
+            "sentiment_score": float(r.sentiment_score),
+            "themes": themes_to_str(r.themes) or None,
+            "serious": bool(r.serious),
+            "serious_terms": ";".join(r.serious_terms) or None,
+        }
+        for r in readings
+    ]
+
+
+def link_comments(
+    providers: pd.DataFrame,
+    names: list[str | None],
+    places: list[str | None],
+    texts: list[str],
+) -> list[tuple[str | None, float | None]]:
+    """(provider_id or None, confidence) per comment with no usable provider_id.
+
+    The one place the loader calls sources.linking.Linker; `providers` has provider_id,
+    name, type, town, local_authority, postcode.
+    """
+    if not names:
+        return []
+    from sources.linking import Linker
+
+    linker = Linker(providers)
+    rows = pd.DataFrame({"provider_name": names, "place": places, "text": texts})
+    return [(r.provider_id, float(r.confidence)) for r in linker.link_many(rows)]
+
+
+def _register(engine: Engine, load_providers: _Checked | None) -> pd.DataFrame:
+    """The providers linking may choose from: the store's, with this load's over them."""
+    wanted = ["provider_id", "name", "type", "town", "local_authority", "postcode"]
+    table = _table("provider")
+    with engine.connect() as conn:
+        stored = pd.DataFrame(
+            conn.execute(select(*(table.c[c] for c in wanted))).all(), columns=wanted
+        )
+    if load_providers is None or not load_providers.rows:
+        return stored
+    new = pd.DataFrame(
+        {c: load_providers.values.get(c, np.full(load_providers.rows, None)) for c in wanted}
+    )
+    stored = stored[~stored["provider_id"].isin(set(new["provider_id"]))]
+    return pd.concat([stored, new], ignore_index=True)
+
+
+def _enrich_texts(engine: Engine, checked: _Checked) -> None:
+    """Adds the reading columns; texts unchanged since the store read them keep their reading."""
+    spec = checked.spec
+    ids = checked.values[spec.id_column].tolist()
+    texts = checked.values["text"].tolist()
+    table = _table(spec.table)
+    with engine.connect() as conn:
+        stored = _existing(conn, table, spec.id_column, ids, ["text", *READING_COLUMNS])
+    reading: list[dict[str, Any] | None] = [None] * len(ids)
+    fresh: list[int] = []
+    for i, (record_id, text) in enumerate(zip(ids, texts, strict=True)):
+        if record_id in stored.index and stored.at[record_id, "text"] == text:
+            old = stored.loc[record_id]
+            reading[i] = {
+                "sentiment": old["sentiment"],
+                "sentiment_score": None
+                if pd.isna(old["sentiment_score"])
+                else float(old["sentiment_score"]),
+                "themes": old["themes"],
+                "serious": bool(old["serious"]),
+                "serious_terms": old["serious_terms"],
+            }
+        else:
+            fresh.append(i)
+    for i, r in zip(fresh, read_stored_texts([texts[i] for i in fresh]), strict=True):
+        reading[i] = r
+    for column in READING_COLUMNS:
+        checked.values[column] = np.array([r[column] for r in reading], dtype=object)  # type: ignore[index]
+
+
+def _link(checked: _Checked, register: pd.DataFrame, warnings: list[str]) -> None:
+    """Sets provider_id, link_method and link_confidence of every comment.
+
+    A comment a person linked or dismissed is linked here too, but the upsert keeps the
+    person's link (see _upsert_statement).
+    """
+    n = checked.rows
+    given = checked.values.get("provider_id", np.full(n, None, dtype=object))
+    known = set(register["provider_id"])
+    method = np.full(n, "unlinked", dtype=object)
+    confidence = np.full(n, None, dtype=object)
+    provider = np.full(n, None, dtype=object)
+    to_link: list[int] = []
+    ids = checked.values["comment_id"]
+    for i, pid in enumerate(given):
+        if pid is None:
+            to_link.append(i)
+        elif pid in known:
+            provider[i], method[i], confidence[i] = pid, "given", 1.0
+        else:
+            warnings.append(
+                f"comments.csv: comment '{ids[i]}' names provider_id '{pid}', which is not "
+                "a known provider; linked by its name and place instead"
+            )
+            to_link.append(i)
+    names = checked.values.get("provider_name", np.full(n, None, dtype=object))
+    places = checked.values.get("place", np.full(n, None, dtype=object))
+    texts = checked.values["text"]
+    links = link_comments(
+        register,
+        [names[i] for i in to_link],
+        [places[i] for i in to_link],
+        [texts[i] for i in to_link],
+    )
+    for i, (pid, conf) in zip(to_link, links, strict=True):
+        confidence[i] = conf if conf else None
+        if pid is not None:
+            provider[i], method[i] = pid, "fuzzy"
+    checked.values["provider_id"] = provider
+    checked.values["link_method"] = method
+    checked.values["link_confidence"] = confidence
+
+
+# ------------------------------------------------------------------------------- loads
+
+
+def load_folder(
+    folder: Path,
+    engine: Engine | None = None,
+    by: str = "cli",
+    progress: Progress | None = None,
+) -> LoadResult:
+    """Loads the contract files found in `folder` (not its subfolders), all or nothing."""
+    folder = Path(folder)
+    files: dict[str, bytes] = {}
+    warnings: list[str] = []
+    if folder.is_dir():
+        for path in sorted(folder.iterdir()):
+            if not path.is_file() or path.suffix.lower() != ".csv":
+                continue
+            if path.name.lower() in BY_FILENAME:
+                files[path.name.lower()] = path.read_bytes()
+            else:
+                warnings.append(f"{path.name}: not a contract file; ignored")
+    return _load(files, engine, by, progress, warnings, source=str(folder))
+
+
+def load_files(
+    files: Mapping[str, bytes],
+    engine: Engine | None = None,
+    by: str = "app",
+    progress: Progress | None = None,
+) -> LoadResult:
+    """Loads files given as {file name: bytes} (the Data page's uploads), all or nothing."""
+    chosen: dict[str, bytes] = {}
+    warnings: list[str] = []
+    for name, data in files.items():
+        base = Path(name).name.lower()
+        if base in BY_FILENAME:
+            chosen[base] = data
+        else:
+            warnings.append(f"{Path(name).name}: not a contract file; ignored")
+    return _load(chosen, engine, by, progress, warnings, source="upload")
+
+
+def _load(
+    files: Mapping[str, bytes],
+    engine: Engine | None,
+    by: str,
+    progress: Progress | None,
+    warnings: list[str],
+    source: str,
+) -> LoadResult:
+    engine = engine or get_engine()
+    note = progress or (lambda _done, _message: None)
+    started = utcnow()
+    names = [spec.filename for spec in FILES if spec.filename in files]
+    found = _Found()
+    if not names:
+        expected = ", ".join(spec.filename for spec in FILES)
+        found.add([Problem(source, 0, "", "", NO_FILES.format(names=expected))])
+        return _reject(engine, by, started, names, 0, found, warnings)
+
+    store_ids: list[set[str]] = []
+    load_provider_ids: set[str] = set()
+
+    def known() -> set[str]:
+        if not store_ids:
+            store_ids.append(_store_provider_ids(engine) | load_provider_ids)
+        return store_ids[0]
+
+    checked: dict[str, _Checked] = {}
+    for k, name in enumerate(names):
+        spec = BY_FILENAME[name]
+        note(0.3 * k / len(names), f"checking {name}")
+        result = _check_file(spec, files[name], known, found)
+        if result is None:
+            continue
+        checked[name] = result
+        warnings.extend(result.warnings)
+        if spec is BY_FILENAME["providers.csv"] and "provider_id" in result.values:
+            load_provider_ids.update(p for p in result.values["provider_id"] if p is not None)
+    rows = {name: c.rows for name, c in checked.items()}
+    total = sum(rows.values())
+    if found.count:
+        return _reject(engine, by, started, names, total, found, warnings, rows)
+
+    note(0.3, "reading texts and linking comments")
+    try:
+        for name in ("ebe_notes.csv", "comments.csv"):
+            if name in checked:
+                _enrich_texts(engine, checked[name])
+        if "comments.csv" in checked:
+            comments = checked["comments.csv"]
+            _link(comments, _register(engine, checked.get("providers.csv")), warnings)
+        return _commit(engine, by, started, names, checked, rows, warnings, note)
+    except Exception as error:  # the store or a reader failed: rolled back, said, kept
+        why = f"{type(error).__name__}: {error}"
+        load_id = _record(engine, by, started, names, total, 0, 0, "failed", why)
+        failure = Problem("(store)", 0, "", "", STORE_FAILED.format(why=why))
+        return LoadResult(False, [failure], warnings, {}, {}, load_id, 1, rows, failed=True)
+
+
+def _commit(
+    engine: Engine,
+    by: str,
+    started: dt.datetime,
+    names: list[str],
+    checked: dict[str, _Checked],
+    rows: dict[str, int],
+    warnings: list[str],
+    note: Progress,
+) -> LoadResult:
+    """Writes every checked file and the Load row in one transaction."""
+    added: dict[str, int] = {}
+    updated: dict[str, int] = {}
+    total = sum(rows.values())
+    done = 0
+    with engine.begin() as conn:
+        for name in names:
+            if name not in checked:
+                continue
+            c = checked[name]
+            spec = c.spec
+            columns = {n: c.values[n] for n in _stored_columns(c)}
+
+            def step(stop: int, name: str = name, base: int = done) -> None:
+                share = (base + stop) / max(total, 1)
+                note(0.4 + 0.6 * share, f"writing {name}: {stop:,} of {rows[name]:,} rows")
+
+            added[name], updated[name] = _write(
+                conn, _table(spec.table), spec.id_column, columns, c.rows, step
+            )
+            done += c.rows
+        message = "; ".join(f"{n}: {added[n]} added, {updated[n]} updated" for n in added)
+        load_id = _insert_load(
+            conn,
+            by,
+            started,
+            names,
+            total,
+            sum(added.values()),
+            sum(updated.values()),
+            "ok",
+            message,
+        )
+    note(1.0, "loaded")
+    _mark_duplicates(engine, checked)
+    return LoadResult(True, [], warnings, added, updated, load_id, 0, rows)
+
+
+def _stored_columns(c: _Checked) -> list[str]:
+    """The columns a file writes: those it has, plus what the loader derives for it."""
+    names = list(c.present)
+    if c.spec.table in ("comment", "ebenote"):
+        names += list(READING_COLUMNS)
+    if c.spec.table == "comment":
+        names += [n for n in ("link_method", "link_confidence") if n not in names]
+        if "provider_id" not in names:
+            names.append("provider_id")
+    return names
+
+
+def _mark_duplicates(engine: Engine, checked: dict[str, _Checked]) -> None:
+    """Marks copies of one concern among the loaded comments' providers (sources.duplicates)."""
+    if "comments.csv" not in checked:
+        return
+    from sources.duplicates import mark_duplicates
+
+    providers = {p for p in checked["comments.csv"].values["provider_id"] if p is not None}
+    if providers:
+        mark_duplicates(engine, providers)
+
+
+def _reject(
+    engine: Engine,
+    by: str,
+    started: dt.datetime,
+    names: list[str],
+    total: int,
+    found: _Found,
+    warnings: list[str],
+    rows: dict[str, int] | None = None,
+) -> LoadResult:
+    message = f"{found.count} problem(s); first: {found.kept[0]}" if found.kept else None
+    load_id = _record(engine, by, started, names, total, 0, 0, "rejected", message)
+    return LoadResult(False, found.kept, warnings, {}, {}, load_id, found.count, rows or {})
+
+
+def _record(
+    engine: Engine,
+    by: str,
+    started: dt.datetime,
+    names: list[str],
+    rows: int,
+    added: int,
+    updated: int,
+    outcome: str,
+    message: str | None,
+) -> int | None:
+    with engine.begin() as conn:
+        return _insert_load(conn, by, started, names, rows, added, updated, outcome, message)
+
+
+def _insert_load(
+    conn: Connection,
+    by: str,
+    started: dt.datetime,
+    names: list[str],
+    rows: int,
+    added: int,
+    updated: int,
+    outcome: str,
+    message: str | None,
+) -> int | None:
+    table = Load.__table__
+    result = conn.execute(
+        insert(table).values(
+            started_at=started,
+            finished_at=utcnow(),
+            loaded_by=by,
+            files=",".join(names),
+            rows=rows,
+            added=added,
+            updated=updated,
+            outcome=outcome,
+            message=message,
+        )
+    )
+    key = result.inserted_primary_key
+    return int(key[0]) if key and key[0] is not None else None
+
+
+# --------------------------------------------------------------------------------- CLI
+
+
+def print_result(result: LoadResult, out: Any = None, err: Any = None) -> None:
+    """Prints a load's outcome: counts per file, or the first problems and how many more."""
+    out = out or sys.stdout
+    err = err or sys.stderr
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=err)
+    if result.ok:
+        for name in result.added:
+            rows = result.rows.get(name, 0)
+            print(
+                f"{name}: {rows} rows, {result.added[name]} added, {result.updated[name]} updated",
+                file=out,
+            )
+        print(f"Loaded {len(result.added)} file(s) as load {result.load_id}.", file=out)
+        return
+    for problem in result.problems[:PROBLEMS_PRINTED]:
+        print(str(problem), file=err)
+    more = max(result.problem_count, len(result.problems)) - PROBLEMS_PRINTED
+    if more > 0:
+        print(f"... and {more} more problem(s)", file=err)
+    print(
+        f"Nothing was stored: {max(result.problem_count, len(result.problems))} problem(s).",
+        file=err,
+    )
+
+
+def run_load_command(args: argparse.Namespace) -> int:
+    """`python -m sources load DIR`: 0 loaded, 2 rejected (every problem printed), 1 failed."""
+    folder = Path(args.dir)
+    if not folder.is_dir():
+        print(f"{folder}: not a folder", file=sys.stderr)
+        return 2
+    engine = make_engine(args.database_url) if args.database_url else get_engine()
+    result = load_folder(folder, engine, by=getattr(args, "by", "cli") or "cli")
+    print_result(result)
+    if result.failed:
+        return 1
+    return 0 if result.ok else 2
