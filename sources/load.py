@@ -530,9 +530,10 @@ def _write_generic(
     progress: Callable[[int], None],
 ) -> int:
     """Executes the upsert in chunks of dicts; returns the rows inserted or changed."""
-    sane_rowcount = conn.dialect.supports_sane_multi_rowcount
+    # psycopg reports no rowcount for an executemany (-1) whatever the dialect flag says:
+    # count the rows RETURNING gives back (only inserted or changed rows come back).
+    sane_rowcount = conn.dialect.name == "sqlite"
     if not sane_rowcount:
-        # psycopg cannot sum an executemany's rowcount: count the rows RETURNING gives back.
         statement = statement.returning(table.c[id_column])
     names = list(columns)
     changed = 0
@@ -933,6 +934,8 @@ def _insert_load(
     message: str | None,
 ) -> int | None:
     table = Load.__table__
+    if message is not None:
+        message = message.replace("\x00", "\\x00")  # PostgreSQL text cannot hold NUL
     result = conn.execute(
         insert(table).values(
             started_at=started,
