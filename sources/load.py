@@ -455,15 +455,16 @@ def _table(name: str) -> Table:
 
 def _existing(
     conn: Connection, table: Table, id_column: str, ids: list[str], columns: list[str]
-) -> pd.DataFrame:
-    """The stored rows among `ids` (only `columns`), indexed by id."""
+) -> dict[str, dict[str, Any]]:
+    """The stored rows among `ids` (only `columns`), by id."""
     query = select(*(table.c[c] for c in [id_column, *columns])).where(
         table.c[id_column].in_(bindparam("ids", expanding=True))
     )
-    rows: list[Any] = []
+    found: dict[str, dict[str, Any]] = {}
     for start in range(0, len(ids), ID_CHUNK):
-        rows += conn.execute(query, {"ids": ids[start : start + ID_CHUNK]}).all()
-    return pd.DataFrame(rows, columns=[id_column, *columns]).set_index(id_column)
+        for row in conn.execute(query, {"ids": ids[start : start + ID_CHUNK]}).mappings():
+            found[row[id_column]] = dict(row)
+    return found
 
 
 def _upsert_statement(conn: Connection, table: Table, id_column: str, columns: list[str]) -> Any:
@@ -659,17 +660,10 @@ def _enrich_texts(engine: Engine, checked: _Checked) -> None:
     reading: list[dict[str, Any] | None] = [None] * len(ids)
     fresh: list[int] = []
     for i, (record_id, text) in enumerate(zip(ids, texts, strict=True)):
-        if record_id in stored.index and stored.at[record_id, "text"] == text:
-            old = stored.loc[record_id]
-            reading[i] = {
-                "sentiment": old["sentiment"],
-                "sentiment_score": None
-                if pd.isna(old["sentiment_score"])
-                else float(old["sentiment_score"]),
-                "themes": old["themes"],
-                "serious": bool(old["serious"]),
-                "serious_terms": old["serious_terms"],
-            }
+        old = stored.get(record_id)
+        if old is not None and old["text"] == text:
+            reading[i] = {c: old[c] for c in READING_COLUMNS}
+            reading[i]["serious"] = bool(old["serious"])  # SQLite gives 0/1
         else:
             fresh.append(i)
     for i, r in zip(fresh, read_stored_texts([texts[i] for i in fresh]), strict=True):

@@ -506,3 +506,42 @@ def test_cli_refuses_a_missing_folder_and_a_folder_without_contract_files(
     (tmp_path / "empty").mkdir()
     assert main(["load", str(tmp_path / "empty")]) == 2
     assert "no contract files found; expected any of: providers.csv" in capsys.readouterr().err
+
+
+def test_copies_of_one_concern_are_marked_after_a_load(engine: Engine, tmp_path: Path):
+    concern = "My mother was left in wet sheets all night and nobody answered her bell at all"
+    comments = "comment_id,received_on,text,provider_id,channel\n"
+    comments += f"C1,2025-04-01,{concern},P1,phone\n"
+    comments += f"C2,2025-04-03,{concern}.,P1,web_form\n"
+    comments += "C3,2025-04-03,The garden is lovely and the food is always hot and tasty,P1,\n"
+    result = load_folder(write(tmp_path / "in", {**WORLD, "comments.csv": comments}), engine)
+    assert result.ok
+    with engine.connect() as conn:
+        marks = dict(conn.execute(select(Comment.comment_id, Comment.duplicate_of)).all())
+    assert marks == {"C1": None, "C2": "C1", "C3": None}
+
+
+def test_progress_runs_from_checking_to_loaded(engine: Engine, tmp_path: Path):
+    seen: list[tuple[float, str]] = []
+    folder = write(tmp_path / "in", WORLD)
+    assert load_folder(folder, engine, progress=lambda done, what: seen.append((done, what))).ok
+    fractions = [done for done, _ in seen]
+    assert fractions == sorted(fractions) and 0 <= fractions[0] and fractions[-1] == 1.0
+    assert seen[0][1] == "checking providers.csv" and seen[-1][1] == "loaded"
+
+
+def test_unchanged_texts_are_not_read_again(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    assert load_folder(write(tmp_path / "a", WORLD), engine).ok
+    read: list[str] = []
+    real = loader.read_stored_texts
+
+    def counting(texts: list[str]):
+        read.extend(texts)
+        return real(texts)
+
+    monkeypatch.setattr(loader, "read_stored_texts", counting)
+    edited = COMMENTS.replace("A lovely place.", "A cold place.")
+    assert load_folder(write(tmp_path / "b", {**WORLD, "comments.csv": edited}), engine).ok
+    assert read == ["A cold place."]
