@@ -89,6 +89,8 @@ class Problem:
     def __str__(self) -> str:
         """The problem as `file:row: column 'x' = 'value': what is wrong`."""
         value = self.value if len(self.value) <= 80 else self.value[:77] + "..."
+        # One problem, one line: line breaks and NUL in a value are shown escaped.
+        value = value.replace("\r", "\\r").replace("\n", "\\n").replace("\x00", "\\x00")
         return f"{self.file}:{self.row}: column '{self.column}' = '{value}': {self.message}"
 
 
@@ -169,7 +171,8 @@ def _record_lines(text: str, records: int) -> np.ndarray:
     reader = csv.reader(io.StringIO(text, newline=""))
     line = 1
     for record in reader:
-        if record:  # pandas skips blank lines
+        # pandas skips blank and whitespace-only lines; they start no record.
+        if record and (len(record) > 1 or record[0].strip()):
             starts.append(line)
         line = reader.line_num + 1
     while len(starts) < records:  # defensive: never index past the walk

@@ -230,7 +230,7 @@ CASES = [
         "incidents.csv",
         "incident_id,provider_id,occurred_on,harm,category\nI1,P1,2025-01-02,low,fa\x00lls\n",
         [
-            "incidents.csv:2: column 'category' = 'fa\x00lls': "
+            "incidents.csv:2: column 'category' = 'fa\\x00lls': "
             "contains a NUL character, which no text can hold"
         ],
         id="NUL character",
@@ -244,6 +244,13 @@ CASES = [
             "not a date: expected YYYY-MM-DD (a datetime's date part is used)"
         ],
         id="row is the line in the file after a multi-line text",
+    ),
+    pytest.param(
+        "incidents.csv",
+        "incident_id,provider_id,occurred_on,harm\nI1,P1,2025-01-02,low\n\n   \n"
+        "I2,P1,2025-01-02,bad\n",
+        ["incidents.csv:5: column 'harm' = 'bad': not one of: none, low, moderate, severe, death"],
+        id="row is the line in the file after blank lines",
     ),
 ]
 
