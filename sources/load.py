@@ -55,6 +55,7 @@ NO_FILES = "no contract files found; expected any of: {names}"
 STORE_FAILED = "writing failed and was rolled back, nothing was stored: {why}"
 
 PROBLEMS_PRINTED = 50  # the CLI prints this many, then how many more
+WARNINGS_LISTED = 20  # of one kind, then how many more
 PROBLEMS_KEPT = 10_000  # per load; beyond this only the count is kept
 CHUNK_ROWS = 20_000  # rows per executemany: bounds memory, not speed
 ID_CHUNK = 2_000  # ids per IN (...) query
@@ -689,17 +690,25 @@ def _link(checked: _Checked, register: pd.DataFrame, warnings: list[str]) -> Non
     provider = np.full(n, None, dtype=object)
     to_link: list[int] = []
     ids = checked.values["comment_id"]
+    strangers = 0
     for i, pid in enumerate(given):
         if pid is None:
             to_link.append(i)
         elif pid in known:
             provider[i], method[i], confidence[i] = pid, "given", 1.0
         else:
-            warnings.append(
-                f"comments.csv: comment '{ids[i]}' names provider_id '{pid}', which is not "
-                "a known provider; linked by its name and place instead"
-            )
+            strangers += 1
+            if strangers <= WARNINGS_LISTED:
+                warnings.append(
+                    f"comments.csv: comment '{ids[i]}' names provider_id '{pid}', which is "
+                    "not a known provider; linked by its name and place instead"
+                )
             to_link.append(i)
+    if strangers > WARNINGS_LISTED:
+        warnings.append(
+            f"comments.csv: {strangers - WARNINGS_LISTED} more comments name an unknown "
+            "provider_id; linked by name and place instead"
+        )
     names = checked.values.get("provider_name", np.full(n, None, dtype=object))
     places = checked.values.get("place", np.full(n, None, dtype=object))
     texts = checked.values["text"]
@@ -810,12 +819,18 @@ def _load(
         if "comments.csv" in checked:
             comments = checked["comments.csv"]
             _link(comments, _register(engine, checked.get("providers.csv")), warnings)
-        return _commit(engine, by, started, names, checked, rows, warnings, note)
+        result = _commit(engine, by, started, names, checked, rows, warnings, note)
     except Exception as error:  # the store or a reader failed: rolled back, said, kept
         why = f"{type(error).__name__}: {error}"
         load_id = _record(engine, by, started, names, total, 0, 0, "failed", why)
         failure = Problem("(store)", 0, "", "", STORE_FAILED.format(why=why))
         return LoadResult(False, [failure], warnings, {}, {}, load_id, 1, rows, failed=True)
+    try:
+        _mark_duplicates(engine, checked)
+    except Exception as error:  # the load is stored; only the copies' marks are missing
+        warnings.append(f"copies of one concern were not marked: {type(error).__name__}: {error}")
+    note(1.0, "loaded")
+    return result
 
 
 def _commit(
@@ -861,8 +876,6 @@ def _commit(
             "ok",
             message,
         )
-    note(1.0, "loaded")
-    _mark_duplicates(engine, checked)
     return LoadResult(True, [], warnings, added, updated, load_id, 0, rows)
 
 

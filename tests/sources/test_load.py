@@ -552,3 +552,16 @@ def test_unchanged_texts_are_not_read_again(
     edited = COMMENTS.replace("A lovely place.", "A cold place.")
     assert load_folder(write(tmp_path / "b", {**WORLD, "comments.csv": edited}), engine).ok
     assert read == ["A cold place."]
+
+
+def test_many_comments_naming_unknown_providers_give_twenty_warnings_and_a_count(
+    engine: Engine, tmp_path: Path
+):
+    comments = "comment_id,received_on,text,provider_id\n"
+    comments += "".join(f"C{i},2025-04-01,Fine.,X{i}\n" for i in range(25))
+    result = load_folder(write(tmp_path / "in", {**WORLD, "comments.csv": comments}), engine)
+    assert result.ok and len(result.warnings) == 21
+    assert result.warnings[-1] == (
+        "comments.csv: 5 more comments name an unknown provider_id; linked by name and place "
+        "instead"
+    )
