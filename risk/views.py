@@ -444,7 +444,9 @@ def provider_voices(engine: Engine, provider_id: str) -> pd.DataFrame:
         [p for p in (comments, notes) if not p.empty] or [comments], ignore_index=True
     )
     voices = _dates(voices, "date")
-    voices["themes"] = voices["themes"].map(lambda s: [t for t in (s or "").split(";") if t])
+    voices["themes"] = voices["themes"].map(
+        lambda s: [t for t in s.split(";") if t] if isinstance(s, str) else []
+    )
     voices["serious"] = voices["serious"].fillna(False).astype(bool)
     voices["seen"] = voices["seen"].fillna("")
     voices["sentiment"] = voices["sentiment"].fillna("unknown")

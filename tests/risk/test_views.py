@@ -271,3 +271,10 @@ def test_backtest_frame_reads_a_backtest_result() -> None:
 
 def test_backtest_day_leaves_a_year_of_ratings(world: Engine) -> None:
     assert views.backtest_day(world) == dt.date(2025, 1, 10)
+
+
+def test_voices_read_without_themes_or_sentiment(world: Engine) -> None:
+    voices = views.provider_voices(world, "B").set_index("record_id")
+    assert voices.loc["c5", "themes"] == []
+    assert voices.loc["c5", "sentiment"] == "unknown"
+    assert views.themes_over_time(voices.reset_index())["theme"].tolist() == ["dignity_respect"]

@@ -139,6 +139,13 @@ def build(engine: Engine) -> None:
             link_method="given",
         ),
         Comment(
+            comment_id="c5",
+            received_on=d(2026, 6, 3),
+            text="ok",
+            provider_id="B",
+            link_method="given",
+        ),
+        Comment(
             comment_id="u1",
             received_on=d(2026, 6, 2),
             text="Acorn Hse in Camden left my dad alone all night",
