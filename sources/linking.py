@@ -28,6 +28,7 @@ import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -37,15 +38,16 @@ from rapidfuzz.utils import default_process
 # Confidence in [0, 1] above which a comment is linked without a person, provided the
 # runner-up is at least AUTO_LINK_MARGIN behind. Chosen on the demo world (bench/linking.py)
 # so that precision stays >= 0.98.
-AUTO_LINK_THRESHOLD: float = 0.85
+AUTO_LINK_THRESHOLD: float = 0.78
 AUTO_LINK_MARGIN: float = 0.06
 # How the place changes the confidence: inside the named place, no usable place, outside it.
-PLACE_UNKNOWN = 0.92
+PLACE_UNKNOWN = 0.85
 PLACE_ELSEWHERE = 0.55
 # A type word that contradicts the provider's type costs this factor; agreement adds a bonus.
 TYPE_CONTRADICTS = 0.85
 TYPE_AGREES = 0.03
-TYPE_OTHER_WORDS = 0.93
+# Weight of a provider's type words ("care home") in how much of its name was written.
+TYPE_WORD_WEIGHT = 1.0
 # Word similarity (rapidfuzz ratio, 0-100) from which two words count as the same word.
 WORD_MATCH = 80.0
 WORD_MATCH_KNOWN = 88.0
@@ -114,6 +116,7 @@ _TYPE_RE = re.compile(
 )
 # Words of type phrases, alone: "Elmfield Medical" is Elmfield Medical Practice shortened.
 TYPE_PARTS = frozenset(w for phrase in TYPE_WORDS for w in phrase.split()) | {"services"}
+_TYPE_PART_LIST = sorted(TYPE_PARTS - {"gp", "at"})
 PARTIAL_TYPE_WORDS = {
     "medical": "gp_practice",
     "nursing": "care_home",
@@ -140,7 +143,28 @@ class NameParts:
 
     words: tuple[str, ...]
     type_hint: str | None
-    type_words: tuple[str, ...] = ()
+    type_words: tuple[str, ...] = ()  # type phrases and leftover type words: ("care home",)
+    type_tokens: tuple[str, ...] = ()  # their words and leftover type words, e.g. ("care", "home")
+
+
+@lru_cache(maxsize=65536)
+def _as_type_part(word: str) -> str:
+    """`word`, or the type word it misspells or pluralises ("hosiptal", "homes")."""
+    if word in TYPE_PARTS or word in STOP_WORDS:
+        return word
+    if word.endswith("s") and word[:-1] in TYPE_PARTS:
+        return word[:-1]
+    # Cut short: "pract", "resid" (only where one type word begins so).
+    if len(word) >= 4:
+        starts = [t for t in _TYPE_PART_LIST if t.startswith(word)]
+        if len(starts) == 1:
+            return starts[0]
+    # Only long words: "Carey" is a name, not "care" misspelt.
+    if len(word) >= 6:
+        match = process.extractOne(word, _TYPE_PART_LIST, scorer=fuzz.ratio, score_cutoff=85)
+        if match:
+            return match[0]
+    return word
 
 
 def split_name(name: str | None) -> NameParts:
@@ -150,7 +174,7 @@ def split_name(name: str | None) -> NameParts:
     # "St Mary's" is a saint, "Church St" a street.
     if words and words[0] == "st":
         words[0] = "saint"
-    text = " ".join(ABBREVIATIONS.get(w, w) for w in words)
+    text = " ".join(_as_type_part(ABBREVIATIONS.get(w, w)) for w in words)
     phrases = tuple(_TYPE_RE.findall(text))
     hints = [TYPE_WORDS[m] for m in phrases]
     core = [w for w in _TYPE_RE.sub(" ", text).split() if w not in STOP_WORDS]
@@ -158,12 +182,23 @@ def split_name(name: str | None) -> NameParts:
     # though "medical" or "nursing" still say something of the type.
     words = tuple(w for w in core if w not in TYPE_PARTS)
     hints += [PARTIAL_TYPE_WORDS[w] for w in core if w in PARTIAL_TYPE_WORDS]
+    leftover = tuple(w for w in core if w in TYPE_PARTS)
+    tokens = tuple(w for p in phrases for w in p.split()) + leftover
     if not words:
         words = tuple(core)
     if not words:
         # "The Surgery": the type words are all the name there is.
         words = tuple(w for w in text.split() if w not in STOP_WORDS)
-    return NameParts(words, hints[-1] if hints else None, phrases)
+    return NameParts(words, hints[-1] if hints else None, phrases + leftover, tokens)
+
+
+@dataclass(frozen=True)
+class NameScore:
+    """A written name against one provider's name, each 0..1."""
+
+    score: float  # the blend used for confidence
+    covered: float  # how much of what was written is in the provider's name
+    written: float  # how much of the provider's name was written
 
 
 def place_keys(town: object, local_authority: object, postcode: object) -> list[str]:
@@ -202,7 +237,17 @@ class Linker:
             for ty, p in zip(col["type"], parts, strict=True)
         ]
         self.type_words_: list[frozenset[str]] = [frozenset(p.type_words) for p in parts]
+        self.type_distinct_: list[frozenset[str]] = [_distinct_all(p) for p in parts]
+        type_postings: dict[str, list[int]] = {}
+        for i, words in enumerate(self.type_distinct_):
+            for w in words:
+                type_postings.setdefault(w, []).append(i)
+        self.type_postings_: dict[str, np.ndarray] = {
+            w: np.asarray(ix, dtype=np.int64) for w, ix in type_postings.items()
+        }
         self.joined_: list[str] = [" ".join(w) for w in self.words_]
+        self.type_tokens_: list[tuple[str, ...]] = [p.type_tokens for p in parts]
+        self.full_: list[str] = [" ".join(p.words + p.type_tokens) for p in parts]
         n = len(self.ids_)
         postings: dict[str, list[int]] = {}
         for i, words in enumerate(self.words_):
@@ -303,8 +348,8 @@ class Linker:
                     near |= self._deletions.get(key, set())
                 found = [(w, fuzz.ratio(word, w) / 100.0) for w in near]
                 found = [(w, s) for w, s in found if s * 100.0 >= cutoff]
-                if not found and not known and len(word) >= 7:
-                    # Two slips in a long word are beyond one deletion: search the vocabulary.
+                if not found and not known:
+                    # Two slips are beyond one deletion: search the vocabulary.
                     found = [
                         (m[0], m[1] / 100.0)
                         for m in process.extract(
@@ -321,14 +366,18 @@ class Linker:
             return max(self.idf_[w] for w, _ in similar)
         return self.unknown_idf_
 
-    def name_score(self, query: tuple[str, ...], i: int) -> float:
-        """How well the written words match provider i's name, 0..1."""
+    def name_score(self, query: NameParts, i: int) -> NameScore:
+        """How well the written name matches provider i's name: score, covered, written, 0..1.
+
+        The provider's type words count in how much of its name was written, at a small
+        weight: "Holmleigh" is as short for "Holmleigh Home Care" as for "Holmleigh House".
+        """
         words = self.words_[i]
-        if not query or not words:
-            return 0.0
+        if not query.words or not words:
+            return NameScore(0.0, 0.0, 0.0)
         q_total = p_total = q_hit = 0.0
         best_for_p = dict.fromkeys(words, 0.0)
-        for q in query:
+        for q in query.words:
             similar = dict(self._similar_words(q))
             weight = self._weight(q, list(similar.items()))
             q_total += weight
@@ -340,16 +389,42 @@ class Linker:
                 if s > best_for_p[w]:
                     best_for_p[w] = s
             q_hit += weight * best
-        for w in words:
+        p_hit = 0.0
+        for w, s in best_for_p.items():
             weight = self.idf_.get(w, self.unknown_idf_)
             p_total += weight
-        p_hit = sum(self.idf_.get(w, self.unknown_idf_) * s for w, s in best_for_p.items())
+            p_hit += weight * s
+        units = self.type_words_[i]
+        if units:
+            # All its type words together weigh like one common word.
+            p_total += TYPE_WORD_WEIGHT
+            p_hit += (
+                TYPE_WORD_WEIGHT
+                * sum(
+                    1.0
+                    if u in query.type_words
+                    else 0.5 * bool(_distinct(u) & _distinct_all(query))
+                    for u in units
+                )
+                / len(units)
+            )
         soft = 0.6 * q_hit / q_total + 0.4 * p_hit / p_total
-        whole = fuzz.token_sort_ratio(" ".join(query), self.joined_[i]) / 100.0
-        return max(soft, whole)
+        written = " ".join(query.words + query.type_tokens)
+        whole = fuzz.token_sort_ratio(written, self.full_[i]) / 100.0
+        covered = q_hit / q_total
+        if query.type_words:
+            # Type words written count in what was written, at the same small weight;
+            # "care" or "home" alone match nothing ("domiciliary care" is not "care at home").
+            own = self.type_distinct_[i]
+            found = sum(
+                1.0 if u in units else float(" " not in u and u in own) for u in query.type_words
+            ) / len(query.type_words)
+            covered = (q_hit + TYPE_WORD_WEIGHT * found) / (q_total + TYPE_WORD_WEIGHT)
+        return NameScore(max(soft, whole), covered, max(p_hit / p_total, whole))
 
-    def _shortlist(self, query: tuple[str, ...], within: frozenset[int] | None) -> list[int]:
+    def _shortlist(self, parts: NameParts, within: frozenset[int] | None) -> list[int]:
         """Providers sharing (nearly) a word with the query: the best by weighted overlap."""
+        query = parts.words
         all_rows: list[np.ndarray] = []
         all_values: list[np.ndarray] = []
         total = 0.0
@@ -368,6 +443,12 @@ class Linker:
             rows, first = np.unique(rows, return_index=True)
             all_rows.append(rows)
             all_values.append(values[first])
+        distinct = _distinct_all(parts)
+        for w in distinct:
+            if w in self.type_postings_:
+                rows = self.type_postings_[w]
+                all_rows.append(rows)
+                all_values.append(np.full(len(rows), TYPE_WORD_WEIGHT / len(distinct)))
         if all_rows:
             ids, inverse = np.unique(np.concatenate(all_rows), return_inverse=True)
             sums = np.bincount(inverse, weights=np.concatenate(all_values))
@@ -375,9 +456,15 @@ class Linker:
             top, top_scores = ids[order], sums[order]
         else:
             top, top_scores = np.zeros(0, dtype=np.int64), np.zeros(0)
-        short = top[:_SHORTLIST].tolist()
-        if within is not None and len(top) > _SHORTLIST:
-            rest = top[_SHORTLIST:]
+        # Ties at the cut all stay: equal names in other towns must be seen to be rivals.
+        cut = _SHORTLIST
+        while (
+            cut < min(len(top), 10 * _SHORTLIST) and top_scores[cut] >= top_scores[cut - 1] - 1e-9
+        ):
+            cut += 1
+        short = top[:cut].tolist()
+        if within is not None and len(top) > cut:
+            rest = top[cut:]
             short += rest[self._place_pool(within)[2][rest]][:_SHORTLIST].tolist()
         best_overlap = top_scores[0] / total if len(top) and total else 0.0
         if best_overlap < 0.75 and len(" ".join(query)) >= 4:
@@ -416,44 +503,73 @@ class Linker:
         return self._cache[key]
 
     def _link(self, name: str | None, place: str | None) -> LinkResult:
-        parts = split_name(name)
+        parts = self._split_joined(split_name(name))
         if not parts.words or not self.ids_:
             return LinkResult(None, 0.0, ())
         resolved = self.resolve_place(place)
         within = resolved[0] if resolved else None
-        scored: list[tuple[str, float]] = []
-        for i in self._shortlist(parts.words, within):
-            score = self.name_score(parts.words, i)
+        scored: list[tuple[str, float, float, float]] = []
+        for i in self._shortlist(parts, within):
+            name = self.name_score(parts, i)
             if resolved is None:
-                score *= PLACE_UNKNOWN
+                factor = PLACE_UNKNOWN
             elif i in resolved[0]:
-                score *= 1.0 - 0.5 * (1.0 - resolved[1])
+                factor = 1.0 - 0.5 * (1.0 - resolved[1])
             else:
-                score *= PLACE_ELSEWHERE
+                factor = PLACE_ELSEWHERE
+            bonus = 0.0
             if parts.type_hint:
                 if parts.type_hint not in self.types_[i]:
-                    score *= TYPE_CONTRADICTS
-                elif (
-                    parts.type_words
-                    and self.type_words_[i]
-                    and not (set(parts.type_words) & self.type_words_[i])
-                ):
-                    # Same type, other words: "Oakdene Surgery" is not "Oakdene Medical
-                    # Practice" when both are in the town.
-                    score *= TYPE_OTHER_WORDS
+                    factor *= TYPE_CONTRADICTS
                 else:
-                    score += TYPE_AGREES
-            scored.append((self.ids_[i], score))
+                    bonus = TYPE_AGREES
+            score = name.score * factor + bonus
+            scored.append((self.ids_[i], score, name.covered * factor, name.written))
         # Ranked and compared before rounding and capping, so a bonus still separates two.
         scored.sort(key=lambda c: (-c[1], c[0]))
         if not scored:
             return LinkResult(None, 0.0, ())
-        best = scored[0][1]
+        best = scored[0]
         runner_up = scored[1][1] if len(scored) > 1 else 0.0
-        top = tuple((pid, round(min(1.0, max(0.0, c)), 4)) for pid, c in scored[:CANDIDATES_KEPT])
-        if best >= AUTO_LINK_THRESHOLD and best - runner_up >= AUTO_LINK_MARGIN:
-            return LinkResult(top[0][0], top[0][1], top)
+        top = tuple(
+            (pid, round(min(1.0, max(0.0, c)), 4)) for pid, c, _, _ in scored[:CANDIDATES_KEPT]
+        )
+        # A name that another provider's name (in the place, if one was given) contains
+        # just as well is ambiguous, however short the other's name: "Holmleigh" may be
+        # Holmleigh House or Holmleigh Home Care, "Laurel" The Laurel or Laurel Care Home.
+        rival = any(c[2] >= best[2] - AUTO_LINK_MARGIN for c in scored[1:])
+        if best[1] >= AUTO_LINK_THRESHOLD and best[1] - runner_up >= AUTO_LINK_MARGIN and not rival:
+            return LinkResult(best[0], top[0][1], top)
         return LinkResult(None, top[0][1], top)
+
+    def _split_joined(self, parts: NameParts) -> NameParts:
+        """`parts` with words run together ("silverdalehouse") split where both halves are known."""
+        known = self.postings_
+        fixed: list[str] = []
+        changed = False
+        for w in parts.words:
+            if len(w) >= 7 and w not in known and not self._similar_words(w):
+                for cut in range(3, len(w) - 2):
+                    left, right = w[:cut], w[cut:]
+                    if (left in known or left in TYPE_PARTS) and (
+                        right in known or _as_type_part(right) in TYPE_PARTS
+                    ):
+                        fixed += [left, right]
+                        changed = True
+                        break
+                else:
+                    fixed.append(w)
+            else:
+                fixed.append(w)
+        if not changed:
+            return parts
+        again = split_name(" ".join(fixed))
+        return NameParts(
+            again.words,
+            again.type_hint or parts.type_hint,
+            again.type_words + parts.type_words,
+            again.type_tokens + parts.type_tokens,
+        )
 
     def link_many(self, rows: pd.DataFrame) -> list[LinkResult]:
         """One LinkResult per row of `rows` (columns provider_name, place, optional text)."""
@@ -461,6 +577,18 @@ class Linker:
         places = _column(rows, "place")
         texts = _column(rows, "text")
         return [self.link(n, p, t) for n, p, t in zip(names, places, texts, strict=True)]
+
+
+GENERIC_TYPE_WORDS = frozenset({"care", "home", "at", "and", "services"})
+
+
+def _distinct(unit: str) -> frozenset[str]:
+    """The words of a type phrase that tell one type wording from another."""
+    return frozenset(unit.split()) - GENERIC_TYPE_WORDS
+
+
+def _distinct_all(parts: NameParts) -> frozenset[str]:
+    return frozenset(w for u in parts.type_words for w in _distinct(u))
 
 
 def _deletions(word: str) -> set[str]:

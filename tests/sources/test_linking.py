@@ -43,7 +43,7 @@ def linker() -> Linker:
         # Misspelt names and places.
         ("Oakwod Hose", "Bexley", "ch-1"),
         ("Oakwood House", "Harogate", "ch-2"),
-        ("Bright Futers", "Hull", "hc-1"),
+        ("Brigth Futures", "Hull", "hc-1"),
         ("St Marys hospital", "Leeds", "ho-1"),
         # Shortened names, abbreviations and type words, punctuation and case.
         ("ROSEWOOD COURT", "Exeter", "ch-5"),
