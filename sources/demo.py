@@ -93,13 +93,14 @@ RECOVERY_DELAY = 2  # months after the detecting inspection before recovery star
 RECOVERY_HALF_LIFE = 6.0  # months
 REMISSION = 0.02  # per month, an undetected episode starts recovering on its own
 
-# Incidents per size unit a year (hospitals scaled down, see the docstring).
+# Incidents per size unit a year (hospitals scaled down, see the docstring), calibrated to
+# ~100, 28, 17, 400 and 60 a year for an average provider of each type.
 INCIDENT_RATE = {
-    "care_home": 100 / 35,
-    "homecare": 28 / 45,
-    "gp_practice": 17 / 9000,
-    "hospital": 1.5,
-    "mental_health": 2.0,
+    "care_home": 2.11,
+    "homecare": 0.39,
+    "gp_practice": 0.00151,
+    "hospital": 0.72,
+    "mental_health": 1.34,
 }
 HARM_MIX = (0.68, 0.25, 0.06, 0.008, 0.002)  # none, low, moderate, severe, death (NRLS)
 HARM_CULTURE = (1.0, 1.0, 0.3, 0.1, 0.1)  # coefficient of reporting culture c
@@ -112,12 +113,12 @@ INCIDENT_DUPLICATES = 0.02  # the same incident reported twice
 BATCH_SHARE = {"hospital": 0.3}  # quarterly batch reporters; others 0.10
 BATCH_OTHERS = 0.10
 
-ALERT_RATE = {
-    "care_home": 12 / 35,
-    "homecare": 6 / 45,
-    "gp_practice": 0.5 / 9000,
-    "hospital": 20 / 300,
-    "mental_health": 8 / 30,
+ALERT_RATE = {  # per size unit a year: ~12, 6, 0.5, 20 and 8 a year for an average provider
+    "care_home": 0.226,
+    "homecare": 0.068,
+    "gp_practice": 0.0000367,
+    "hospital": 0.0375,
+    "mental_health": 0.155,
 }
 ALERT_LATENT = 0.7  # count ~ exp(0.7 r)
 ALERT_SHAPE = 4.0
@@ -145,12 +146,12 @@ ALERT_SOURCES = {
 }
 SUBSTANTIATED = (-0.6, 0.5)  # P(substantiated | closed with a finding) = sigmoid(a + b r)
 
-COMMENT_RATE = {
-    "care_home": 6 / 35,
-    "homecare": 4 / 45,
-    "gp_practice": 10 / 9000,
-    "hospital": 60 / 300,
-    "mental_health": 6 / 30,
+COMMENT_RATE = {  # per size unit a year: ~6, 4, 10, 60 and 6 a year for an average provider
+    "care_home": 0.127,
+    "homecare": 0.0533,
+    "gp_practice": 0.000867,
+    "hospital": 0.122,
+    "mental_health": 0.14,
 }
 COMMENT_LATENT = 0.25  # volume ~ exp(0.25 r)
 SUMMER = 0.15  # Jun-Aug uplift in comments
@@ -210,20 +211,21 @@ KEY_QUESTION_TILT = {
     "responsive": 0.0,
     "well_led": 0.15,
 }  # x the failing drop: safe and well-led fall first
-RESPONSIVE_Z = 2.5  # serious events over 3 months beyond an over-dispersed expectation
+RESPONSIVE_Z = 3.0  # serious events over 3 months beyond an over-dispersed expectation
+RESPONSIVE_MIN = 3  # and at least this many
 PUBLICATION_LAG_DAYS = (30, 90)
 BURN_IN_MONTHS = 36  # simulated before the window, so ratings have a history
 
 # Who describes themselves (issue 7): share answering by channel, the groups, and gaps.
-ANSWERING = {
-    "web_form": 0.35,
-    "review_site": 0.15,
-    "social_media": 0.05,
-    "phone": 0.4,
-    "healthwatch": 0.6,
-    "listening_event": 0.7,
+ANSWERING = {  # about a third of comments carry some self-description
+    "web_form": 0.45,
+    "review_site": 0.2,
+    "social_media": 0.1,
+    "phone": 0.5,
+    "healthwatch": 0.7,
+    "listening_event": 0.8,
 }
-FIELD_ANSWERED = 0.8  # each field, for a person who answers at all
+FIELD_ANSWERED = 0.85  # each field, for a person who answers at all
 SELF_DESCRIPTION: dict[str, dict[str, float]] = {
     "age_band": {"18-24": 0.1, "25-44": 0.25, "45-64": 0.33, "65-79": 0.2, "80+": 0.12},
     "carer": {"yes": 0.3, "no": 0.7},
@@ -431,6 +433,7 @@ def _simulate(
     incidents = np.zeros((n, total, 5), dtype=np.int32)
     alerts = np.zeros((n, total, 3), dtype=np.int32)
     comments = np.zeros((n, total), dtype=np.int32)
+    serious_month = np.zeros((n, total))
 
     u = rng.normal(0, AR_SD / math.sqrt(1 - AR_RHO**2), n)
     drifting = rng.random(n) < DRIFT_SHARE
@@ -551,14 +554,22 @@ def _simulate(
         c_lam = comment_rate * np.exp(COMMENT_LATENT * r) * (1 + SUMMER * (moy in (6, 7, 8)))
         comments[:, t] = rng.poisson(c_lam) * alive
 
-        # Inspections: planned when due, responsive when serious events pile up.
+        # Inspections: planned when due, responsive when serious events pile up beyond the
+        # provider's own past (months t-14..t-3, at least half a typical peer's), as an
+        # inspector reading its notifications would see it.
+        serious_month[:, t] = incidents[:, t, 3:].sum(axis=1) + alerts[:, t, 2]
         lo = max(0, t - 2)
-        serious = incidents[:, lo : t + 1, 3:].sum(axis=(1, 2)) + alerts[:, lo : t + 1, 2].sum(
-            axis=1
-        )
-        expected = typical * (t + 1 - lo)
+        serious = serious_month[:, lo : t + 1].sum(axis=1)
+        if t >= 6:
+            past = serious_month[:, max(0, t - 14) : t - 2].mean(axis=1)
+            baseline = np.maximum(past, 0.5 * typical)
+        else:
+            baseline = typical
+        expected = baseline * (t + 1 - lo)
         z = (serious - expected) / np.sqrt(expected + expected**2 / MONTH_SHAPE + 1e-9)
-        responsive = alive & (z > RESPONSIVE_Z) & (serious >= 2) & (t - last_inspected >= 3)
+        responsive = (
+            alive & (z > RESPONSIVE_Z) & (serious >= RESPONSIVE_MIN) & (t - last_inspected >= 3)
+        )
         planned = alive & (t >= next_due)
         inspect = planned | responsive
         idx = np.flatnonzero(inspect)
@@ -604,7 +615,7 @@ def _inspection_frame(
     responsive: np.ndarray,
 ) -> pd.DataFrame:
     """One row per inspection: the overall rating index and each key question's."""
-    frame = pd.DataFrame({"provider": idx, "month": month.astype(int), "responsive": responsive})
+    frame = pd.DataFrame({"provider": idx, "month": month.astype(int), "reactive": responsive})
     frame["overall_k"] = _cut_rating(judgement)
     for q, tilt in KEY_QUESTION_TILT.items():
         frame[q] = _cut_rating(

@@ -357,175 +357,255 @@ VOCAB: dict[str, Vocab] = {
     "homecare": Vocab(
         ("the agency", "the company", "this care company", "the service"),
         ("carers", "the girls", "care workers", "staff", "the office"),
-        ("my mum", "my dad", "my husband", "my wife", "my brother", "I", "my nan"),
+        ("my mum", "my dad", "my husband", "my wife", "my brother", "my nan"),
         ("the coordinator", "one carer", "the office manager", "a new carer"),
     ),
     "gp_practice": Vocab(
         ("the surgery", "the practice", "this surgery", "the health centre"),
         ("receptionists", "the doctors", "the GPs", "staff", "the nurses"),
-        ("I", "my son", "my daughter", "my partner", "my mum", "my dad"),
+        ("my son", "my daughter", "my partner", "my mum", "my dad"),
         ("the receptionist", "a GP", "the practice nurse", "the practice manager", "a locum"),
     ),
     "hospital": Vocab(
         ("the hospital", "the ward", "A&E", "this hospital", "the unit"),
         ("nurses", "the doctors", "staff", "the ward staff", "the healthcare assistants"),
-        ("I", "my mum", "my dad", "my husband", "my wife", "my son", "my daughter"),
+        ("my mum", "my dad", "my husband", "my wife", "my son", "my daughter"),
         ("the consultant", "a nurse", "the ward sister", "a porter", "a junior doctor"),
     ),
     "mental_health": Vocab(
         ("the unit", "the service", "the team", "the ward", "this service"),
         ("staff", "the nurses", "the support workers", "the team", "the psychiatrists"),
-        ("I", "my son", "my daughter", "my brother", "my partner", "my sister"),
+        ("my son", "my daughter", "my brother", "my partner", "my sister"),
         ("my care coordinator", "the psychiatrist", "a support worker", "the duty worker"),
     ),
 }
 
-# Themes in the store's spelling (sources/text.py); each bank holds sentence templates with
-# {setting} {staff} {person} {role} slots. Several per theme and tone, so that two comments
-# rarely share a sentence, and never more than two.
+# Themes in the store's spelling (sources/text.py). Templates hold [a|b|] alternatives (an
+# empty one makes the words optional) and {setting} {staff} {person} {role} {name} {when}
+# {n} {year} slots, so two people rarely write the same sentence: the duplicate finder
+# (sources/duplicates.py) must not mistake two people for one concern told twice.
 POSITIVE: dict[str, tuple[str, ...]] = {
     "staffing": (
-        "There always seem to be enough {staff} about, nobody is rushed.",
-        "The {staff} have time for {person} and it shows.",
-        "Same faces most weeks which makes a real difference.",
-        "{staff} are kind, patient and never in a hurry.",
-        "You can tell the {staff} enjoy their work.",
+        "There [always seem to be|are always|are usually] enough {staff} [about|around|on "
+        "shift], [nobody is rushed|no one is rushing|they are never rushed].",
+        "The {staff} [have|make] time for {person} and it [shows|really shows|makes all the "
+        "difference].",
+        "[Same faces|The same carers|Familiar faces] most [weeks|days|visits] which makes a "
+        "[real|huge|big] difference [to {person}|to us|].",
+        "{staff} are [kind|caring|lovely], [patient|gentle] and never in a [hurry|rush].",
+        "[You can tell|It is obvious] the {staff} [enjoy their work|care|love what they do][, "
+        "especially {name}|].",
+        "[Special thanks to|Shout out to|A big thank you to] {name} [who went above and "
+        "beyond|who is a star|for everything] {when}.",
     ),
     "medicines": (
-        "Medication is always on time and they explain what each tablet is for.",
-        "They sorted out {person}'s prescriptions quickly when the dose changed.",
-        "{role} checked the medicines carefully and wrote everything down.",
-        "No problems at all with tablets or repeat prescriptions.",
+        "[Medication|Tablets|Meds] [is|are] always on time and they explain what [each "
+        "tablet|everything] is for.",
+        "They sorted out {person}'s [prescriptions|medication|tablets] [quickly|within a "
+        "day|straight away] when the dose changed {when}.",
+        "{role} checked the [medicines|medication] carefully and [wrote everything down|talked "
+        "us through it].",
+        "No problems [at all|whatsoever] with [tablets|medication] or repeat prescriptions[ in "
+        "{n} years|].",
     ),
     "dignity_respect": (
-        "{staff} treat {person} with real dignity and respect.",
-        "They always knock, always ask first, always use {person}'s name.",
-        "{person} is treated like a person, not a job on a list.",
-        "Nothing is ever too much trouble and they are so respectful.",
+        "{staff} treat {person} with [real|genuine|such] dignity and respect.",
+        "They always knock, always ask first, always use {person}'s [name|proper name].",
+        "{person} is treated like a person, not [a job on a list|a number|a task].",
+        "Nothing is ever too much trouble and they are [so|always|very] respectful[ to {person}|].",
     ),
     "environment_cleanliness": (
-        "{setting} is spotless and never smells.",
-        "The rooms are bright, clean and homely.",
-        "Lovely clean place, the gardens are beautiful too.",
-        "Everything is kept tidy and fresh.",
+        "{setting} is [spotless|immaculate|really clean] and never smells.",
+        "The rooms are [bright|light|warm], clean and [homely|comfortable].",
+        "[Lovely|Really nice|Beautiful] clean place, the [gardens|grounds|lounge] [is|are] "
+        "[lovely|beautiful] too.",
+        "Everything is kept [tidy|clean] and fresh[ every time we visit|].",
     ),
     "food_drink": (
-        "The food is home cooked and there is plenty of choice.",
-        "{person} has put weight back on since moving here, the meals are lovely.",
-        "Drinks and snacks are always offered.",
-        "The cook knows what everyone likes.",
+        "The food is [home cooked|freshly made|really good] and there is [plenty of|a good] "
+        "choice.",
+        "{person} has put [weight|{n} pounds] back on [since moving in|this year], the meals are [lovely|great].",
+        "[Drinks|Cups of tea] and snacks are always offered[, even at night|].",
+        "The [cook|chef|kitchen] knows what everyone likes[ and {person} loves the puddings|].",
     ),
     "communication": (
-        "They ring me straight away if anything changes.",
-        "{role} always takes time to explain things.",
-        "We are kept informed about everything.",
-        "Easy to get hold of someone and they call back when they say they will.",
+        "They [ring|phone|call] me straight away if anything changes[ with {person}|].",
+        "{role} always takes time to explain things[ properly|, even when busy|].",
+        "We are kept [informed|in the loop|up to date] about everything.",
+        "[Easy|Always easy] to get hold of someone and they call back when they say they will.",
     ),
     "leadership": (
-        "{role} is visible, approachable and clearly cares.",
-        "You can see {setting} is well run.",
-        "Any concern I raised was dealt with the same week.",
-        "Good management makes all the difference here.",
+        "{role} is [visible|around|approachable], [approachable|friendly] and clearly cares.",
+        "You can see {setting} is [well run|well managed|properly run].",
+        "[Any concern|Anything] I raised {when} was dealt with [the same week|within "
+        "days|straight away].",
+        "Good management makes all the difference here[, it has improved a lot since {year}|].",
     ),
     "access_waiting": (
-        "Got an appointment the same day.",
-        "Hardly any wait, we were seen quickly.",
-        "The visits are always on time.",
-        "Getting through on the phone is easy now.",
+        "Got an appointment [the same day|the next morning|within a day] {when}.",
+        "[Hardly any|Barely any|Only a short] wait, we were seen [quickly|within {n} minutes].",
+        "The visits are always on time[, within {n} minutes|].",
+        "Getting through on the phone is [easy|much easier] now.",
     ),
     "abuse_neglect": (
-        "I feel {person} is completely safe here.",
+        "I feel {person} is [completely|totally] safe [here|with them].",
         "I have never had a moment's worry about how {person} is looked after.",
     ),
 }
 
 NEGATIVE: dict[str, tuple[str, ...]] = {
     "staffing": (
-        "There are never enough {staff}, they are run off their feet.",
-        "Agency staff every week who dont know {person} at all.",
-        "At weekends there is hardly anyone on.",
+        "There are never enough {staff}, they are [run off their feet|stretched|exhausted][ at "
+        "weekends|].",
+        "[Agency staff|New faces|Different carers] every [week|day|visit] who [dont|do not] know "
+        "{person} at all.",
+        "[At weekends|On nights|After 6pm] there is hardly anyone on[, {when} there were only "
+        "two|].",
         "{staff} keep leaving and nobody stays long enough to know {person}.",
-        "Calls are rushed, ten minutes instead of thirty.",
+        "[Calls|Visits] are rushed, [ten|{n}] minutes instead of thirty.",
     ),
     "medicines": (
-        "{person} was given the wrong tablets twice this month.",
-        "Medication is often late or missed completely.",
-        "Nobody could tell me why {person}'s medication had been stopped.",
-        "The medicines chart had gaps and nobody could explain them.",
-        "Repeat prescriptions go missing every single time.",
+        "{person} was given the wrong [tablets|medication] [twice|{n} times] [this month|{when}].",
+        "[Medication|Tablets|Insulin] is often late or missed [completely|altogether].",
+        "Nobody could tell me why {person}'s [medication|tablets] had been stopped {when}.",
+        "The [medicines chart|MAR sheet] had gaps and nobody could explain them.",
+        "Repeat prescriptions go missing [every single time|again and again].",
     ),
     "dignity_respect": (
-        "{person} was left in wet clothes for hours.",
-        "{staff} talk over {person} as if they are not there.",
-        "I found {person} sitting in a soiled pad at lunchtime.",
-        "No privacy, doors left open while {person} was being washed.",
-        "{role} was rude and dismissive to {person}.",
+        "{person} was left in wet clothes for [hours|{n} hours] {when}.",
+        "{staff} talk over {person} as if [they are|they were] not there.",
+        "I found {person} sitting in a soiled pad at [lunchtime|teatime|{n}pm] {when}.",
+        "No privacy, [doors|curtains] left open while {person} was being [washed|changed].",
+        "{role} was [rude|dismissive|sarcastic] to {person}[ {when}|].",
     ),
     "environment_cleanliness": (
-        "{setting} smells of urine the moment you walk in.",
-        "The bathroom was filthy and the bin overflowing.",
-        "Broken call bell in the room for weeks.",
-        "Dirty cups and plates left in the room from the day before.",
+        "{setting} [smells of urine|stinks] the moment you walk in.",
+        "The [bathroom|toilet|shower room] was [filthy|disgusting] and the bin overflowing {when}.",
+        "[Broken|Faulty] call bell in the room for [weeks|{n} weeks].",
+        "Dirty [cups|plates|cups and plates] left in the room from the day before.",
     ),
     "food_drink": (
-        "Meals are cold and the same thing most days.",
-        "{person} is losing weight and nobody seems to notice.",
-        "The water jug was out of reach again.",
-        "Food left on a tray and taken away untouched.",
+        "Meals are [cold|lukewarm|tasteless] and the same thing most days.",
+        "{person} is losing weight[, {n} pounds since the summer,|] and nobody seems to notice.",
+        "The water jug was out of reach [again|{when}|every time I visited].",
+        "Food left on a tray and taken away [untouched|uneaten].",
     ),
     "communication": (
-        "Nobody tells us anything unless we chase it.",
-        "I rang four times and nobody called back.",
-        "We only found out about the fall days later.",
+        "Nobody tells us anything unless we [chase it|ask|push].",
+        "I [rang|phoned|called] [four|{n}] times and nobody called back.",
+        "We only found out about the [fall|infection|hospital admission] [days|{n} days] later.",
         "Every time you ask you get a different answer.",
-        "Complained in writing and never heard a thing.",
+        "Complained in writing {when} and never heard a thing.",
     ),
     "leadership": (
-        "The manager is never available.",
-        "There have been three managers in a year and it shows.",
-        "Concerns get brushed off by management.",
+        "The manager is never [available|around|in].",
+        "There have been [three|{n}] managers [in a year|since {year}] and it shows.",
+        "Concerns get [brushed off|ignored|swept under the carpet] by management.",
         "{setting} seems to be run for profit, not for people.",
     ),
     "access_waiting": (
-        "Waited over three weeks for an appointment.",
-        "On hold for forty minutes then cut off.",
-        "Carers turn up hours late or not at all.",
-        "Waited nine hours in A&E with nobody checking on us.",
-        "Cant get through on the phone at 8am, every day the same.",
+        "Waited over [three|{n}] weeks for an appointment.",
+        "On hold for [forty|{n}0] minutes then cut off[ {when}|].",
+        "[Carers|They] turn up hours late or not at all.",
+        "Waited [nine|{n}] hours in A&E with nobody checking on us {when}.",
+        "[Cant|Can't|Impossible to] get through on the phone at 8am, every day the same.",
     ),
     "abuse_neglect": (
-        "I am worried {person} is not being looked after properly.",
-        "{person} is left in bed all day with nobody checking.",
+        "I am [worried|really worried|concerned] {person} is not being looked after properly.",
+        "{person} is left in bed all day with nobody checking[ {when}|].",
     ),
 }
 
 # Serious concerns: the words the text reader must route to a person.
 SERIOUS: dict[str, tuple[str, ...]] = {
     "abuse": (
-        "I saw {role} slap {person} on the arm and shout at them.",
-        "{person} told me a carer hit her and she is scared.",
+        "I saw {role} [slap|hit|push] {person} [on the arm|roughly] and shout at them {when}.",
+        "{person} told me a carer [hit|slapped] her and she is [scared|terrified].",
         "I believe {person} is being abused by one of the staff.",
     ),
     "neglect": (
-        "{person} was left without food or drink for most of the day, this is neglect.",
+        "{person} was left without food or drink for most of the day {when}, this is neglect.",
         "{person} has a pressure sore that nobody reported and it is now infected.",
         "This is neglect, plain and simple.",
     ),
     "injury": (
-        "{person} has unexplained bruises on both arms and nobody can say how.",
-        "We found a bruise on {person}'s face and were told it was nothing.",
-        "{person} came home with a broken wrist and no one knows what happened.",
+        "{person} has unexplained bruises on [both arms|her face|his legs] and nobody can say how.",
+        "We found a bruise on {person}'s face {when} and were told it was nothing.",
+        "{person} came home with a broken [wrist|arm|hip] and no one knows what happened.",
     ),
     "death": (
-        "My relative died after they failed to call an ambulance in time.",
-        "Dad died here and I still have no answers about what went wrong.",
+        "My [relative|dad|mum|husband] died after they failed to call an ambulance in time.",
+        "[Dad|Mum|My wife] died [here|in their care] {when} and I still have no answers about "
+        "what went wrong.",
     ),
     "reprisal": (
-        "I am frightened to complain in case they take it out on {person}.",
+        "I am [frightened|scared|afraid] to complain in case they take it out on {person}.",
         "Staff have told me they are scared to speak up.",
         "Please dont tell them it was me, I am afraid of what will happen.",
     ),
 }
+
+# Something only this writer would say: when, how long, who. Makes each comment its own.
+CONTEXT_SHARE = 0.7
+CONTEXT = (
+    "{person} has been [at|with] {setting} for {n} [months|years].",
+    "[We|I] [visited|went in|popped in|were there] {when}.",
+    "[Writing about|This is about] {person}'s [stay|care|last few weeks] {when}.",
+    "{person} [moved in|started with them|was admitted|was seen] {when}.",
+    "I [rang|phoned|called] {when} about {person}.",
+    "[Been|We have been] [using|with] them since {year}.",
+    "[My|Our] experience {when}.",
+)
+WHEN = (
+    "on Monday",
+    "on Tuesday",
+    "on Wednesday",
+    "on Thursday",
+    "on Friday",
+    "on Saturday",
+    "on Sunday",
+    "last week",
+    "last weekend",
+    "over Christmas",
+    "in January",
+    "in March",
+    "in May",
+    "in the summer",
+    "in October",
+    "yesterday",
+    "two weeks ago",
+    "a month ago",
+    "this morning",
+    "on the bank holiday",
+    "at Easter",
+    "before lockdown",
+    "in the spring",
+    "three days ago",
+    "last night",
+    "at the weekend",
+)
+STAFF_NAMES = (
+    "Sam",
+    "Priya",
+    "Tomasz",
+    "Grace",
+    "Kwame",
+    "Jo",
+    "Aisha",
+    "Megan",
+    "Dan",
+    "Bea",
+    "Ola",
+    "Marta",
+    "Chris",
+    "Yusuf",
+    "Ellie",
+    "Raj",
+    "Tina",
+    "Femi",
+    "Lucy",
+    "Stefan",
+)
 
 OPENERS_POS = (
     "",
@@ -537,6 +617,9 @@ OPENERS_POS = (
     "Very happy overall.",
     "Five stars from me.",
     "Honestly the best.",
+    "What a team.",
+    "Cannot praise them enough.",
+    "Really impressed.",
 )
 OPENERS_NEG = (
     "",
@@ -548,6 +631,9 @@ OPENERS_NEG = (
     "I have to raise this.",
     "Appalling.",
     "Sadly I have to write this.",
+    "Shocking.",
+    "I need someone to look at this.",
+    "Terrible experience.",
 )
 OPENERS_MIX = ("", "", "Mixed feelings.", "Some good, some bad.", "It's a bit hit and miss.")
 CLOSERS_POS = (
@@ -558,6 +644,7 @@ CLOSERS_POS = (
     "Keep up the good work.",
     "We are very lucky.",
     "Couldn't ask for more.",
+    "10/10.",
 )
 CLOSERS_NEG = (
     "",
@@ -570,20 +657,34 @@ CLOSERS_NEG = (
 )
 CLOSERS_MIX = ("", "Could be better.", "Hope things improve.", "Overall ok I suppose.")
 MEDIA = (
-    "Saw the story in the news about {setting}, disgusting if true.",
-    "After reading the article I will never use {setting}.",
-    "Shocking what was in the paper about this place.",
-    "Shared from the local news page, how is this allowed.",
+    "Saw the story [in the news|on the local news|online] about {setting}, [disgusting|shameful] "
+    "if true.",
+    "After reading the article {when} I will never use {setting}[ for {person}|].",
+    "[Shocking|Horrifying|Unbelievable] what was in the paper about this place.",
+    "[Shared from|Just seen on] the local news page, how is this allowed[ here|, honestly|].",
+    "[Is this the place|Isn't this the one] from the [news|paper|telly]? [Worrying|Scary] for "
+    "families.",
 )
+
+_ALTERNATIVES = re.compile(r"\[([^\[\]]*)\]")
 
 
 def _fill(template: str, vocab: Vocab, r: random.Random) -> str:
-    text = template.format(
+    text = template
+    while "[" in text:
+        text = _ALTERNATIVES.sub(lambda m: r.choice(m.group(1).split("|")), text)
+    text = text.format(
         setting=r.choice(vocab.setting),
         staff=r.choice(vocab.staff),
         person=r.choice(vocab.person),
         role=r.choice(vocab.role),
+        name=r.choice(STAFF_NAMES),
+        when=r.choice(WHEN),
+        n=r.randint(2, 14),
+        year=r.randint(2012, 2025),
     )
+    text = re.sub(r"\s+", " ", text).replace(" ,", ",").replace(" .", ".")
+    text = re.sub(r"\b([Tt])he the\b", r"\1he", text)
     return text[0].upper() + text[1:]
 
 
@@ -629,6 +730,8 @@ def compose_comment(
             banks.append(NEGATIVE[r.choice(list(NEGATIVE))])
     if opener:
         parts.append(opener)
+    if r.random() < CONTEXT_SHARE:
+        parts.append(_fill(r.choice(CONTEXT), vocab, r))
     for i, bank in enumerate(banks):
         sentence = _fill(r.choice(bank), vocab, r)
         if tone == "mixed" and i == 1:
@@ -647,10 +750,13 @@ def compose_comment(
 
 def compose_media_comment(r: random.Random, kind: str) -> str:
     """Returns an angry comment prompted by a news story rather than by the care itself."""
-    text = _fill(r.choice(MEDIA), VOCAB[kind], r)
+    vocab = VOCAB[kind]
+    parts = [_fill(r.choice(MEDIA), vocab, r)]
     if r.random() < 0.5:
-        text += " " + _fill(r.choice(NEGATIVE[r.choice(list(NEGATIVE))]), VOCAB[kind], r)
-    return _roughen(text, r)
+        parts.insert(0, _fill(r.choice(CONTEXT), vocab, r))
+    if r.random() < 0.8:
+        parts.append(_fill(r.choice(NEGATIVE[r.choice(list(NEGATIVE))]), vocab, r))
+    return _roughen(" ".join(parts), r)
 
 
 REPEAT_PREFIXES = (
