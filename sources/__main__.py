@@ -35,6 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("train-text", help="train the sentiment and theme models, print eval")
     p.add_argument("--data-dir", type=Path, default=None, help="default: ../shared/data")
     p.add_argument("--out", type=Path, default=None, help="default: the model path used")
+    p.add_argument("--sample", type=int, default=None, help="train on N comments (tests)")
 
     p = sub.add_parser("text", help="read texts: sentiment, themes, serious concerns")
     p.add_argument("--in", dest="in_file", type=Path, required=True)

@@ -44,3 +44,14 @@ def voice_reference_path() -> Path:
     """CSV of the mix of people services serve, per region (`CARELENS_VOICE_REFERENCE`)."""
     default = ROOT / "sources" / "reference" / "voices.csv"
     return Path(os.environ.get("CARELENS_VOICE_REFERENCE", default))
+
+
+def feedback_data_dir() -> Path:
+    """Folder holding patient-feedback/ for training the text model (`CARELENS_FEEDBACK_DATA`)."""
+    return Path(os.environ.get("CARELENS_FEEDBACK_DATA", ROOT.parent / "shared" / "data"))
+
+
+def text_model_path() -> Path:
+    """The shipped text model file (`CARELENS_TEXT_MODEL`); if unusable, one is trained."""
+    default = ROOT / "sources" / "models" / "text_model.joblib"
+    return Path(os.environ.get("CARELENS_TEXT_MODEL", default))

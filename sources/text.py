@@ -1,28 +1,63 @@
 """Reading people's words: sentiment, themes and serious concerns of a comment or note.
 
-First crude version (keyword rules) so the loader can call it; the trained models replace
-the sentiment part without changing this interface.
+`read_texts` is the one entry point the loader uses; it reads a batch with one TF-IDF
+transform for all texts and their sentences. The trained model lives in a versioned
+joblib file: the repository ships one (sources/models/), and when it is missing or was
+written by another scikit-learn, the app trains one into the data folder on first use.
+`python -m sources train-text` retrains it and prints the held-out evaluation.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Sequence
+import argparse
+import csv
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
-KEY_QUESTIONS = ("safe", "effective", "caring", "responsive", "well_led")
-TOPICS = (
-    "staffing",
-    "medicines",
-    "dignity_respect",
-    "environment_cleanliness",
-    "food_drink",
-    "communication",
-    "leadership",
-    "abuse_neglect",
-    "access_waiting",
+import joblib
+import numpy as np
+import pandas as pd
+import sklearn
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.metrics import f1_score, precision_recall_fscore_support, recall_score
+from sklearn.model_selection import StratifiedKFold, train_test_split
+from sklearn.pipeline import FeatureUnion, make_pipeline
+
+from sources import settings
+from sources.concerns import find_concerns, sentences_to_check
+from sources.sentiment import (
+    LABELS,
+    WORST_SENTENCE,
+    make_features,
+    rows,
+    split_sentences,
+    stack_features,
+    vader_compound,
 )
-THEMES = KEY_QUESTIONS + TOPICS
+from sources.themes import (
+    KEY_QUESTIONS,
+    THEMES,
+    TOPIC_KEY_QUESTION,
+    TOPICS,
+    fft_theme_labels,
+    join_for_scan,
+    labelled_themes,
+    lexicon_hits,
+    subcategory_labels,
+)
+
+MODEL_VERSION = "carelens-text-1"
+SPLIT_SEED = 0  # the held-out split of fft_themes_sentiment.csv; fixed, never tuned on
+TEST_SHARE = 0.2
+THEMES_FILE = "fft_themes_sentiment.csv"
+CRITICALITY_FILE = "fft_categories_criticality.csv"
+
+Progress = Callable[[float, str], None]
 
 
 @dataclass(frozen=True)
@@ -30,48 +65,552 @@ class Reading:
     """What was read in one text."""
 
     sentiment: str  # "negative" | "neutral" | "positive"
-    sentiment_score: float  # -1 .. 1
+    sentiment_score: float  # -1 .. 1: P(positive) - P(negative)
     themes: tuple[str, ...]  # key questions and topics, e.g. ("safe", "staffing")
     serious: bool
     serious_terms: tuple[str, ...]  # words that triggered `serious`
     evidence: dict[str, str] = field(default_factory=dict)  # theme -> carrying sentence
 
 
-_NEG = re.compile(
-    r"\b(rude|dirty|late|waited|ignored|terrible|awful|poor|bad|never|unhelpful|abuse\w*"
-    r"|neglect\w*|shout\w*|scared|afraid)\b",
-    re.I,
-)
-_POS = re.compile(r"\b(kind|caring|excellent|great|good|helpful|lovely|thank\w*|brilliant)\b", re.I)
-_SERIOUS = re.compile(
-    r"\b(abuse\w*|neglect\w*|bruis\w*|died|death|hit|slapped|afraid to complain)\b", re.I
-)
+@dataclass
+class TextModel:
+    """The fitted text model: shared features, level-one heads, level-two reader, themes."""
+
+    features: FeatureUnion
+    doc_classifier: LogisticRegression  # 3 classes, LABELS order
+    scale_regressor: Ridge  # the labeller's 1..5 (1 very positive)
+    criticality_regressor: Ridge  # the second file's -4..+4
+    stacker: LogisticRegression
+    bias: np.ndarray  # added to the stacker's log-probabilities (tuned out of fold)
+    mixed_threshold: float  # a "positive" text with a sentence this negative reads as mixed
+    theme_classifiers: dict[str, LogisticRegression]
+    theme_thresholds: dict[str, float]
+    version: str = MODEL_VERSION
+    sklearn_version: str = sklearn.__version__
+    trained_on: dict[str, int] = field(default_factory=dict)
+
+
+# --- reading ---------------------------------------------------------------------------
+
+
+def _level_one(model: TextModel, matrix) -> tuple[np.ndarray, np.ndarray]:
+    """Returns (class probabilities, regressions) of each row of a feature matrix."""
+    proba = model.doc_classifier.predict_proba(matrix)
+    reg = np.column_stack(
+        [model.scale_regressor.predict(matrix), model.criticality_regressor.predict(matrix)]
+    )
+    return proba, reg
+
+
+def _read_batch(model: TextModel, texts: list[str]) -> list[Reading]:
+    """Returns the Readings of a batch: one feature transform for texts and sentences."""
+    n = len(texts)
+    sentences, owner = split_sentences(texts)
+    multi = np.bincount(owner, minlength=n) > 1
+    # Single-sentence texts are their own sentence: transform each unit once.
+    units = sentences + [texts[i] for i in np.flatnonzero(multi)]
+    doc_row = np.zeros(n, dtype=np.int64)
+    first_sentence = np.searchsorted(owner, np.arange(n))
+    doc_row[~multi] = first_sentence[~multi]
+    doc_row[multi] = len(sentences) + np.arange(int(multi.sum()))
+    matrix = model.features.transform(units)
+    proba, reg = _level_one(model, matrix)
+    vader = vader_compound(units)
+    n_s = len(sentences)
+    stacked = stack_features(
+        proba[doc_row], reg[doc_row], proba[:n_s], reg[:n_s], vader[doc_row], vader[:n_s], owner
+    )
+    final = model.stacker.predict_proba(stacked)
+    labels = _decide(final, stacked, model.bias, model.mixed_threshold)
+    scores = final[:, 2] - final[:, 0]
+
+    theme_best: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    sent_matrix = matrix[:n_s]
+    for theme, clf in model.theme_classifiers.items():
+        p = clf.predict_proba(sent_matrix)[:, 1]
+        best = np.full(n, -1.0)
+        np.maximum.at(best, owner, p)
+        theme_best[theme] = (best, p)
+
+    joined, starts = join_for_scan(sentences)
+    lexicon = lexicon_hits(sentences)
+    by_sentence: dict[int, list[str]] = {}
+    for theme in THEMES:
+        for j in lexicon.get(theme, ()):
+            by_sentence.setdefault(int(j), []).append(theme)
+    concerns = {int(j): find_concerns(sentences[j]) for j in sentences_to_check(joined, starts)}
+
+    readings: list[Reading] = []
+    bounds = np.searchsorted(owner, np.arange(n + 1))
+    for i in range(n):
+        own = range(int(bounds[i]), int(bounds[i + 1]))
+        evidence: dict[str, str] = {}
+        terms: list[str] = []
+        # Keyword evidence first: a sentence with the word in it is the plainest carrier.
+        for j in own:
+            for theme in by_sentence.get(j, ()):
+                evidence.setdefault(theme, sentences[j])
+        for theme, (best, p) in theme_best.items():
+            if best[i] >= model.theme_thresholds[theme] and theme not in evidence:
+                j = max(own, key=lambda k, p=p: p[k])
+                evidence[theme] = sentences[j]
+        for j in own:
+            for concern in concerns.get(j, ()):
+                terms.append(concern.term)
+                if concern.kind in ("abuse", "neglect"):
+                    evidence.setdefault("abuse_neglect", sentences[j])
+                evidence.setdefault("safe", sentences[j])
+        for topic, key_question in TOPIC_KEY_QUESTION.items():
+            if topic in evidence:
+                evidence.setdefault(key_question, evidence[topic])
+        themes = tuple(t for t in THEMES if t in evidence)
+        terms = list(dict.fromkeys(terms))
+        readings.append(
+            Reading(
+                sentiment=LABELS[labels[i]],
+                sentiment_score=round(float(scores[i]), 4),
+                themes=themes,
+                serious=bool(terms),
+                serious_terms=tuple(terms),
+                evidence={t: evidence[t] for t in themes},
+            )
+        )
+    return readings
+
+
+def read_texts(
+    texts: Sequence[str], batch_size: int = 5000, progress: Progress | None = None
+) -> list[Reading]:
+    """Returns one Reading per text, in order (empty or missing text reads as neutral)."""
+    model = load_model(progress)
+    cleaned = [t if isinstance(t, str) else "" for t in texts]
+    out: list[Reading] = []
+    for start in range(0, len(cleaned), batch_size):
+        batch = cleaned[start : start + batch_size]
+        blank = [not t.strip() for t in batch]
+        read = _read_batch(model, [t for t, b in zip(batch, blank, strict=True) if not b])
+        it = iter(read)
+        out.extend(_BLANK if b else next(it) for b in blank)
+    return out
+
+
+_BLANK = Reading("neutral", 0.0, (), False, (), {})
 
 
 def read_text(text: str) -> Reading:
-    """Returns the Reading of one text (crude keyword rules)."""
-    text = text or ""
-    neg = len(_NEG.findall(text))
-    pos = len(_POS.findall(text))
-    score = 0.0 if neg + pos == 0 else (pos - neg) / (pos + neg)
-    label = "negative" if score < -0.1 else "positive" if score > 0.1 else "neutral"
-    terms = tuple(dict.fromkeys(m.lower() for m in _SERIOUS.findall(text)))
-    themes: tuple[str, ...] = ("safe", "abuse_neglect") if terms else ()
-    return Reading(
-        sentiment=label,
-        sentiment_score=float(score),
-        themes=themes,
-        serious=bool(terms),
-        serious_terms=terms,
-        evidence=dict.fromkeys(themes, text),
-    )
-
-
-def read_texts(texts: Sequence[str]) -> list[Reading]:
-    """Returns one Reading per text, in order."""
-    return [read_text(t) for t in texts]
+    """Returns the Reading of one text."""
+    return read_texts([text])[0]
 
 
 def themes_to_str(themes: Iterable[str]) -> str:
     """Returns the themes joined by ';', as the store's `themes` column holds them."""
     return ";".join(themes)
+
+
+# --- the model file ----------------------------------------------------------------------
+
+_loaded: TextModel | None = None
+_lock = threading.Lock()
+
+
+def _usable(path: Path) -> TextModel | None:
+    """Returns the model in `path` if it exists and this code and scikit-learn can use it."""
+    if not path.is_file():
+        return None
+    try:
+        payload = joblib.load(path)
+    except Exception:  # a file from another library version: retrain rather than fail
+        return None
+    if not isinstance(payload, TextModel) or payload.version != MODEL_VERSION:
+        return None
+    if payload.sklearn_version != sklearn.__version__:
+        return None
+    return payload
+
+
+def load_model(progress: Progress | None = None) -> TextModel:
+    """Returns the text model: the shipped file, else one trained into the data folder."""
+    global _loaded
+    with _lock:
+        if _loaded is not None:
+            return _loaded
+        for path in (settings.text_model_path(), settings.data_dir() / "text_model.joblib"):
+            model = _usable(path)
+            if model is not None:
+                _loaded = model
+                return model
+        model, _ = train_model(settings.feedback_data_dir(), progress=progress)
+        save_model(model, settings.data_dir() / "text_model.joblib")
+        _loaded = model
+        return model
+
+
+def save_model(model: TextModel, path: Path) -> Path:
+    """Writes the model (float32 weights, compressed) to `path`; returns the path."""
+    for clf in [model.doc_classifier, model.stacker, *model.theme_classifiers.values()]:
+        clf.coef_ = clf.coef_.astype(np.float32)
+    for reg in (model.scale_regressor, model.criticality_regressor):
+        reg.coef_ = reg.coef_.astype(np.float32)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    joblib.dump(model, path, compress=("xz", 6))
+    return path
+
+
+# --- training and evaluation ---------------------------------------------------------------
+
+
+@dataclass
+class Evaluation:
+    """Held-out figures of a trained model (sentiment on the fixed split; themes)."""
+
+    n_train: int
+    n_test: int
+    sentiment: dict[str, dict[str, float]]  # method -> macro_f1 and recall_<label>
+    themes: dict[str, dict[str, float]]  # theme -> precision, recall, f1, support
+    theme_summary: dict[str, float]  # micro/macro F1 over key questions and topics
+
+    def report(self) -> str:
+        """Returns the evaluation as plain text lines."""
+        lines = [
+            f"Held-out split of {THEMES_FILE}: {self.n_test} comments never seen in training "
+            f"(stratified, seed {SPLIT_SEED}); trained on {self.n_train}.",
+            "",
+            "Sentiment            macro-F1  recall neg  recall neu  recall pos",
+        ]
+        for name, m in self.sentiment.items():
+            lines.append(
+                f"{name:<20} {m['macro_f1']:8.3f}  {m['recall_negative']:10.3f}  "
+                f"{m['recall_neutral']:10.3f}  {m['recall_positive']:10.3f}"
+            )
+        lines += ["", "Themes (labelled ones)   precision  recall     F1  support"]
+        for theme, m in self.themes.items():
+            lines.append(
+                f"{theme:<24} {m['precision']:9.3f} {m['recall']:7.3f} {m['f1']:6.3f} "
+                f"{int(m['support']):8d}"
+            )
+        lines.append("")
+        for key, value in self.theme_summary.items():
+            lines.append(f"{key:<28} {value:.3f}")
+        return "\n".join(lines)
+
+
+def _read_feedback(data_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Returns the two labelled feedback files (rows with text and a label)."""
+    folder = data_dir / "patient-feedback"
+    first = pd.read_csv(folder / THEMES_FILE)
+    first = first[first["text"].notna() & first["sentiment"].notna()].reset_index(drop=True)
+    first["text"] = first["text"].astype(str)
+    second = pd.read_csv(folder / CRITICALITY_FILE)
+    second = second[second["text"].notna() & second["criticality"].notna()]
+    second = second.reset_index(drop=True)
+    second["text"] = second["text"].astype(str)
+    return first, second
+
+
+def split_feedback(first: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Returns (train, test): the fixed stratified split of the first file."""
+    train, test = train_test_split(
+        first, test_size=TEST_SHARE, stratify=first["sentiment"], random_state=SPLIT_SEED
+    )
+    return train.reset_index(drop=True), test.reset_index(drop=True)
+
+
+def _sentence_rows(texts: list[str], features: FeatureUnion):
+    """Returns (feature matrix of all sentences, owner index)."""
+    sentences, owner = split_sentences(texts)
+    return features.transform(sentences), owner, sentences
+
+
+def train_model(
+    data_dir: Path, progress: Progress | None = None, sample: int | None = None
+) -> tuple[TextModel, Evaluation]:
+    """Returns a model trained on the fixed training split, and its held-out evaluation.
+
+    `sample` (tests only) keeps that many training comments, to prove the command quickly.
+    """
+    say = progress or (lambda f, m: None)
+    say(0.0, "reading the labelled feedback")
+    first, second = _read_feedback(data_dir)
+    train, test = split_feedback(first)
+    if sample:
+        train = train.sample(n=min(sample, len(train)), random_state=SPLIT_SEED)
+        train = train.reset_index(drop=True)
+        second = second.sample(n=min(sample, len(second)), random_state=SPLIT_SEED)
+    # The second file shares some comments with the first: keep none of them, so no held-out
+    # comment's criticality leaks into training and out-of-fold features stay clean.
+    second = second[~second["text"].isin(set(first["text"]))].reset_index(drop=True)
+    texts = train["text"].tolist()
+    y = train["sentiment"].map({lab: i for i, lab in enumerate(LABELS)}).to_numpy()
+    scale = train["sentiment_1to5"].fillna(3).to_numpy(float)
+
+    say(0.05, "learning the vocabulary")
+    features = make_features().fit(texts + second["text"].tolist())
+    x_docs = features.transform(texts)
+    x_sent, owner, _ = _sentence_rows(texts, features)
+    v_docs = vader_compound(texts)
+    v_sent = vader_compound(split_sentences(texts)[0])
+    say(0.2, "criticality model on the second file")
+    crit = Ridge(alpha=1.0).fit(features.transform(second["text"].tolist()), second["criticality"])
+
+    def fit_heads(index: np.ndarray) -> tuple[LogisticRegression, Ridge]:
+        clf = LogisticRegression(C=1.0, max_iter=3000, class_weight="balanced")
+        clf.fit(rows(x_docs, index), y[index])
+        return clf, Ridge(alpha=1.0).fit(rows(x_docs, index), scale[index])
+
+    def level_two(clf, r5, doc_idx: np.ndarray) -> np.ndarray:
+        keep = np.isin(owner, doc_idx)
+        s_rows = np.flatnonzero(keep)
+        remap = np.searchsorted(doc_idx, owner[keep])
+        xd, xs = rows(x_docs, doc_idx), rows(x_sent, s_rows)
+        reg_d = np.column_stack([r5.predict(xd), crit.predict(xd)])
+        reg_s = np.column_stack([r5.predict(xs), crit.predict(xs)])
+        return stack_features(
+            clf.predict_proba(xd),
+            reg_d,
+            clf.predict_proba(xs),
+            reg_s,
+            v_docs[doc_idx],
+            v_sent[s_rows],
+            remap,
+        )
+
+    say(0.3, "out-of-fold readings for the second level")
+    folds = StratifiedKFold(5, shuffle=True, random_state=SPLIT_SEED)
+    oof = None
+    for k, (fit_idx, out_idx) in enumerate(folds.split(texts, y)):
+        clf, r5 = fit_heads(fit_idx)
+        part = level_two(clf, r5, np.sort(out_idx))
+        if oof is None:
+            oof = np.zeros((len(texts), part.shape[1]))
+        oof[np.sort(out_idx)] = part
+        say(0.3 + 0.06 * k, "out-of-fold readings for the second level")
+    stacker = LogisticRegression(C=1.0, max_iter=3000, class_weight="balanced").fit(oof, y)
+    bias, mixed = _tune_bias(oof, y)
+    doc_clf, r5 = fit_heads(np.arange(len(texts)))
+
+    say(0.65, "theme classifiers")
+    theme_clfs, thresholds = _fit_themes(train, second, features, x_docs, x_sent, owner)
+    model = TextModel(
+        features=features,
+        doc_classifier=doc_clf,
+        scale_regressor=r5,
+        criticality_regressor=crit,
+        stacker=stacker,
+        bias=bias,
+        mixed_threshold=mixed,
+        theme_classifiers=theme_clfs,
+        theme_thresholds=thresholds,
+        trained_on={"first_file": len(train), "second_file": len(second)},
+    )
+    say(0.85, "held-out evaluation")
+    evaluation = evaluate(model, train, test)
+    say(1.0, "done")
+    return model, evaluation
+
+
+def _decide(proba: np.ndarray, stacked: np.ndarray, bias: np.ndarray, mixed: float) -> np.ndarray:
+    """Returns the class index of each text: biased argmax, then praise with one clearly
+    negative sentence becomes neutral (the labellers' "mixed"), so the complaint shows."""
+    labels = np.argmax(np.log(np.clip(proba, 1e-12, None)) + bias, axis=1)
+    labels[(labels == 2) & (stacked[:, WORST_SENTENCE] >= mixed)] = 1
+    return labels
+
+
+def _tune_bias(oof: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
+    """Returns class offsets on the log-probabilities, and the mixed threshold, that
+    maximise out-of-fold macro-F1."""
+    logp = np.zeros((len(y), 3))
+    for fit_idx, out_idx in StratifiedKFold(5, shuffle=True, random_state=1).split(oof, y):
+        clf = LogisticRegression(C=1.0, max_iter=3000, class_weight="balanced")
+        logp[out_idx] = clf.fit(oof[fit_idx], y[fit_idx]).predict_log_proba(oof[out_idx])
+    best, best_bias = -1.0, np.zeros(3)
+    grid = np.round(np.arange(-1.0, 1.01, 0.1), 2)
+    for b1 in grid:
+        for b2 in grid:
+            bias = np.array([0.0, b1, b2])
+            f1 = f1_score(y, np.argmax(logp + bias, axis=1), average="macro")
+            if f1 > best + 1e-9:
+                best, best_bias = f1, bias
+    proba = np.exp(logp)
+    best_mixed = 1.01  # off
+    for mixed in np.round(np.arange(0.5, 1.0, 0.05), 2):
+        f1 = f1_score(y, _decide(proba, oof, best_bias, mixed), average="macro")
+        if f1 > best + 1e-9:
+            best, best_mixed = f1, float(mixed)
+    return best_bias, best_mixed
+
+
+def _fit_themes(train, second, features, x_docs, x_sent, owner):
+    """Returns (classifier per labelled theme, threshold per theme), tuned out of fold."""
+    labels = fft_theme_labels(train)
+    extra = subcategory_labels(second["subcategory"])
+    x_second = features.transform(second["text"].tolist())
+    classifiers: dict[str, LogisticRegression] = {}
+    thresholds: dict[str, float] = {}
+    folds = KFoldByDoc(len(train))
+    for theme in labelled_themes():
+        j = THEMES.index(theme)
+        y = labels[:, j]
+        if y.sum() < 5:
+            continue
+        plus = np.flatnonzero(extra[:, j])
+        # Out-of-fold: the best sentence's probability, as reading uses it.
+        best = np.zeros(len(train))
+        for fit_idx, out_idx in folds:
+            clf = _theme_clf().fit(
+                _vstack(rows(x_docs, fit_idx), rows(x_second, plus)),
+                np.concatenate([y[fit_idx], np.ones(len(plus), dtype=np.int8)]),
+            )
+            keep = np.flatnonzero(np.isin(owner, out_idx))
+            p = clf.predict_proba(rows(x_sent, keep))[:, 1]
+            b = np.zeros(len(train))
+            np.maximum.at(b, owner[keep], p)
+            best[out_idx] = b[out_idx]
+        candidates = np.arange(0.3, 0.96, 0.05)
+        scores = [f1_score(y, best >= t, zero_division=0) for t in candidates]
+        thresholds[theme] = float(candidates[int(np.argmax(scores))])
+        classifiers[theme] = _theme_clf().fit(
+            _vstack(x_docs, rows(x_second, plus)),
+            np.concatenate([y, np.ones(len(plus), dtype=np.int8)]),
+        )
+    return classifiers, thresholds
+
+
+def KFoldByDoc(n: int) -> list[tuple[np.ndarray, np.ndarray]]:  # noqa: N802
+    """Returns 4 fixed folds (fit rows, held-out rows) over n documents."""
+    order = np.random.default_rng(SPLIT_SEED).permutation(n)
+    parts = np.array_split(order, 4)
+    return [
+        (np.sort(np.concatenate([q for m, q in enumerate(parts) if m != k])), np.sort(p))
+        for k, p in enumerate(parts)
+    ]
+
+
+def _theme_clf() -> LogisticRegression:
+    """Returns an unfitted theme classifier (balanced: most themes are rare)."""
+    return LogisticRegression(C=4.0, max_iter=2000, class_weight="balanced")
+
+
+def _vstack(a, b):
+    """Returns two sparse matrices stacked by rows."""
+    from scipy import sparse
+
+    return sparse.vstack([a, b]).tocsr()
+
+
+def evaluate(model: TextModel, train: pd.DataFrame, test: pd.DataFrame) -> Evaluation:
+    """Returns the held-out figures of `model` beside VADER and plain TF-IDF + LR."""
+    truth = test["sentiment"].to_numpy()
+    global _loaded
+    previous, _loaded = _loaded, model
+    try:
+        readings = read_texts(test["text"].tolist())
+    finally:
+        _loaded = previous
+    ours = np.array([r.sentiment for r in readings])
+    compound = vader_compound(test["text"].tolist())
+    vader = np.where(
+        compound >= 0.05, "positive", np.where(compound <= -0.05, "negative", "neutral")
+    )
+    plain = make_pipeline(TfidfVectorizer(), LogisticRegression(max_iter=2000))
+    plain.fit(train["text"], train["sentiment"])
+    sentiment = {
+        "Carelens (stacked)": _sentiment_scores(truth, ours),
+        "TF-IDF + LR (plain)": _sentiment_scores(truth, plain.predict(test["text"])),
+        "VADER (+-0.05)": _sentiment_scores(truth, vader),
+    }
+    labels = fft_theme_labels(test)
+    predicted = np.array([[t in r.themes for t in THEMES] for r in readings], dtype=np.int8)
+    themes: dict[str, dict[str, float]] = {}
+    for theme in labelled_themes():
+        j = THEMES.index(theme)
+        p, r, f, _ = precision_recall_fscore_support(
+            labels[:, j], predicted[:, j], average="binary", zero_division=0
+        )
+        themes[theme] = {"precision": p, "recall": r, "f1": f, "support": labels[:, j].sum()}
+    summary: dict[str, float] = {}
+    for name, group in (("key questions", KEY_QUESTIONS), ("topics", TOPICS)):
+        cols = [THEMES.index(t) for t in group if t in themes and themes[t]["support"] > 0]
+        summary[f"{name} micro-F1"] = f1_score(
+            labels[:, cols], predicted[:, cols], average="micro", zero_division=0
+        )
+        summary[f"{name} macro-F1"] = f1_score(
+            labels[:, cols], predicted[:, cols], average="macro", zero_division=0
+        )
+    return Evaluation(len(train), len(test), sentiment, themes, summary)
+
+
+def _sentiment_scores(truth: np.ndarray, predicted: np.ndarray) -> dict[str, float]:
+    """Returns macro-F1 and the recall of each class."""
+    recalls = recall_score(truth, predicted, labels=list(LABELS), average=None, zero_division=0)
+    out = {"macro_f1": float(f1_score(truth, predicted, labels=list(LABELS), average="macro"))}
+    out.update({f"recall_{lab}": float(r) for lab, r in zip(LABELS, recalls, strict=True)})
+    return out
+
+
+# --- commands --------------------------------------------------------------------------------
+
+
+def run_train_command(args: argparse.Namespace) -> int:
+    """`python -m sources train-text`: trains, writes the model file, prints the evaluation."""
+    data_dir = args.data_dir or settings.feedback_data_dir()
+    if not (data_dir / "patient-feedback" / THEMES_FILE).is_file():
+        print(f"error: {data_dir / 'patient-feedback' / THEMES_FILE} not found", file=sys.stderr)
+        return 2
+    started = time.monotonic()
+
+    def say(fraction: float, message: str) -> None:
+        print(f"[{fraction:4.0%}] {message}", file=sys.stderr, flush=True)
+
+    model, evaluation = train_model(data_dir, progress=say, sample=getattr(args, "sample", None))
+    path = save_model(model, args.out or settings.text_model_path())
+    print(evaluation.report())
+    size = path.stat().st_size / 1e6
+    print(
+        f"\nModel {MODEL_VERSION} (scikit-learn {model.sklearn_version}) written to {path} "
+        f"({size:.1f} MB) in {time.monotonic() - started:.0f} s"
+    )
+    return 0
+
+
+def run_text_command(args: argparse.Namespace) -> int:
+    """`python -m sources text --in FILE --out FILE`: id,text -> id,sentiment,...,serious."""
+    source: Path = args.in_file
+    try:
+        frame = pd.read_csv(source, dtype=str, keep_default_na=False)
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError) as error:
+        print(f"error: {source}: cannot read as CSV: {error}", file=sys.stderr)
+        return 2
+    except pd.errors.EmptyDataError:
+        print(f"error: {source}: empty file, expected a header row 'id,text'", file=sys.stderr)
+        return 2
+    missing = [c for c in ("id", "text") if c not in frame.columns]
+    if missing:
+        print(
+            f"error: {source}:1: column {', '.join(repr(c) for c in missing)} missing "
+            f"(header has {', '.join(repr(c) for c in frame.columns)}; expected 'id,text')",
+            file=sys.stderr,
+        )
+        return 2
+    blank_ids = np.flatnonzero(frame["id"].str.strip() == "")
+    if len(blank_ids):
+        print(
+            f"error: {source}:{blank_ids[0] + 2}: column 'id' is empty "
+            f"({len(blank_ids)} rows without an id)",
+            file=sys.stderr,
+        )
+        return 2
+    readings = read_texts(frame["text"].tolist())
+    out = pd.DataFrame(
+        {
+            "id": frame["id"],
+            "sentiment": [r.sentiment for r in readings],
+            "sentiment_score": [r.sentiment_score for r in readings],
+            "themes": [themes_to_str(r.themes) for r in readings],
+            "serious": [r.serious for r in readings],
+        }
+    )
+    args.out_file.parent.mkdir(parents=True, exist_ok=True)
+    out.to_csv(args.out_file, index=False, quoting=csv.QUOTE_MINIMAL)
+    print(f"{len(out)} texts read: {int(out['serious'].sum())} serious -> {args.out_file}")
+    return 0
