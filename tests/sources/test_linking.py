@@ -231,3 +231,21 @@ def test_lookalike_world_precision_and_coverage(seed: int):
     precision = (chosen[linked] == comments.loc[linked, "true_provider_id"]).mean()
     assert precision >= 0.98
     assert linked.mean() >= 0.85
+
+
+def test_demo_world_links_precisely(demo_world):
+    """On the small demo world, the comments without an id link as the truth says."""
+    folder = demo_world.folder
+    providers = pd.read_csv(folder / "providers.csv", dtype=str, keep_default_na=False)
+    comments = pd.read_csv(folder / "comments.csv", dtype=str, keep_default_na=False)
+    truth = pd.read_csv(folder / "truth" / "comments.csv", dtype=str, keep_default_na=False)
+    unlinked = comments[comments["provider_id"].str.strip() == ""].merge(
+        truth[["comment_id", "true_provider_id"]], on="comment_id"
+    )
+    assert len(unlinked) >= 50
+    results = Linker(providers).link_many(unlinked)
+    chosen = pd.Series([r.provider_id for r in results], index=unlinked.index)
+    linked = chosen.notna()
+    precision = (chosen[linked] == unlinked.loc[linked, "true_provider_id"]).mean()
+    assert precision >= 0.98
+    assert linked.mean() >= 0.85
