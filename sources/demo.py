@@ -825,7 +825,10 @@ def _ebe_notes(
             "note_id": [f"DEMO-E{i:05d}" for i in range(1, prov.size + 1)],
             "provider_id": w.providers["provider_id"].to_numpy()[prov[order]],
             "visit_on": _iso(visit[order]),
-            "text": [T.compose_ebe_note(r, float(x)) for x in negativity[order]],
+            "text": [
+                T.compose_ebe_note(r, float(x), TYPES[k])
+                for x, k in zip(negativity[order], w.kind[prov[order]], strict=True)
+            ],
             "author": [f"EBE-{x:03d}" for x in authors[order]],
         }
     )

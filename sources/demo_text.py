@@ -424,7 +424,8 @@ POSITIVE: dict[str, tuple[str, ...]] = {
     "food_drink": (
         "The food is [home cooked|freshly made|really good] and there is [plenty of|a good] "
         "choice.",
-        "{person} has put [weight|{n} pounds] back on [since moving in|this year], the meals are [lovely|great].",
+        "{person} has put [weight|{n} pounds] back on [since moving in|this year], the meals "
+        "are [lovely|great].",
         "[Drinks|Cups of tea] and snacks are always offered[, even at night|].",
         "The [cook|chef|kitchen] knows what everyone likes[ and {person} loves the puddings|].",
     ),
@@ -667,24 +668,44 @@ MEDIA = (
 )
 
 _ALTERNATIVES = re.compile(r"\[([^\[\]]*)\]")
+_SPACES = re.compile(r"\s+")
+_DOUBLE_THE = re.compile(r"\b([Tt])he the\b")
+
+
+class _Slots(dict):
+    """Slot values drawn only when a template uses them (most use one or two)."""
+
+    def __init__(self, vocab: Vocab, r: random.Random) -> None:
+        super().__init__()
+        self.vocab, self.r = vocab, r
+
+    def __missing__(self, key: str) -> str:
+        r, v = self.r, self.vocab
+        if key in ("setting", "staff", "person", "role"):
+            value = r.choice(getattr(v, key))
+        elif key == "name":
+            value = r.choice(STAFF_NAMES)
+        elif key == "when":
+            value = r.choice(WHEN)
+        elif key == "n":
+            value = str(r.randint(2, 14))
+        elif key == "year":
+            value = str(r.randint(2012, 2025))
+        else:
+            raise KeyError(key)
+        self[key] = value
+        return value
 
 
 def _fill(template: str, vocab: Vocab, r: random.Random) -> str:
     text = template
     while "[" in text:
         text = _ALTERNATIVES.sub(lambda m: r.choice(m.group(1).split("|")), text)
-    text = text.format(
-        setting=r.choice(vocab.setting),
-        staff=r.choice(vocab.staff),
-        person=r.choice(vocab.person),
-        role=r.choice(vocab.role),
-        name=r.choice(STAFF_NAMES),
-        when=r.choice(WHEN),
-        n=r.randint(2, 14),
-        year=r.randint(2012, 2025),
-    )
-    text = re.sub(r"\s+", " ", text).replace(" ,", ",").replace(" .", ".")
-    text = re.sub(r"\b([Tt])he the\b", r"\1he", text)
+    # A slot used twice in one sentence means the same person twice.
+    text = text.format_map(_Slots(vocab, r)) if "{" in text else text
+    text = _SPACES.sub(" ", text).replace(" ,", ",").replace(" .", ".")
+    if "he the" in text:
+        text = _DOUBLE_THE.sub(r"\1he", text)
     return text[0].upper() + text[1:]
 
 
@@ -773,57 +794,116 @@ def compose_copy(text: str, r: random.Random) -> str:
     """Returns the same concern told again on another channel: nearly the same words."""
     sentences = [s for s in re.split(r"(?<=[.!?])\s+", text) if s]
     if len(sentences) > 3 and r.random() < 0.5:
-        # Leave out one closing pleasantry, keep the substance.
-        sentences = sentences[:-1]
-    out = r.choice(REPEAT_PREFIXES) + " ".join(sentences)
+        # Leave out the closing sentence, keep the substance (and add nothing, so one
+        # telling's words stay inside the other's).
+        out = " ".join(sentences[:-1])
+    else:
+        out = r.choice(REPEAT_PREFIXES) + " ".join(sentences)
     if r.random() < 0.4:
         out = out.lower()
     return out
 
 
 # ------------------------------------------------------------------------ EbE notes
-EBE_OPENING_POS = (
-    "We arrived mid morning and were welcomed warmly at the door.",
-    "On arrival the atmosphere felt calm and friendly.",
-    "The entrance was bright and we were asked to sign in and shown around.",
-)
-EBE_OPENING_NEG = (
-    "We waited a long time at the door before anyone answered.",
-    "On arrival there was a strong smell and nobody seemed to know we were expected.",
-    "The entrance was cluttered and the visitors' book had not been used for days.",
-)
+# Per paragraph: (positive, negative) banks; the visit differs by type of service (a home
+# care service is "visited" by phone calls to people at home, a GP practice in its waiting
+# room), the people-said paragraph is shared.
+_VISIT = {
+    "care_home": (
+        (
+            "We arrived [mid morning|after lunch|at 10am] and were welcomed [warmly|kindly] at "
+            "the door.",
+            "On arrival the atmosphere felt [calm|relaxed] and [friendly|homely].",
+            "The entrance was bright and we were [asked to sign in|shown around] by {role}.",
+        ),
+        (
+            "We waited [a long time|over ten minutes] at the door before anyone answered.",
+            "On arrival there was a strong smell and nobody seemed to know we were expected.",
+            "The entrance was cluttered and the visitors' book had not been used for days.",
+        ),
+    ),
+    "homecare": (
+        (
+            "We spoke by phone with {n} people who use the service and [three|four|some] "
+            "relatives; [most|all] were happy to talk.",
+            "Calls were arranged by the office [promptly|without fuss] and people knew we "
+            "would ring.",
+        ),
+        (
+            "We rang {n} people who use the service; several [were upset|had complaints] before "
+            "we had asked anything.",
+            "The office could not give us an up-to-date list of people to call.",
+        ),
+    ),
+    "gp_practice": (
+        (
+            "We spent the morning in the waiting area and spoke with {n} patients.",
+            "The waiting room was [calm|tidy] and reception staff greeted people by name.",
+        ),
+        (
+            "The waiting room was [crowded|noisy] and people queued out of the door at 8am.",
+            "Reception staff [spoke sharply|were curt] to [a patient|an older man] asking for "
+            "help.",
+        ),
+    ),
+    "hospital": (
+        (
+            "We visited [two|three] wards and the discharge lounge[ over a morning|].",
+            "Ward areas were [calm|organised] and staff [introduced themselves|wore name badges].",
+        ),
+        (
+            "We visited [two|three] wards; call bells were ringing [constantly|for long periods].",
+            "Corridors were cluttered with [equipment|trolleys] and one bay was [short "
+            "staffed|closed].",
+        ),
+    ),
+    "mental_health": (
+        (
+            "We visited the ward and the [lounge|garden|activity room] and spoke with {n} people.",
+            "The ward felt [calm|safe] and staff were present in communal areas.",
+        ),
+        (
+            "The ward felt [tense|chaotic] and staff stayed in the office for long periods.",
+            "People told us leave was often cancelled because there were not enough staff.",
+        ),
+    ),
+}
 EBE_OBSERVED_POS = (
-    "Staff spoke to people kindly and at eye level, and took time over personal care.",
-    "We saw staff respond quickly to call bells and check on people in their rooms.",
-    "People were chatting with staff and there was laughter in the lounge.",
-    "Staff knew people's histories and talked about their families and interests.",
+    "Staff spoke to people kindly and [at eye level|patiently], and took time over personal care.",
+    "We saw staff respond quickly to [call bells|requests for help] and check on people.",
+    "People were chatting with staff and there was [laughter|friendly banter].",
+    "Staff knew people's histories and talked about their [families|interests].",
 )
 EBE_OBSERVED_NEG = (
-    "Call bells rang for over ten minutes without anyone responding.",
-    "We saw one person left in a wet chair and a member of staff walk past.",
+    "Call bells rang for over [ten|{n}] minutes without anyone responding.",
+    "We saw one person left [in a wet chair|without a drink] and a member of staff walk past.",
     "Staff talked to each other over people rather than to them.",
-    "Several people were sitting in the lounge with the television on and nobody engaging.",
-    "A member of staff spoke sharply to a resident who asked for help to the toilet.",
+    "Several people were sitting with the television on and nobody engaging with them.",
+    "A member of staff spoke sharply to a person who asked for help to the toilet.",
 )
 EBE_PEOPLE_POS = (
     "People we spoke to said they felt safe and that staff were 'like family'.",
-    "One relative told us the service had 'given us our mum back'.",
-    "People said they could choose when to get up and what to eat.",
-    "Everyone we asked knew who the manager was and said they would happily raise a concern.",
+    "One relative told us the service had 'given us our [mum|dad] back'.",
+    "People said they could choose [when to get up|what to eat|how to spend the day].",
+    "Everyone we asked knew who [the manager|to talk to] was and said they would happily "
+    "raise a concern.",
 )
 EBE_PEOPLE_NEG = (
-    "Two people told us they did not feel listened to and that staff were always rushing.",
-    "A relative said they had raised concerns about missed medicines several times.",
+    "[Two|Several|{n}] people told us they did not feel listened to and that staff were "
+    "always rushing.",
+    "A relative said they had raised concerns about missed medicines [several|{n}] times.",
     "One person told us quietly that some staff were 'rough' and asked us not to say who told us.",
-    "People said there were not enough staff at night and they sometimes waited a long time.",
-    "Relatives told us they were not kept informed about falls or changes in health.",
+    "People said there were not enough staff [at night|at weekends] and they sometimes "
+    "waited a long time.",
+    "Relatives told us they were not kept informed about [falls|changes in health].",
 )
 EBE_FOOD_POS = (
-    "Lunch looked appetising, people were offered choices and help was given discreetly.",
-    "Drinks were within reach and staff offered snacks through the afternoon.",
+    "[Lunch|The meal] looked appetising, people were offered choices and help was given "
+    "discreetly.",
+    "Drinks were within reach and staff offered snacks through the [afternoon|visit].",
 )
 EBE_FOOD_NEG = (
-    "At lunch several people waited over half an hour and some meals went cold.",
+    "At lunch several people waited over [half an hour|{n}0 minutes] and some meals went cold.",
     "We noticed water jugs out of reach and no drinks offered during our visit.",
 )
 EBE_SUMMARY_POS = (
@@ -836,27 +916,30 @@ EBE_SUMMARY_NEG = (
 )
 
 
-def compose_ebe_note(r: random.Random, negativity: float) -> str:
+def compose_ebe_note(r: random.Random, negativity: float, kind: str = "care_home") -> str:
     """Returns an expert-by-experience visit note of 3-5 paragraphs; tone from `negativity`.
 
     `negativity` (0..1) is the chance that each paragraph reports a problem, so a note can
-    mix praise and concern the way real visit notes do.
+    mix praise and concern the way real visit notes do; the visit paragraph fits the type.
     """
+    vocab = VOCAB[kind]
+
+    told: list[bool] = []  # which paragraphs report a problem
 
     def pick(pos: tuple[str, ...], neg: tuple[str, ...], k: int = 1) -> str:
-        bank = neg if r.random() < negativity else pos
-        return " ".join(r.sample(bank, min(k, len(bank))))
+        told.append(r.random() < negativity)
+        bank = neg if told[-1] else pos
+        return " ".join(_fill(t, vocab, r) for t in r.sample(bank, min(k, len(bank))))
 
-    paragraphs = [
-        pick(EBE_OPENING_POS, EBE_OPENING_NEG),
-        pick(EBE_OBSERVED_POS, EBE_OBSERVED_NEG, 2),
-        pick(EBE_PEOPLE_POS, EBE_PEOPLE_NEG, 2),
-    ]
-    if r.random() < 0.7:
+    visit_pos, visit_neg = _VISIT[kind]
+    paragraphs = [pick(visit_pos, visit_neg)]
+    if kind != "homecare":
+        paragraphs.append(pick(EBE_OBSERVED_POS, EBE_OBSERVED_NEG, 2))
+    paragraphs.append(pick(EBE_PEOPLE_POS, EBE_PEOPLE_NEG, 2))
+    if kind in ("care_home", "hospital", "mental_health") and r.random() < 0.7:
         paragraphs.append(pick(EBE_FOOD_POS, EBE_FOOD_NEG))
-    paragraphs.append(
-        EBE_SUMMARY_NEG[r.randrange(2)] if negativity > 0.5 else EBE_SUMMARY_POS[r.randrange(2)]
-    )
+    summary = EBE_SUMMARY_NEG if sum(told) > len(told) / 2 else EBE_SUMMARY_POS
+    paragraphs.append(r.choice(summary))
     return "\n\n".join(paragraphs)
 
 
