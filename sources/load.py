@@ -24,7 +24,19 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Date, Table, bindparam, case, func, insert, literal_column, or_, select
+from sqlalchemy import (
+    Date,
+    Table,
+    bindparam,
+    case,
+    func,
+    insert,
+    literal_column,
+    or_,
+    select,
+)
+from sqlalchemy import column as sa_column
+from sqlalchemy import table as sa_table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
@@ -471,14 +483,19 @@ def _existing(
     return found
 
 
-def _upsert_statement(conn: Connection, table: Table, id_column: str, columns: list[str]) -> Any:
+def _upsert_statement(
+    conn: Connection, table: Table, id_column: str, columns: list[str], source: Any = None
+) -> Any:
     """INSERT ... ON CONFLICT (id) DO UPDATE the given columns, only where a value differs.
 
     The WHERE makes an identical row a no-op, so a reload updates nothing; a comment a
-    person linked or dismissed keeps its link whatever the file says.
+    person linked or dismissed keeps its link whatever the file says. With `source` (a
+    SELECT of `columns`), the rows come from it instead of parameters.
     """
     dialect = sqlite if conn.dialect.name == "sqlite" else postgresql
     statement = dialect.insert(table)
+    if source is not None:
+        statement = statement.from_select(columns, source)
     new = statement.excluded
     changes: dict[str, Any] = {}
     for name in columns:
@@ -515,12 +532,15 @@ def _write(
     upsert changed less those added, since an identical row is not touched.
     """
     names = list(columns)
-    statement = _upsert_statement(conn, table, id_column, names)
     before = _count(conn, table)
-    if conn.dialect.name == "sqlite":
-        changed = _write_sqlite(conn, table, id_column, statement, columns, rows, progress)
+    if conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg":
+        changed = _write_postgresql(conn, table, id_column, columns, rows, progress)
     else:
-        changed = _write_generic(conn, table, id_column, statement, columns, rows, progress)
+        statement = _upsert_statement(conn, table, id_column, names)
+        if conn.dialect.name == "sqlite":
+            changed = _write_sqlite(conn, table, id_column, statement, columns, rows, progress)
+        else:
+            changed = _write_generic(conn, table, id_column, statement, columns, rows, progress)
     added = _count(conn, table) - before
     return added, changed - added
 
@@ -589,6 +609,43 @@ def _write_sqlite(
         changed += conn.exec_driver_sql(sql, chunk).rowcount
         progress(stop)
     return changed
+
+
+def _write_postgresql(
+    conn: Connection,
+    table: Table,
+    id_column: str,
+    columns: dict[str, np.ndarray],
+    rows: int,
+    progress: Callable[[int], None],
+) -> int:
+    """The same upsert on PostgreSQL: rows COPied into a staging table, then one INSERT.
+
+    An executemany with RETURNING moves about 20,000 rows/s; COPY and one
+    INSERT ... SELECT ... ON CONFLICT do several times that, in the same transaction.
+    Returns the rows inserted or changed.
+    """
+    names = list(columns)
+    staging = f"carelens_load_{table.name}"
+    listed = ", ".join(f'"{n}"' for n in names)
+    # Same column types, no constraints; dropped with the transaction, committed or not.
+    conn.exec_driver_sql(f'DROP TABLE IF EXISTS "{staging}"')
+    conn.exec_driver_sql(
+        f'CREATE TEMP TABLE "{staging}" ON COMMIT DROP AS '
+        f'SELECT {listed} FROM "{table.name}" WITH NO DATA'
+    )
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    with cursor.copy(f'COPY "{staging}" ({listed}) FROM STDIN') as copy:
+        for start in range(0, rows, CHUNK_ROWS):
+            stop = min(start + CHUNK_ROWS, rows)
+            for row in zip(*(columns[n][start:stop].tolist() for n in names), strict=True):
+                copy.write_row(row)
+            progress(stop)
+    cursor.close()
+    source_table = sa_table(staging, *(sa_column(n) for n in names))
+    upsert = _upsert_statement(conn, table, id_column, names, select(*source_table.c))
+    changed = upsert.returning(table.c[id_column]).cte("changed")
+    return int(conn.execute(select(func.count()).select_from(changed)).scalar_one())
 
 
 # --------------------------------------------------------------------- texts and links
