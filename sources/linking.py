@@ -59,6 +59,7 @@ WORD_MATCH_KNOWN = 88.0
 PLACE_MATCH = 85.0
 CANDIDATES_KEPT = 5
 _SHORTLIST = 15
+SHORTLIST_SHARE = 0.5
 
 STOP_WORDS = frozenset(
     {"the", "ltd", "limited", "and", "of", "plc", "llp", "cic", "uk", "at", "in", "on", "a"}
@@ -244,13 +245,12 @@ class Linker:
         ]
         self.type_words_: list[frozenset[str]] = [frozenset(p.type_words) for p in parts]
         self.type_distinct_: list[frozenset[str]] = [_distinct_all(p) for p in parts]
-        type_postings: dict[str, list[int]] = {}
+        self.type_masks_: dict[str, np.ndarray] = {}
         for i, words in enumerate(self.type_distinct_):
             for w in words:
-                type_postings.setdefault(w, []).append(i)
-        self.type_postings_: dict[str, np.ndarray] = {
-            w: np.asarray(ix, dtype=np.int64) for w, ix in type_postings.items()
-        }
+                if w not in self.type_masks_:
+                    self.type_masks_[w] = np.zeros(len(self.type_distinct_), dtype=bool)
+                self.type_masks_[w][i] = True
         self.joined_: list[str] = [" ".join(w) for w in self.words_]
         self.type_tokens_: list[tuple[str, ...]] = [p.type_tokens for p in parts]
         self.full_: list[str] = [" ".join(p.words + p.type_tokens) for p in parts]
@@ -452,24 +452,26 @@ class Linker:
             rows, first = np.unique(rows, return_index=True)
             all_rows.append(rows)
             all_values.append(values[first])
-        distinct = _distinct_all(parts)
-        for w in distinct:
-            if w in self.type_postings_:
-                rows = self.type_postings_[w]
-                all_rows.append(rows)
-                all_values.append(np.full(len(rows), TYPE_WORD_WEIGHT / len(distinct)))
         if all_rows:
             ids, inverse = np.unique(np.concatenate(all_rows), return_inverse=True)
             sums = np.bincount(inverse, weights=np.concatenate(all_values))
+            # Type words only order providers the name already found (Cedar Surgery before
+            # Cedar Lodge), so a common type word never floods the shortlist.
+            distinct = [w for w in _distinct_all(parts) if w in self.type_masks_]
+            for w in distinct:
+                sums += self.type_masks_[w][ids] * (TYPE_WORD_WEIGHT / len(distinct))
             order = np.argsort(-sums, kind="stable")
             top, top_scores = ids[order], sums[order]
         else:
             top, top_scores = np.zeros(0, dtype=np.int64), np.zeros(0)
+        # A provider sharing under half of the best one's overlap cannot win or rival it.
+        if len(top):
+            floor = -SHORTLIST_SHARE * top_scores[0]
+            keep = int(np.searchsorted(-top_scores, floor, side="right"))
+            top, top_scores = top[:keep], top_scores[:keep]
         # Ties at the cut all stay: equal names in other towns must be seen to be rivals.
-        cut = _SHORTLIST
-        while (
-            cut < min(len(top), 10 * _SHORTLIST) and top_scores[cut] >= top_scores[cut - 1] - 1e-9
-        ):
+        cut = min(_SHORTLIST, len(top))
+        while cut < min(len(top), 4 * _SHORTLIST) and top_scores[cut] >= top_scores[cut - 1] - 1e-9:
             cut += 1
         short = top[:cut].tolist()
         if within is not None and len(top) > cut:
