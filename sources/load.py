@@ -71,6 +71,7 @@ WARNINGS_LISTED = 20  # of one kind, then how many more
 PROBLEMS_KEPT = 10_000  # per load; beyond this only the count is kept
 CHUNK_ROWS = 20_000  # rows per executemany: bounds memory, not speed
 ID_CHUNK = 2_000  # ids per IN (...) query
+TEXT_CHUNK = 2_000  # texts read or comments linked between two progress notes
 
 # Free text keeps its spacing exactly as written; every other value is trimmed.
 FREE_TEXT = frozenset({"text", "description", "summary"})
@@ -678,19 +679,32 @@ def link_comments(
     names: list[str | None],
     places: list[str | None],
     texts: list[str],
+    progress: Callable[[int], None] | None = None,
 ) -> list[tuple[str | None, float | None]]:
     """(provider_id or None, confidence) per comment with no usable provider_id.
 
     The one place the loader calls sources.linking.Linker; `providers` has provider_id,
-    name, type, town, local_authority, postcode.
+    name, type, town, local_authority, postcode. `progress` hears how many are linked.
     """
     if not names:
         return []
     from sources.linking import Linker
 
     linker = Linker(providers)
-    rows = pd.DataFrame({"provider_name": names, "place": places, "text": texts})
-    return [(r.provider_id, float(r.confidence)) for r in linker.link_many(rows)]
+    links: list[tuple[str | None, float | None]] = []
+    for start in range(0, len(names), TEXT_CHUNK):
+        stop = start + TEXT_CHUNK
+        rows = pd.DataFrame(
+            {
+                "provider_name": names[start:stop],
+                "place": places[start:stop],
+                "text": texts[start:stop],
+            }
+        )
+        links += [(r.provider_id, float(r.confidence)) for r in linker.link_many(rows)]
+        if progress:
+            progress(len(links))
+    return links
 
 
 def _register(engine: Engine, load_providers: _Checked | None) -> pd.DataFrame:
@@ -710,7 +724,9 @@ def _register(engine: Engine, load_providers: _Checked | None) -> pd.DataFrame:
     return pd.concat([stored, new], ignore_index=True)
 
 
-def _enrich_texts(engine: Engine, checked: _Checked) -> None:
+def _enrich_texts(
+    engine: Engine, checked: _Checked, note: Progress, share: tuple[float, float]
+) -> None:
     """Adds the reading columns; texts unchanged since the store read them keep their reading."""
     spec = checked.spec
     ids = checked.values[spec.id_column].tolist()
@@ -727,13 +743,21 @@ def _enrich_texts(engine: Engine, checked: _Checked) -> None:
             reading[i]["serious"] = bool(old["serious"])  # SQLite gives 0/1
         else:
             fresh.append(i)
-    for i, r in zip(fresh, read_stored_texts([texts[i] for i in fresh]), strict=True):
-        reading[i] = r
+    low, high = share
+    for start in range(0, len(fresh), TEXT_CHUNK):
+        batch = fresh[start : start + TEXT_CHUNK]
+        for i, r in zip(batch, read_stored_texts([texts[i] for i in batch]), strict=True):
+            reading[i] = r
+        done = start + len(batch)
+        note(
+            low + (high - low) * done / len(fresh),
+            f"reading {spec.filename}: {done:,} of {len(fresh):,} texts",
+        )
     for column in READING_COLUMNS:
         checked.values[column] = np.array([r[column] for r in reading], dtype=object)  # type: ignore[index]
 
 
-def _link(checked: _Checked, register: pd.DataFrame, warnings: list[str]) -> None:
+def _link(checked: _Checked, register: pd.DataFrame, warnings: list[str], note: Progress) -> None:
     """Sets provider_id, link_method and link_confidence of every comment.
 
     A comment a person linked or dismissed is linked here too, but the upsert keeps the
@@ -774,6 +798,9 @@ def _link(checked: _Checked, register: pd.DataFrame, warnings: list[str]) -> Non
         [names[i] for i in to_link],
         [places[i] for i in to_link],
         [texts[i] for i in to_link],
+        lambda done: note(
+            0.55 + 0.1 * done / len(to_link), f"linking comments: {done:,} of {len(to_link):,}"
+        ),
     )
     for i, (pid, conf) in zip(to_link, links, strict=True):
         confidence[i] = conf if conf else None
@@ -868,14 +895,15 @@ def _load(
     if found.count:
         return _reject(engine, by, started, names, total, found, warnings, rows)
 
-    note(0.3, "reading texts and linking comments")
+    note(0.3, "reading texts")
     try:
         for name in ("ebe_notes.csv", "comments.csv"):
             if name in checked:
-                _enrich_texts(engine, checked[name])
+                share = (0.3, 0.4) if name == "ebe_notes.csv" else (0.4, 0.55)
+                _enrich_texts(engine, checked[name], note, share)
         if "comments.csv" in checked:
             comments = checked["comments.csv"]
-            _link(comments, _register(engine, checked.get("providers.csv")), warnings)
+            _link(comments, _register(engine, checked.get("providers.csv")), warnings, note)
         result = _commit(engine, by, started, names, checked, rows, warnings, note)
     except Exception as error:  # the store or a reader failed: rolled back, said, kept
         why = f"{type(error).__name__}: {error}"
@@ -883,6 +911,7 @@ def _load(
         failure = Problem("(store)", 0, "", "", STORE_FAILED.format(why=why))
         return LoadResult(False, [failure], warnings, {}, {}, load_id, 1, rows, failed=True)
     try:
+        note(0.98, "marking copies of one concern")
         _mark_duplicates(engine, checked)
     except Exception as error:  # the load is stored; only the copies' marks are missing
         warnings.append(f"copies of one concern were not marked: {type(error).__name__}: {error}")
@@ -915,7 +944,7 @@ def _commit(
 
             def step(stop: int, name: str = name, base: int = done) -> None:
                 share = (base + stop) / max(total, 1)
-                note(0.4 + 0.6 * share, f"writing {name}: {stop:,} of {rows[name]:,} rows")
+                note(0.65 + 0.33 * share, f"writing {name}: {stop:,} of {rows[name]:,} rows")
 
             added[name], updated[name] = _write(
                 conn, _table(spec.table), spec.id_column, columns, c.rows, step
