@@ -28,10 +28,11 @@ How the world is made (METHOD-NOTES §4):
   (`VOICE_GAPS`); some concerns arrive two or three times on different channels.
 
 Volumes are scaled so the default world (2,000 providers, 3.5 years) writes in seconds and
-loads quickly: about 400-550k incidents and 50-60k comments. Real hospitals report ~14
-incidents per bed a year; here hospitals are 3% of providers (7% in the register) and report
-at about a fourteenth of the real rate, and hospital comment volumes are scaled the same
-way, so that a few hospitals do not swamp the world. Everything else follows §4.1's per-size
+loads quickly: about 470k incidents and 54k comments. Real hospitals report ~14 incidents
+per bed a year; here hospitals are 3% of providers (7% in the register) and report at about
+a twentieth of the real rate (0.72 per bed a year, ~400 a year for an average hospital), and
+hear about a third of the real comment volume (~60 a year), so that a few hospitals do not
+swamp the world. Everything else follows §4.1's per-size
 rates. Volumes scale linearly with `providers`.
 """
 
@@ -231,6 +232,14 @@ SELF_DESCRIPTION: dict[str, dict[str, float]] = {
     "carer": {"yes": 0.3, "no": 0.7},
     "disability": {"yes": 0.22, "no": 0.78},
     "ethnicity": {"White": 0.82, "Asian": 0.09, "Black": 0.04, "Mixed": 0.03, "Other": 0.02},
+}
+# Who writes about each type: relatives in their middle years for care, younger people
+# for GP practices and mental health services.
+AGE_BY_TYPE: dict[str, dict[str, float]] = {
+    "care_home": {"18-24": 0.3, "25-44": 0.6, "45-64": 1.5, "80+": 1.3},
+    "homecare": {"18-24": 0.4, "45-64": 1.3, "80+": 1.5},
+    "gp_practice": {"18-24": 1.4, "25-44": 1.3, "80+": 0.6},
+    "mental_health": {"18-24": 2.0, "25-44": 1.5, "65-79": 0.5, "80+": 0.2},
 }
 LONDON_ETHNICITY = {"White": 0.54, "Asian": 0.21, "Black": 0.13, "Mixed": 0.06, "Other": 0.06}
 # Multipliers on a group's share in a region: the people each region barely hears from.
@@ -895,16 +904,14 @@ def _themes(r: random.Random, type_name: str) -> list[str]:
     return chosen
 
 
-def _voice_tables() -> dict[tuple[str, str], tuple[np.ndarray, np.ndarray]]:
-    """Per (region, field): the groups and their probabilities after the region's gaps."""
-    tables = {}
-    for region in REGIONS:
-        for field, mix in SELF_DESCRIPTION.items():
-            base = LONDON_ETHNICITY if (region == "London" and field == "ethnicity") else mix
-            gaps = VOICE_GAPS.get(region, {}).get(field, {})
-            p = np.array([base[g] * gaps.get(g, 1.0) for g in base])
-            tables[(region, field)] = (np.array(list(base), dtype=object), p / p.sum())
-    return tables
+def _voice_table(region: str, field: str, type_name: str) -> tuple[np.ndarray, np.ndarray]:
+    """The groups of one self-description field and their chances, in a region and type."""
+    base = LONDON_ETHNICITY if (region == "London" and field == "ethnicity") else None
+    mix = base or SELF_DESCRIPTION[field]
+    gaps = VOICE_GAPS.get(region, {}).get(field, {})
+    lean = AGE_BY_TYPE.get(type_name, {}) if field == "age_band" else {}
+    p = np.array([mix[g] * gaps.get(g, 1.0) * lean.get(g, 1.0) for g in mix])
+    return np.array(list(mix), dtype=object), p / p.sum()
 
 
 def _comments(
@@ -987,11 +994,16 @@ def _comments(
     # Self-description: the person of the original row, told the same on each channel.
     regions = w.providers["region"].to_numpy()[prov]
     answers = rng.random(size) < np.array([ANSWERING[x] for x in channel])
+    kinds = w.kind[prov]
     described: dict[str, np.ndarray] = {}
-    for (region, field), (groups, p) in _voice_tables().items():
-        described.setdefault(field, np.full(size, "", dtype=object))
-        m = answers & (regions == region) & (rng.random(size) < FIELD_ANSWERED)
-        described[field][m] = groups[rng.choice(len(groups), m.sum(), p=p)]
+    for field in SELF_DESCRIPTION:
+        described[field] = np.full(size, "", dtype=object)
+        said = answers & (rng.random(size) < FIELD_ANSWERED)
+        for region in REGIONS:
+            for t, type_name in enumerate(TYPES):
+                m = said & (regions == region) & (kinds == t)
+                groups, p = _voice_table(region, field, type_name)
+                described[field][m] = groups[rng.choice(len(groups), m.sum(), p=p)]
 
     names = w.providers["name"].to_numpy()
     towns = w.providers["town"].to_numpy()
@@ -1063,7 +1075,9 @@ def _truth_frames(w: _World, h: _History, cal: _Calendar) -> tuple[pd.DataFrame,
             "failing": h.failing[prov[alive], mon[alive]].astype(int),
         }
     )
-    ep = h.episodes
+    ep = h.episodes.astype(
+        dict.fromkeys(("provider", "onset", "ramp", "detected", "recovery", "end"), int)
+    ).astype({"delta": float})
     ep = ep[(ep["end"] < 0) | (ep["end"] >= cal.burn)].reset_index(drop=True)
 
     def label(col: str) -> np.ndarray:

@@ -282,6 +282,11 @@ def test_self_descriptions_are_partial_and_their_gaps_differ_by_region(
     assert share("age_band", "18-24", ~north_east) > 0.06
     assert share("carer", "yes", london) < 0.08
     assert share("carer", "yes", ~london) > 0.2
+    # Relatives write about care homes; younger people about GPs and mental health services.
+    kind = comments["true_provider_id"].map(world["providers.csv"].set_index("provider_id")["type"])
+    young = kind.isin(["gp_practice", "mental_health"])
+    assert share("age_band", "45-64", kind.eq("care_home")) > share("age_band", "45-64", young)
+    assert share("age_band", "18-24", young) > 2 * share("age_band", "18-24", kind.eq("care_home"))
 
 
 def test_one_concern_arrives_on_several_channels_and_the_truth_says_which(
@@ -323,6 +328,17 @@ def test_the_duplicate_finder_recovers_the_copies_without_merging_strangers(
     right = sum(1 for k, v in found.items() if truth[k] == v or (truth[k] and truth[k] == truth[v]))
     assert right / len(copies) > 0.9
     assert right / len(found) > 0.85
+
+
+def test_progress_is_reported_from_zero_to_one(tmp_path: Path) -> None:
+    seen: list[tuple[float, str]] = []
+    demo.write_demo_world(
+        tmp_path, providers=10, seed=1, years=0.5, progress=lambda f, m: seen.append((f, m))
+    )
+    fractions = [f for f, _ in seen]
+    assert fractions[0] == 0.0 and fractions[-1] == 1.0
+    assert fractions == sorted(fractions)
+    assert all(m for _, m in seen)
 
 
 def test_more_providers_scale_the_volumes_about_linearly(tmp_path: Path) -> None:
