@@ -64,7 +64,7 @@ EMPTY_FILE = "the file is empty: the first row must be the header"
 TOO_MANY_VALUES = "{found} values where the header has {expected} columns"
 NOT_CSV = "not readable as CSV: {why}"
 NO_FILES = "no contract files found; expected any of: {names}"
-STORE_FAILED = "writing failed and was rolled back, nothing was stored: {why}"
+STORE_FAILED = "the load failed and nothing was stored: {why}"
 
 PROBLEMS_PRINTED = 50  # the CLI prints this many, then how many more
 WARNINGS_LISTED = 20  # of one kind, then how many more
@@ -121,7 +121,7 @@ class LoadResult:
     # All problems found; `problems` keeps the first PROBLEMS_KEPT of them.
     problem_count: int = 0
     rows: dict[str, int] = field(default_factory=dict)  # data rows per file name
-    failed: bool = False  # the files were fine but writing failed (and was rolled back)
+    failed: bool = False  # the files were fine but reading texts or writing failed (rolled back)
 
 
 @dataclass
@@ -707,8 +707,9 @@ def link_comments(
     return links
 
 
-def _register(engine: Engine, load_providers: _Checked | None) -> pd.DataFrame:
-    """The providers linking may choose from: the store's, with this load's over them."""
+def _register(engine: Engine, load_providers: _Checked | None) -> tuple[pd.DataFrame, bool]:
+    """The providers linking may choose from (the store's, this load's over them), and
+    whether that is the register the store already had (same ids, names and places)."""
     wanted = ["provider_id", "name", "type", "town", "local_authority", "postcode"]
     table = _table("provider")
     with engine.connect() as conn:
@@ -716,12 +717,15 @@ def _register(engine: Engine, load_providers: _Checked | None) -> pd.DataFrame:
             conn.execute(select(*(table.c[c] for c in wanted))).all(), columns=wanted
         )
     if load_providers is None or not load_providers.rows:
-        return stored
+        return stored, True
     new = pd.DataFrame(
-        {c: load_providers.values.get(c, np.full(load_providers.rows, None)) for c in wanted}
+        {c: load_providers.values.get(c, np.full(load_providers.rows, None)) for c in wanted},
+        dtype=object,
     )
+    kept = set(stored.astype(object).itertuples(index=False, name=None))
+    same = all(row in kept for row in new.itertuples(index=False, name=None))
     stored = stored[~stored["provider_id"].isin(set(new["provider_id"]))]
-    return pd.concat([stored, new], ignore_index=True)
+    return pd.concat([stored, new], ignore_index=True), same
 
 
 def _enrich_texts(
@@ -757,11 +761,19 @@ def _enrich_texts(
         checked.values[column] = np.array([r[column] for r in reading], dtype=object)  # type: ignore[index]
 
 
-def _link(checked: _Checked, register: pd.DataFrame, warnings: list[str], note: Progress) -> None:
+def _link(
+    engine: Engine,
+    checked: _Checked,
+    register: pd.DataFrame,
+    same_register: bool,
+    warnings: list[str],
+    note: Progress,
+) -> None:
     """Sets provider_id, link_method and link_confidence of every comment.
 
     A comment a person linked or dismissed is linked here too, but the upsert keeps the
-    person's link (see _upsert_statement).
+    person's link (see _upsert_statement). A stored comment with the same name, place and
+    text keeps its link while the register is unchanged: the linker would say the same.
     """
     n = checked.rows
     given = checked.values.get("provider_id", np.full(n, None, dtype=object))
@@ -793,6 +805,26 @@ def _link(checked: _Checked, register: pd.DataFrame, warnings: list[str], note: 
     names = checked.values.get("provider_name", np.full(n, None, dtype=object))
     places = checked.values.get("place", np.full(n, None, dtype=object))
     texts = checked.values["text"]
+    if same_register and to_link:
+        wanted = ["provider_name", "place", "text", "provider_id", "link_method", "link_confidence"]
+        with engine.connect() as conn:
+            stored = _existing(
+                conn, _table("comment"), "comment_id", [ids[i] for i in to_link], wanted
+            )
+        still: list[int] = []
+        for i in to_link:
+            old = stored.get(ids[i])
+            if (
+                old is not None
+                and old["link_method"] in ("fuzzy", "unlinked")
+                and (old["provider_name"], old["place"], old["text"])
+                == (names[i], places[i], texts[i])
+            ):
+                provider[i], method[i] = old["provider_id"], old["link_method"]
+                confidence[i] = old["link_confidence"]
+            else:
+                still.append(i)
+        to_link = still
     links = link_comments(
         register,
         [names[i] for i in to_link],
@@ -903,7 +935,8 @@ def _load(
                 _enrich_texts(engine, checked[name], note, share)
         if "comments.csv" in checked:
             comments = checked["comments.csv"]
-            _link(comments, _register(engine, checked.get("providers.csv")), warnings, note)
+            register, same = _register(engine, checked.get("providers.csv"))
+            _link(engine, comments, register, same, warnings, note)
         result = _commit(engine, by, started, names, checked, rows, warnings, note)
     except Exception as error:  # the store or a reader failed: rolled back, said, kept
         why = f"{type(error).__name__}: {error}"

@@ -458,8 +458,7 @@ def test_a_failure_while_writing_rolls_everything_back(
     assert calls == ["provider", "inspection", "incident"]
     assert not result.ok and result.failed
     assert [str(p) for p in result.problems] == [
-        "(store):0: column '' = '': writing failed and was rolled back, nothing was stored: "
-        "RuntimeError: disk full"
+        "(store):0: column '' = '': the load failed and nothing was stored: RuntimeError: disk full"
     ]
     assert all(rows == [] for rows in snapshot(engine).values())
     assert [outcome for outcome, *_ in loads(engine)] == ["failed"]
@@ -565,3 +564,29 @@ def test_many_comments_naming_unknown_providers_give_twenty_warnings_and_a_count
         "comments.csv: 5 more comments name an unknown provider_id; linked by name and place "
         "instead"
     )
+
+
+def test_a_reload_relinks_only_what_changed(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    assert load_folder(write(tmp_path / "a", WORLD), engine).ok
+    linked: list[str | None] = []
+    real = loader.link_comments
+
+    def counting(providers, names, places, texts, progress=None):
+        linked.extend(names)
+        return real(providers, names, places, texts, progress)
+
+    monkeypatch.setattr(loader, "link_comments", counting)
+    assert load_folder(write(tmp_path / "b", WORLD), engine).ok
+    assert linked == []  # same register, same comments: the stored links stand
+    moved = COMMENTS.replace("Zzyzx Qwerty,Nowhere", "Elm Surgery,Elmbridge")
+    assert load_folder(write(tmp_path / "c", {**WORLD, "comments.csv": moved}), engine).ok
+    assert linked == ["Elm Surgery"]
+    with engine.connect() as conn:
+        c3 = conn.execute(select(Comment.provider_id).where(Comment.comment_id == "C3")).one()
+    assert c3 == ("P2",)
+    linked.clear()
+    grown = PROVIDERS + "P3,Zzyzx Qwerty,care_home,Nowhere,,,\n"
+    assert load_folder(write(tmp_path / "d", {**WORLD, "providers.csv": grown}), engine).ok
+    assert linked == ["Oak House", "Zzyzx Qwerty"]  # a new register: every name again
