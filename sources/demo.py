@@ -154,6 +154,9 @@ COMMENT_RATE = {  # per size unit a year: ~6, 4, 10, 60 and 6 a year for an aver
     "hospital": 0.122,
     "mental_health": 0.14,
 }
+SILENT_SHARE = 0.05  # providers hardly anyone comments on (issue 7: "no recent voice") ...
+SILENT_LEVEL = 0.4  # ... more often the worse ones (closed cultures): silence is not safety
+SILENT_VOLUME = 0.03  # their comment volume, as a share of the usual
 COMMENT_LATENT = 0.25  # volume ~ exp(0.25 r)
 SUMMER = 0.15  # Jun-Aug uplift in comments
 NEGATIVE_COMMENT = (-1.5, 1.1, -0.8)  # P(neg) = sigmoid(a + b r + c s), s = solicitation
@@ -304,6 +307,7 @@ class _World:
     level: np.ndarray  # mu_i
     culture: np.ndarray  # c_i
     solicitation: np.ndarray  # s_i
+    silent: np.ndarray  # hardly anyone speaks up about it (bool)
     chain: np.ndarray  # chain index or -1
     registered: np.ndarray  # global month index of registration (0 = before the start)
 
@@ -358,6 +362,7 @@ def _make_register(
         CULTURE_LEVEL_CORR * z + math.sqrt(1 - CULTURE_LEVEL_CORR**2) * rng.normal(0, 1, n)
     )
     solicitation = rng.normal(0, SOLICITATION_SD, n)
+    silent = rng.random(n) < SILENT_SHARE * np.exp(SILENT_LEVEL * (level - level.mean()))
     registered = np.where(
         rng.random(n) < NEW_PROVIDER_SHARE, rng.integers(burn, total_months, n), 0
     )
@@ -406,6 +411,7 @@ def _make_register(
         level=level,
         culture=culture,
         solicitation=solicitation,
+        silent=silent,
         chain=chain,
         registered=registered,
     )
@@ -431,6 +437,7 @@ def _simulate(
     inc_rate = np.array([INCIDENT_RATE[t] for t in type_names]) * w.capacity / 12
     alert_rate = np.array([ALERT_RATE[t] for t in type_names]) * w.capacity / 12
     comment_rate = np.array([COMMENT_RATE[t] for t in type_names]) * w.capacity / 12
+    comment_rate = np.where(w.silent, SILENT_VOLUME, 1.0) * comment_rate
     winter_type = np.isin(w.kind, [0, 3])
     harm_mix = np.array(HARM_MIX)
     harm_c, harm_r = np.array(HARM_CULTURE), np.array(HARM_LATENT)

@@ -289,6 +289,19 @@ def test_self_descriptions_are_partial_and_their_gaps_differ_by_region(
     assert share("age_band", "18-24", young) > 2 * share("age_band", "18-24", kind.eq("care_home"))
 
 
+def test_most_providers_hear_from_the_public_and_a_few_hear_nothing(
+    world: dict[str, pd.DataFrame], demo_world: demo.DemoSummary
+) -> None:
+    comments = world["comments.csv"].merge(world["truth/comments.csv"], on="comment_id")
+    year_ago = (demo_world.end - dt.timedelta(days=365)).isoformat()
+    recent = comments[comments["received_on"] > year_ago]
+    providers = world["providers.csv"]
+    heard = providers["provider_id"].map(recent["true_provider_id"].value_counts()).fillna(0)
+    usual = providers["type"].isin(["care_home", "gp_practice", "hospital"])
+    assert 0.02 < heard[usual].eq(0).mean() < 0.25  # "no recent voice" for the app to find
+    assert heard[providers["type"].eq("hospital")].gt(0).all()
+
+
 def test_one_concern_arrives_on_several_channels_and_the_truth_says_which(
     world: dict[str, pd.DataFrame],
 ) -> None:
