@@ -30,8 +30,8 @@ _RULES: dict[str, list[str]] = {
         r"rap(?:e|ed)\b",
         r"molest\w*",
         r"manhandl\w*",
-        r"(?:slapp|punch|kick|smack|thump|pinch|shov)(?:ed|ing|es|s)?\b(?!\s+off)",
-        rf"(?:hit|hitting|hits|struck|pushed|pushing|grabbed|grabbing|shook|shaking|dragged"
+        r"(?:slap|slapp|punch|kick|smack|thump|pinch|shov)(?:ed|ing|es|s)?\b(?!\s+off)",
+        rf"(?:hit|hitting|hits|struck|push|pushes|pushed|pushing|grab|grabs|grabbed|grabbing|shook|shaking|dragged"
         rf"|dragging|restrained|threw|yanked)\s+{_PERSON}",
         rf"{_PASSIVE}(?:hit|struck|pushed|grabbed|dragged|restrained|locked\s+in|tied)",
         r"rough(?:ly)?\s+(?:handl\w*|with)",
@@ -119,6 +119,11 @@ _RULES: dict[str, list[str]] = {
         r"told\s+(?:me|us|him|her|them)\s+not\s+to\s+(?:complain|tell|say|report)",
         r"daren'?t\s+(?:complain|say|speak|tell|report)",
         r"(?:live|living|lives)\s+in\s+fear",
+        r"afraid\s+of\s+what\s+(?:will|might|would|could)\s+happen",
+        r"(?:don'?t|do\s+not|please\s+don'?t)\s+tell\s+(?:them|anyone|the\s+\w+)\s+"
+        r"(?:it\s+was\s+(?:me|us)|who)",
+        r"not\s+to\s+say\s+who\s+told",
+        r"(?:scared|afraid|frightened|terrified)\s+to\s+speak",
     ],
 }
 

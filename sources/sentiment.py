@@ -16,8 +16,9 @@ from collections.abc import Sequence
 
 import numpy as np
 from scipy import sparse
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from sklearn.pipeline import FeatureUnion
+from sklearn.preprocessing import normalize
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 LABELS = ("negative", "neutral", "positive")
@@ -99,13 +100,13 @@ def stack_features(
     sent_proba: np.ndarray,
     sent_reg: np.ndarray,
     doc_vader: np.ndarray,
-    sent_vader: np.ndarray,
     owner: np.ndarray,
 ) -> np.ndarray:
     """Returns the level-two features of each text (one row per text).
 
     doc_proba: (n, 3) class probabilities of the whole text; doc_reg: (n, k) regressions;
-    the sent_* arrays hold the same per sentence, with `owner` naming each sentence's text.
+    the sent_* arrays hold the same per sentence, with `owner` naming each sentence's text;
+    doc_vader: VADER's compound score of each whole text.
     """
     n = len(doc_proba)
     counts = np.bincount(owner, minlength=n)
@@ -118,13 +119,39 @@ def stack_features(
     for k in range(sent_reg.shape[1]):
         columns.append(_per_owner(sent_reg[:, k], owner, n, "min")[:, None])
         columns.append(_per_owner(sent_reg[:, k], owner, n, "max")[:, None])
-    columns += [
-        np.log1p(counts)[:, None],
-        doc_vader[:, None],
-        _per_owner(sent_vader, owner, n, "min")[:, None],
-        _per_owner(sent_vader, owner, n, "max")[:, None],
-    ]
+    # VADER on the whole text only: per sentence it doubled the cost of reading (pure
+    # Python) for no measurable gain on the held-out split.
+    columns += [np.log1p(counts)[:, None], doc_vader[:, None]]
     return np.hstack(columns)
+
+
+def sentence_and_text_features(
+    features: FeatureUnion, sentences: Sequence[str], owner: np.ndarray, n: int
+) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
+    """Returns (TF-IDF of each sentence, TF-IDF of each whole text) with one tokenising pass.
+
+    Each sentence is counted once; a text's counts are the sum of its sentences' counts
+    (the same n-grams, bar word pairs across a sentence break), weighted exactly as the
+    fitted vectorisers weight them. This halves the work on long texts.
+    """
+    to_text = sparse.csr_matrix(
+        (np.ones(len(owner), dtype=np.float32), (owner, np.arange(len(owner)))),
+        shape=(n, len(owner)),
+    )
+    sentence_blocks, text_blocks = [], []
+    for _, vectoriser in features.transformer_list:
+        counts = CountVectorizer.transform(vectoriser, sentences).astype(np.float32)
+        sentence_blocks.append(_weigh(counts, vectoriser))
+        text_blocks.append(_weigh((to_text @ counts).tocsr(), vectoriser))
+    return sparse.hstack(sentence_blocks).tocsr(), sparse.hstack(text_blocks).tocsr()
+
+
+def _weigh(counts: sparse.csr_matrix, vectoriser: TfidfVectorizer) -> sparse.csr_matrix:
+    """Returns counts weighted as the fitted vectoriser does: 1 + log(tf), idf, unit rows."""
+    weighted = counts.copy()
+    weighted.data = 1.0 + np.log(weighted.data)
+    weighted = (weighted @ sparse.diags(vectoriser.idf_.astype(np.float32))).tocsr()
+    return normalize(weighted, norm="l2", copy=False)
 
 
 def rows(matrix: sparse.spmatrix, index: np.ndarray) -> sparse.csr_matrix:

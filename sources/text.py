@@ -35,6 +35,7 @@ from sources.sentiment import (
     WORST_SENTENCE,
     make_features,
     rows,
+    sentence_and_text_features,
     split_sentences,
     stack_features,
     vader_compound,
@@ -106,28 +107,17 @@ def _read_batch(model: TextModel, texts: list[str]) -> list[Reading]:
     """Returns the Readings of a batch: one feature transform for texts and sentences."""
     n = len(texts)
     sentences, owner = split_sentences(texts)
-    multi = np.bincount(owner, minlength=n) > 1
-    # Single-sentence texts are their own sentence: transform each unit once.
-    units = sentences + [texts[i] for i in np.flatnonzero(multi)]
-    doc_row = np.zeros(n, dtype=np.int64)
-    first_sentence = np.searchsorted(owner, np.arange(n))
-    doc_row[~multi] = first_sentence[~multi]
-    doc_row[multi] = len(sentences) + np.arange(int(multi.sum()))
-    matrix = model.features.transform(units)
-    proba, reg = _level_one(model, matrix)
-    vader = vader_compound(units)
-    n_s = len(sentences)
-    stacked = stack_features(
-        proba[doc_row], reg[doc_row], proba[:n_s], reg[:n_s], vader[doc_row], vader[:n_s], owner
-    )
+    x_sent, x_docs = sentence_and_text_features(model.features, sentences, owner, n)
+    sent_proba, sent_reg = _level_one(model, x_sent)
+    doc_proba, doc_reg = _level_one(model, x_docs)
+    stacked = stack_features(doc_proba, doc_reg, sent_proba, sent_reg, vader_compound(texts), owner)
     final = model.stacker.predict_proba(stacked)
     labels = _decide(final, stacked, model.bias, model.mixed_threshold)
     scores = final[:, 2] - final[:, 0]
 
     theme_best: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-    sent_matrix = matrix[:n_s]
     for theme, clf in model.theme_classifiers.items():
-        p = clf.predict_proba(sent_matrix)[:, 1]
+        p = clf.predict_proba(x_sent)[:, 1]
         best = np.full(n, -1.0)
         np.maximum.at(best, owner, p)
         theme_best[theme] = (best, p)
@@ -315,12 +305,6 @@ def split_feedback(first: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     return train.reset_index(drop=True), test.reset_index(drop=True)
 
 
-def _sentence_rows(texts: list[str], features: FeatureUnion):
-    """Returns (feature matrix of all sentences, owner index)."""
-    sentences, owner = split_sentences(texts)
-    return features.transform(sentences), owner, sentences
-
-
 def train_model(
     data_dir: Path, progress: Progress | None = None, sample: int | None = None
 ) -> tuple[TextModel, Evaluation]:
@@ -345,10 +329,10 @@ def train_model(
 
     say(0.05, "learning the vocabulary")
     features = make_features().fit(texts + second["text"].tolist())
-    x_docs = features.transform(texts)
-    x_sent, owner, _ = _sentence_rows(texts, features)
+    # Features exactly as reading makes them (texts as the sum of their sentences).
+    sentences, owner = split_sentences(texts)
+    x_sent, x_docs = sentence_and_text_features(features, sentences, owner, len(texts))
     v_docs = vader_compound(texts)
-    v_sent = vader_compound(split_sentences(texts)[0])
     say(0.2, "criticality model on the second file")
     crit = Ridge(alpha=1.0).fit(features.transform(second["text"].tolist()), second["criticality"])
 
@@ -370,7 +354,6 @@ def train_model(
             clf.predict_proba(xs),
             reg_s,
             v_docs[doc_idx],
-            v_sent[s_rows],
             remap,
         )
 

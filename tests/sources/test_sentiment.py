@@ -34,9 +34,7 @@ def test_second_level_sees_the_worst_and_best_sentence() -> None:
     doc = np.array([[0.2, 0.2, 0.6], [0.1, 0.1, 0.8]])
     sent = np.array([[0.9, 0.05, 0.05], [0.0, 0.1, 0.9], [0.1, 0.1, 0.8]])
     owner = np.array([0, 0, 1])
-    features = stack_features(
-        doc, np.zeros((2, 2)), sent, np.zeros((3, 2)), np.zeros(2), np.zeros(3), owner
-    )
+    features = stack_features(doc, np.zeros((2, 2)), sent, np.zeros((3, 2)), np.zeros(2), owner)
     assert features.shape[0] == 2
     assert features[0, 5] == pytest.approx(0.9)  # most negative sentence of text 0
     assert features[0, 6] == pytest.approx(0.9)  # most positive sentence of text 0

@@ -1,0 +1,111 @@
+"""Prints how fast and how well Carelens reads comments (sentiment + themes + serious).
+
+    .venv/bin/python bench/text.py               # 5,000 demo comments, 5,000 real FFT comments
+    .venv/bin/python bench/text.py --n 20000
+
+Speed: comments per second for `read_texts` (model already loaded), on the demo world's
+care-home, home-care, GP, hospital and mental-health comments and on real FFT comments.
+Quality on the demo comments, whose generator knows the truth: sentiment against the tone
+each was written in, and serious-concern recall and precision. Quality on the hand-written
+concern set (tests/sources/concern_cases.csv): recall on the serious sentences, and how
+many negations and look-alikes were wrongly flagged.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import random
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sources import demo_text, settings  # noqa: E402
+from sources.text import load_model, read_texts  # noqa: E402
+
+TONE_TO_LABEL = {"positive": "positive", "mixed": "neutral", "negative": "negative"}
+
+
+def demo_comments(n: int, seed: int) -> pd.DataFrame:
+    """Returns n demo comments with the tone and serious key they were written with."""
+    r = random.Random(seed)
+    kinds = list(demo_text.VOCAB)
+    themes = list(demo_text.NEGATIVE)
+    rows = []
+    for _ in range(n):
+        tone = r.choices(["positive", "mixed", "negative"], [0.55, 0.15, 0.30])[0]
+        serious = r.choice(list(demo_text.SERIOUS)) if r.random() < 0.1 else None
+        picked = r.sample(themes, r.choice([1, 1, 2]))
+        text = demo_text.compose_comment(r, r.choice(kinds), tone, picked, serious)
+        rows.append({"text": text, "tone": tone, "serious": serious})
+    return pd.DataFrame(rows)
+
+
+def rate(texts: list[str]) -> float:
+    """Returns comments read per second (best of two runs, model loaded)."""
+    best = 0.0
+    for _ in range(2):
+        start = time.perf_counter()
+        read_texts(texts)
+        best = max(best, len(texts) / (time.perf_counter() - start))
+    return best
+
+
+def main() -> int:
+    """Prints the figures; returns 0."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--n", type=int, default=5000)
+    parser.add_argument("--seed", type=int, default=11)
+    args = parser.parse_args()
+
+    start = time.perf_counter()
+    load_model()
+    print(f"model loaded in {time.perf_counter() - start:.2f} s")
+
+    demo = demo_comments(args.n, args.seed)
+    print(f"demo comments: {rate(demo['text'].tolist()):,.0f} comments/s ({args.n:,})")
+    feedback = settings.feedback_data_dir() / "patient-feedback" / "fft_themes_sentiment.csv"
+    if feedback.is_file():
+        real = pd.read_csv(feedback)["text"].dropna().astype(str).tolist()
+        real = (real * (args.n // len(real) + 1))[: args.n]
+        print(f"real FFT comments: {rate(real):,.0f} comments/s ({len(real):,})")
+
+    readings = read_texts(demo["text"].tolist())
+    demo["label"] = [x.sentiment for x in readings]
+    demo["flagged"] = [x.serious for x in readings]
+    print("\nDemo comments, sentiment against the tone they were written in:")
+    print(pd.crosstab(demo["tone"], demo["label"]).to_string())
+    agree = (demo["tone"].map(TONE_TO_LABEL) == demo["label"]).mean()
+    print(f"agreement {agree:.3f}")
+    has = demo["serious"].notna()
+    recall = demo.loc[has, "flagged"].mean()
+    precision = demo.loc[demo["flagged"], "serious"].notna().mean()
+    print(
+        f"\nDemo serious concerns: recall {recall:.3f} ({int(has.sum())} written), "
+        f"precision {precision:.3f} ({int(demo['flagged'].sum())} flagged)"
+    )
+    missed = demo.loc[has & ~demo["flagged"], "serious"]
+    if len(missed):
+        print("  missed by kind:", dict(Counter(missed)))
+
+    cases = list(csv.DictReader((ROOT / "tests" / "sources" / "concern_cases.csv").open()))
+    flagged = [x.serious for x in read_texts([c["text"] for c in cases])]
+    serious = [f for f, c in zip(flagged, cases, strict=True) if c["serious"] == "1"]
+    harmless = [f for f, c in zip(flagged, cases, strict=True) if c["serious"] == "0"]
+    print(
+        f"\nHand-written concern set ({len(cases)} sentences): recall "
+        f"{sum(serious) / len(serious):.3f} ({sum(serious)}/{len(serious)}); "
+        f"negations and look-alikes flagged {sum(harmless)}/{len(harmless)} "
+        f"(precision {sum(serious) / max(1, sum(serious) + sum(harmless)):.3f})"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
