@@ -48,11 +48,14 @@ SIGNALS: tuple[str, ...] = (
 )
 # Poisson-gamma indicators: signal, half-life (months), one-sided (only an excess counts).
 POISSON: dict[str, tuple[str, float, bool]] = {
-    "inc_severe": ("inc_sev", W.HALF_LIFE_SERIOUS, False),
-    "inc_moderate": ("inc_mod", W.HALF_LIFE_INCIDENTS, False),
+    # Harm and alerts count only above what peers of the size show: fewer than expected
+    # earns no credit, so a first harmful event can never lower a score (a silent source
+    # is neutral). Credit for safety comes from reporting and from what people say.
+    "inc_severe": ("inc_sev", W.HALF_LIFE_SERIOUS, True),
+    "inc_moderate": ("inc_mod", W.HALF_LIFE_INCIDENTS, True),
     "inc_reporting": ("inc_low", W.HALF_LIFE_INCIDENTS, False),
-    "sg_weighted": ("sg_w", W.HALF_LIFE_SAFEGUARDING, False),
-    "sg_high": ("sg_high", W.HALF_LIFE_SERIOUS, False),
+    "sg_weighted": ("sg_w", W.HALF_LIFE_SAFEGUARDING, True),
+    "sg_high": ("sg_high", W.HALF_LIFE_SERIOUS, True),
     # Silence is not safety: fewer comments than peers never lowers the score.
     "cm_volume": ("cm_n", W.HALF_LIFE_COMMENTS, True),
 }
@@ -74,7 +77,7 @@ SILENT_SOURCES: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
     (("sg_n",), ("sg_weighted", "sg_high", "sg_cusum")),
     (("cm_n",), ("cm_negative", "cm_serious", "cm_low_stars", "cm_volume", "cm_cusum")),
 )
-RATINGS: tuple[str, ...] = ("rt_last", "rt_safe", "rt_decline", "rt_age")
+RATINGS: tuple[str, ...] = ("rt_last", "rt_safe", "rt_decline", "rt_age", "rt_history")
 INDICATORS: tuple[str, ...] = (*POISSON, *BETA, *CUSUM, *NOTES, *RATINGS)
 # Indicators already on a meaningful scale: no division by a peer spread.
 UNSCALED: frozenset[str] = frozenset((*CUSUM, *RATINGS))
@@ -372,12 +375,22 @@ def _eb_beta(events: np.ndarray, trials: np.ndarray) -> dict[str, float]:
     return {"p": p, "kappa": max(p * (1 - p) / var - 1, 0.5)}
 
 
-def _spread(x: np.ndarray, informed: np.ndarray) -> float:
-    """Root mean square of x over the providers with some evidence, floored."""
-    pick = x[informed] if informed.any() else x
-    if not len(pick):
-        return 1.0
-    return max(float(np.sqrt(np.mean(pick**2))), W.MIN_SPREAD)
+def _spread(x: np.ndarray, informed: np.ndarray) -> dict[str, float]:
+    """Sum of squares and count of x over the providers with some evidence (for spreads)."""
+    pick = x[informed]
+    return {"sum2": float(np.sum(pick**2)), "count": float(len(pick))}
+
+
+def _own_spread(x: np.ndarray, informed: np.ndarray, spread: dict[str, float]) -> np.ndarray:
+    """Root mean square of x over the *other* informed peers, floored.
+
+    Leaving the provider out means its own evidence never moves its own yardstick, so more
+    harm at one provider always raises its z.
+    """
+    own = np.where(informed, x**2, 0.0)
+    count = spread["count"] - informed.astype(float)
+    rms = np.sqrt(np.maximum(spread["sum2"] - own, 0.0) / np.maximum(count, 1.0))
+    return np.where(count >= 1, np.maximum(rms, W.MIN_SPREAD), 1.0)
 
 
 def funnel_z(observed: np.ndarray, expected: np.ndarray) -> np.ndarray:
@@ -534,14 +547,12 @@ def compute_indicators(e: Evidence, peers: Peers | None = None) -> Indicators:
             for g in groups:
                 pick = group == g
                 informed = out[f"u_{name}"][pick] < 0.9
-                sp = fitted(
+                spread = fitted(
                     f"spread_{name}",
                     g,
-                    lambda x=x, pick=pick, informed=informed: {
-                        "spread": _spread(x[pick], informed)
-                    },
-                )["spread"]
-                z[pick] = x[pick] / sp
+                    lambda x=x, pick=pick, informed=informed: _spread(x[pick], informed),
+                )
+                z[pick] = x[pick] / _own_spread(x[pick], informed, spread)
         out[f"z_{name}"] = np.clip(z, -W.Z_CLIP, W.Z_CLIP)
 
     frame = pd.DataFrame(
@@ -633,6 +644,11 @@ def _rating_indicators(
     out["rt_last"], out["rt_safe"] = rt_last, rt_safe
     out["rt_decline"] = decline.reindex(index).fillna(0.0).to_numpy(dtype=float)
     out["rt_age"] = age
+    # Every rating is a noisy reading of the same service: their mean (one pseudo-rating
+    # at Good) estimates its lasting level better than the last alone.
+    history = r.groupby("provider_id")["points"].agg(["sum", "count"])
+    mean = history["sum"] / (history["count"] + 1.0)
+    out["rt_history"] = mean.reindex(index).fillna(0.0).to_numpy(dtype=float)
     # A rating's evidence goes stale: all prior when never rated, half after three years.
     staleness = np.where(rated, 1 - np.power(0.5, np.nan_to_num(years, nan=0.0) / 3.0), 1.0)
     for name in RATINGS:

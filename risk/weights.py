@@ -101,53 +101,54 @@ class Weight:
 # more harm never lowers the score.
 WEIGHTS: dict[str, Weight] = {
     "inc_severe": Weight(
-        0.45, "incidents", "severe harm and deaths, per size, against peers (12-month half-life)"
+        0.25, "incidents", "severe harm and deaths, per size, against peers (12-month half-life)"
     ),
     "inc_moderate": Weight(
-        0.35, "incidents", "moderate-harm incidents, per size, against peers (6-month half-life)"
+        0.25, "incidents", "moderate-harm incidents, per size, against peers (6-month half-life)"
     ),
     "inc_reporting": Weight(
-        -0.20,
+        -0.05,
         "incidents",
         "no/low-harm reporting per size: a reporting culture lowers risk, silence raises it",
     ),
     "inc_cusum": Weight(
-        0.25, "incidents", "recent rise in moderate-or-worse incidents against its own past"
+        0.05, "incidents", "recent rise in moderate-or-worse incidents against its own past"
     ),
     "sg_weighted": Weight(
-        0.40,
+        0.5,
         "safeguarding",
         "safeguarding alerts weighted by abuse type and risk level, per size, against peers",
     ),
     "sg_high": Weight(
-        0.30, "safeguarding", "high-risk safeguarding alerts, per size (12-month half-life)"
+        0.15, "safeguarding", "high-risk safeguarding alerts, per size (12-month half-life)"
     ),
     "sg_cusum": Weight(
-        0.25, "safeguarding", "recent rise in safeguarding alerts against its own past"
+        0.2, "safeguarding", "recent rise in safeguarding alerts against its own past"
     ),
     "cm_negative": Weight(
-        0.45, "comments", "share of public comments that are negative (shrunk to the peer share)"
+        0.5, "comments", "share of public comments that are negative (shrunk to the peer share)"
     ),
     "cm_serious": Weight(
-        0.30, "comments", "share of comments raising a serious concern (abuse, neglect, injury)"
+        0.05, "comments", "share of comments raising a serious concern (abuse, neglect, injury)"
     ),
-    "cm_low_stars": Weight(0.15, "comments", "share of 1-2 star ratings among rated comments"),
+    "cm_low_stars": Weight(0.05, "comments", "share of 1-2 star ratings among rated comments"),
     "cm_volume": Weight(
-        0.10, "comments", "more comments than peers of its size (never lowered by silence)"
+        0.1, "comments", "more comments than peers of its size (never lowered by silence)"
     ),
-    "cm_cusum": Weight(0.30, "comments", "recent rise in negative comments against its own past"),
+    "cm_cusum": Weight(0.05, "comments", "recent rise in negative comments against its own past"),
     "ebe_negative": Weight(
-        0.35, "ebe_notes", "tone of expert-by-experience notes at the last visits"
+        0.2, "ebe_notes", "tone of expert-by-experience notes at the last visits"
     ),
-    "ebe_serious": Weight(0.20, "ebe_notes", "serious concerns in expert-by-experience notes"),
+    "ebe_serious": Weight(0.1, "ebe_notes", "serious concerns in expert-by-experience notes"),
     "rt_last": Weight(
-        0.90, "ratings", "last overall rating (Good 0, RI 1, Inadequate 2, Outstanding -1)"
+        0.1, "ratings", "last overall rating (Good 0, RI 1, Inadequate 2, Outstanding -1)"
     ),
-    "rt_safe": Weight(0.25, "ratings", "last rating of the Safe key question"),
-    "rt_decline": Weight(0.20, "ratings", "the last rating was worse than the one before"),
-    "rt_age": Weight(
-        0.10, "ratings", "years since the last published rating (evidence goes stale)"
+    "rt_safe": Weight(0.05, "ratings", "last rating of the Safe key question"),
+    "rt_decline": Weight(0.0, "ratings", "the last rating was worse than the one before"),
+    "rt_history": Weight(
+        0.8, "ratings", "mean of every published rating (with one pseudo-rating at Good)"
     ),
+    "rt_age": Weight(0.0, "ratings", "years since the last published rating (evidence goes stale)"),
 }
 # Log-odds of a poor next rating for a provider with nothing unusual: the base term.
 INTERCEPT = -2.0
