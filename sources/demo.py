@@ -924,7 +924,6 @@ def _voice_table(region: str, field: str, type_name: str) -> tuple[np.ndarray, n
 def _comments(
     rng: np.random.Generator, r: random.Random, w: _World, h: _History, cal: _Calendar
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    n = len(w.kind)
     prov, mon = _expand(h.comments[:, cal.burn :])
     mon = mon + cal.burn
     day = np.floor(rng.random(prov.size) * cal.days_in(mon))
@@ -1058,7 +1057,6 @@ def _comments(
             "duplicate_of": np.where(dup_of >= 0, new_id[np.maximum(dup_of, 0)], ""),
         }
     )
-    del n
     return frame.iloc[order].reset_index(drop=True), truth.iloc[order].reset_index(drop=True)
 
 
