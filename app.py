@@ -24,22 +24,7 @@ st.set_page_config(
 # the run. Until then everyone is an unnamed app user.
 st.session_state.setdefault("user", "app user")
 
-# ---- An empty store gets the demo world, so a newcomer sees a populated dashboard ---------
-build = _data.demo_build()
-if build is not None:
-    st.title("Carelens")
-    st.write(
-        "The store is empty, so Carelens is building its fictional demo world: writing it, "
-        "loading it through the same loader as your own files, and scoring it. "
-        "This happens once; you may close this tab and come back."
-    )
-    if build.error:
-        st.error(f"Building the demo world failed: {build.error}")
-        st.stop()
-    st.progress(build.done, text=build.message)
-    time.sleep(0.5)
-    st.rerun()
-
+# ---- Navigation ----------------------------------------------------------------------------
 # (section, file, title, icon). The Data page is pages/loads.py: Streamlit would give
 # pages/data.py the same /data path as pages/_data.py.
 PAGES = (
@@ -54,8 +39,26 @@ sections: dict[str, list] = {}
 for section, path, title, icon in PAGES:
     sections.setdefault(section, []).append(st.Page(path, title=title, icon=icon))
 
+# ---- An empty store gets the demo world, so a newcomer sees a populated dashboard ---------
+build = _data.demo_build()
 st.session_state[_data.VIA_APP] = True
-page = st.navigation(sections)
+# Navigation is declared even while the demo world is built (hidden then): until some
+# session declares it, Streamlit would list the bare pages/ folder in the sidebar.
+page = st.navigation(sections, position="hidden" if build is not None else "sidebar")
+if build is not None:
+    st.title("Carelens")
+    st.write(
+        "The store is empty, so Carelens is building its fictional demo world: writing it, "
+        "loading it through the same loader as your own files, and scoring it. "
+        "This happens once; you may close this tab and come back."
+    )
+    if build.error:
+        st.error(f"Building the demo world failed: {build.error}")
+        st.stop()
+    st.progress(build.done, text=build.message)
+    time.sleep(0.5)
+    st.rerun()
+
 goto = st.query_params.get("goto")
 if goto in {path for _, path, _, _ in PAGES}:
     # A page opened before navigation existed (see _data.via_app) comes back here.

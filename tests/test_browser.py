@@ -74,6 +74,9 @@ def app_url(engine: Engine, tmp_path: Path) -> Iterator[str]:
             str(port),
             "--browser.gatherUsageStats",
             "false",
+            # Reloading modules when a file changes is for editing, not for a test.
+            "--server.fileWatcherType",
+            "none",
         ],
         cwd=ROOT,
         env=env,
