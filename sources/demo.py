@@ -654,7 +654,9 @@ class _Calendar:
         return self.first + g.astype("timedelta64[M]")
 
     def day(self, g: np.ndarray, offset: np.ndarray) -> np.ndarray:
-        return self.month(g).astype("datetime64[D]") + offset.astype("timedelta64[D]")
+        """The day `offset` days into global month `g`, never after the end date."""
+        day = self.month(g).astype("datetime64[D]") + offset.astype("timedelta64[D]")
+        return np.minimum(day, self.end)
 
     def days_in(self, g: np.ndarray) -> np.ndarray:
         m = self.month(g)

@@ -61,6 +61,17 @@ def test_the_window_ends_on_the_fixed_default_date(demo_world: demo.DemoSummary)
     assert incidents["reported_on"].max() <= "2026-06-30"
 
 
+def test_a_mid_month_end_date_bounds_every_date(tmp_path: Path) -> None:
+    end = dt.date(2025, 3, 14)
+    made = demo.write_demo_world(tmp_path, providers=60, seed=2, years=1.0, end=end)
+    assert made.end == end and made.start == dt.date(2024, 4, 1)
+    for spec in FILES:
+        frame = read(tmp_path, spec.filename)
+        for col in spec.columns:
+            if col.kind == "date":
+                assert frame[col.name].max() <= end.isoformat(), (spec.filename, col.name)
+
+
 @pytest.mark.parametrize("spec", FILES, ids=lambda s: s.filename)
 def test_every_file_follows_the_contract(
     world: dict[str, pd.DataFrame], demo_world: demo.DemoSummary, spec
