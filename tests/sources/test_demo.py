@@ -226,20 +226,23 @@ def test_good_services_report_more_harmless_incidents_for_their_size(
 
 
 def test_signals_before_a_cut_off_lead_the_ratings_after_it(tmp_path: Path) -> None:
+    # What the backtest scores against: harmful incidents and high-risk alerts in the year
+    # before a cut-off rank the providers later rated RI/Inadequate high, while the raw
+    # incident count does not (reporting culture: good services report more harmless ones).
     made = demo.write_demo_world(tmp_path, providers=600, seed=11, years=3.0)
     providers = read(tmp_path, "providers.csv").set_index("provider_id")
     incidents = read(tmp_path, "incidents.csv")
+    alerts = read(tmp_path, "safeguarding.csv")
     inspections = read(tmp_path, "inspections.csv")
     cut = made.end - dt.timedelta(days=450)
     year_before = (cut - dt.timedelta(days=365)).isoformat()
-    seen = incidents[
-        incidents["reported_on"].between(year_before, cut.isoformat())
-        & incidents["harm"].isin(["moderate", "severe", "death"])
-    ]
-    rate = seen.groupby("provider_id").size().reindex(providers.index, fill_value=0)
-    rate = rate / providers["capacity"].astype(int)
-    # Rank within type: types differ in size units.
-    signal = rate.groupby(providers["type"]).rank(pct=True)
+
+    def per_size(rows: pd.DataFrame, date: str) -> pd.Series:
+        rows = rows[rows[date].between(year_before, cut.isoformat())]
+        count = rows.groupby("provider_id").size().reindex(providers.index, fill_value=0)
+        rate = count / providers["capacity"].astype(int)
+        return rate.groupby(providers["type"]).rank(pct=True)  # size units differ by type
+
     after = inspections[
         inspections["published_on"].between(
             cut.isoformat(), (cut + dt.timedelta(days=365)).isoformat()
@@ -248,9 +251,20 @@ def test_signals_before_a_cut_off_lead_the_ratings_after_it(tmp_path: Path) -> N
     first = after.sort_values("published_on").groupby("provider_id").head(1)
     poor = first.set_index("provider_id")["overall"].isin(["Requires improvement", "Inadequate"])
     assert 40 < len(poor) and 0.1 < poor.mean() < 0.7
-    s = signal.reindex(poor.index)
-    auc = (s[poor].to_numpy()[:, None] > s[~poor].to_numpy()[None, :]).mean()
-    assert auc > 0.6, auc
+
+    def auc(signal: pd.Series) -> float:
+        s = signal.reindex(poor.index).to_numpy()
+        hi, lo = s[poor.to_numpy()][:, None], s[~poor.to_numpy()][None, :]
+        return float((hi > lo).mean() + 0.5 * (hi == lo).mean())
+
+    harmful = per_size(
+        incidents[incidents["harm"].isin(["moderate", "severe", "death"])], "reported_on"
+    )
+    every = per_size(incidents, "reported_on")
+    high = per_size(alerts[alerts["risk_level"].eq("high")], "raised_on")
+    assert auc(harmful) > 0.65
+    assert auc(high) > 0.65
+    assert auc(every) < auc(harmful) - 0.1
 
 
 def test_failing_episodes_are_in_the_truth_and_the_regulator_finds_most(
