@@ -172,9 +172,23 @@ def timeline_figure(
             row=2,
             col=1,
         )
-    # Inspections are the frame of reference: a faint line through both rows.
-    for when in frame.loc[frame["source"] == "inspections", "date"]:
-        fig.add_vline(x=when, line_width=1, line_dash="dot", line_color="#90a4ae")
+    # Inspections are the frame of reference: a faint line through both rows. One layout
+    # update (add_vline per line costs tens of milliseconds each).
+    fig.update_layout(
+        shapes=[
+            {
+                "type": "line",
+                "xref": "x",
+                "yref": "paper",
+                "x0": when,
+                "x1": when,
+                "y0": 0,
+                "y1": 1,
+                "line": {"width": 1, "dash": "dot", "color": "#90a4ae"},
+            }
+            for when in frame.loc[frame["source"] == "inspections", "date"]
+        ]
+    )
     fig.update_yaxes(
         categoryorder="array", categoryarray=[LANES[s] for s in reversed(lanes)], row=1, col=1
     )

@@ -1,0 +1,56 @@
+"""The figures: built from view frames with no streamlit, public text escaped in labels."""
+
+from __future__ import annotations
+
+import pandas as pd
+from sqlalchemy.engine import Engine
+
+from pages import _charts
+from risk import views
+from tests.risk import tiny_world
+from tests.risk.tiny_world import HOSTILE
+
+
+def test_plain_label_escapes_and_shortens() -> None:
+    label = _charts.plain_label("<a href='x'>click</a>\n" + "y" * 300)
+    assert "<" not in label and "&lt;a href=&#x27;x&#x27;&gt;click&lt;/a&gt; " in label
+    assert len(label) < 260 and label.endswith("…")
+    assert _charts.plain_label(None) == "" and _charts.plain_label(float("nan")) == ""
+
+
+def test_timeline_has_a_lane_per_source_the_score_and_inspection_lines(engine: Engine) -> None:
+    tiny_world.build(engine)
+    events = views.provider_events(engine, "A")
+    scores = views.provider_scores(engine, "A")
+    fig = _charts.timeline_figure(events, scores)
+    names = [t.name for t in fig.data]
+    assert "risk score" in names
+    assert "Incidents: severe" in names and "Safeguarding: high" in names
+    assert len(fig.layout.shapes) == 2  # two inspections
+    hover = " ".join(str(t.customdata) for t in fig.data if t.customdata is not None)
+    assert "<script>" not in hover and "&lt;script&gt;" in hover
+    assert HOSTILE not in hover
+
+
+def test_timeline_toggles_and_date_range(engine: Engine) -> None:
+    tiny_world.build(engine)
+    events = views.provider_events(engine, "A")
+    scores = views.provider_scores(engine, "A")
+    only = _charts.timeline_figure(events, scores, ["incidents"], pd.Timestamp("2026-01-01"))
+    lanes = {t.legendgroup for t in only.data if t.name != "risk score"}
+    assert lanes == {"incidents"}
+    xs = [x for t in only.data for x in t.x]
+    assert min(pd.Timestamp(x) for x in xs) >= pd.Timestamp("2026-01-01")
+
+
+def test_band_and_map_figures_colour_by_band(engine: Engine) -> None:
+    tiny_world.build(engine)
+    triage = views.triage_frame(engine)
+    bars = _charts.band_bars_figure(views.band_counts(triage, "region"), "region")
+    assert {t.name for t in bars.data} == set(_charts.BAND_COLOURS)
+    where = _charts.risk_map_figure(views.map_frame(engine, triage))
+    assert {t.name: t.marker.color for t in where.data} == {
+        "low": _charts.BAND_COLOURS["low"],
+        "very high": _charts.BAND_COLOURS["very high"],
+    }
+    assert _charts.risk_map_figure(triage.iloc[0:0]).layout.annotations
