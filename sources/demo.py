@@ -336,9 +336,11 @@ def _make_register(
     region_names = list(REGIONS)
     region_share = np.array([REGIONS[x][0] for x in region_names])
     region_of = rng.choice(len(region_names), size=n, p=region_share / region_share.sum())
-    town_of = np.array(
-        [r.choice([i for i, t in enumerate(towns) if t[0] == region_names[g]]) for g in region_of]
-    )
+    town_region = np.array([t[0] for t in towns], dtype=object)
+    town_of = np.zeros(n, dtype=int)
+    for g, region in enumerate(region_names):
+        here, choices = region_of == g, np.flatnonzero(town_region == region)
+        town_of[here] = choices[rng.integers(0, choices.size, here.sum())]
     kind = rng.choice(len(TYPES), size=n, p=np.array(TYPE_SHARE) / sum(TYPE_SHARE))
     capacity = np.zeros(n, dtype=np.int64)
     for t, name in enumerate(TYPES):
@@ -989,15 +991,15 @@ def _comments(
     unlinked = rng.random(total) < unlinked_p
     given = row_prov.copy()
     mis = ~unlinked & (dup_of < 0) & (rng.random(total) < MISATTRIBUTED)
-    for j in np.flatnonzero(mis):
-        same = np.flatnonzero(w.kind == w.kind[row_prov[j]])
-        if same.size > 1:
-            other = same[int(rng.integers(same.size))]
-            given[j] = (
-                other
-                if other != row_prov[j]
-                else same[(np.searchsorted(same, other) + 1) % same.size]
-            )
+    # Another provider of the same type: a random rank among the others of that type.
+    for t in range(len(TYPES)):
+        same = np.flatnonzero(w.kind == t)
+        rows = np.flatnonzero(mis & (w.kind[row_prov] == t))
+        if same.size < 2 or rows.size == 0:
+            continue
+        own = np.searchsorted(same, row_prov[rows])
+        pick = rng.integers(0, same.size - 1, rows.size)
+        given[rows] = same[pick + (pick >= own)]
 
     # Self-description: the person of the original row, told the same on each channel.
     regions = w.providers["region"].to_numpy()[prov]
