@@ -7,6 +7,7 @@ that need another world build a tiny one.
 from __future__ import annotations
 
 import datetime as dt
+import random
 import re
 from pathlib import Path
 
@@ -131,19 +132,23 @@ def test_providers_are_fictional_and_spread_over_englands_regions(
     assert providers["organisation"].duplicated().any()  # some belong to chains
 
 
-def test_invented_places_are_not_real_local_authorities() -> None:
+def test_invented_places_are_not_real_places(world: dict[str, pd.DataFrame]) -> None:
     register = SHARED / "data" / "cqc" / "cqc_locations_2021.csv"
     if not register.exists():
         pytest.skip("the real register is not on this machine")
-    real = pd.read_csv(register, usecols=["Location.Local.Authority"]).iloc[:, 0]
-    real_names = {str(v).strip().lower() for v in real.dropna()}
-    import random
-
+    # Real services are often named after their town ("Brackley Medical Centre"), so every
+    # word of the real names and local authorities stands in for a list of real places.
+    real = pd.read_csv(
+        register, usecols=["Location.Name", "Provider.Name", "Location.Local.Authority"]
+    )
+    real_words = {w.lower() for v in real.stack().astype(str) for w in re.findall(r"[A-Za-z]+", v)}
+    real_las = {str(v).strip().lower() for v in real["Location.Local.Authority"].dropna()}
     r = random.Random(0)
-    towns = demo.T.town_names(r, 400)
-    las = {demo.T.local_authority_name(r, towns[i : i + 3]) for i in range(0, 400, 3)}
-    assert not {t.lower() for t in towns} & real_names
-    assert not {x.lower() for x in las} & real_names
+    towns = [*demo.T.town_names(r, 600), *world["providers.csv"]["town"]]
+    las = [demo.T.local_authority_name(r, towns[i : i + 3]) for i in range(0, 600, 3)]
+    las += list(world["providers.csv"]["local_authority"])
+    assert not {t.split(" ")[-1].lower() for t in towns} & real_words
+    assert not {x.lower() for x in las} & real_las
 
 
 def test_about_a_third_of_comments_name_no_provider_and_their_truth_names_one(
