@@ -72,6 +72,7 @@ PROBLEMS_KEPT = 10_000  # per load; beyond this only the count is kept
 CHUNK_ROWS = 20_000  # rows per executemany: bounds memory, not speed
 ID_CHUNK = 2_000  # ids per IN (...) query
 SQLITE_CACHE_KIB = 256 * 1024  # page cache of the loading connection
+SQLITE_DEFAULT_CACHE = -2000  # SQLite's own default (2 MB)
 TEXT_CHUNK = 2_000  # texts read or comments linked between two progress notes
 
 # Free text keeps its spacing exactly as written; every other value is trimmed.
@@ -613,6 +614,8 @@ def _write_sqlite(
         chunk = list(zip(*(a[start:stop].tolist() for a in arrays), strict=True))
         changed += conn.exec_driver_sql(sql, chunk).rowcount
         progress(stop)
+    # The connection goes back to the pool: give it SQLite's default cache again.
+    conn.exec_driver_sql(f"PRAGMA cache_size={SQLITE_DEFAULT_CACHE}")
     return changed
 
 
