@@ -113,16 +113,16 @@ event = st.dataframe(
         "unseen_serious",
     ],
     column_config={
-        "name": st.column_config.TextColumn("Provider", width="medium"),
-        "local_authority": "Local authority",
+        "name": st.column_config.TextColumn("Provider", width=190),
+        "local_authority": st.column_config.TextColumn("Local authority", width=140),
         "score": st.column_config.ProgressColumn(
             "Score", min_value=0, max_value=100, format="%.1f", width="small"
         ),
         "band": st.column_config.MultiselectColumn(
             "Band", options=list(BAND_COLOURS), color=list(BAND_COLOURS.values()), width="small"
         ),
-        "type": "Type",
-        "region": "Region",
+        "type": st.column_config.TextColumn("Type", width=95),
+        "region": st.column_config.TextColumn("Region", width=120),
         "change": st.column_config.NumberColumn("Change", format="%+.1f", width="small"),
         "trend": st.column_config.LineChartColumn("Last year", y_min=0, y_max=100, width="small"),
         "incidents": st.column_config.NumberColumn("Incidents", width="small"),
