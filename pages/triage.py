@@ -82,6 +82,25 @@ if shown.empty:
     st.info("No provider matches these filters: remove one in the sidebar.")
     st.stop()
 
+SHOWN_COLUMNS = [
+    "name",
+    "type",
+    "region",
+    "local_authority",
+    "score",
+    "band",
+    "change",
+    "trend",
+    "incidents",
+    "safeguarding",
+    "comments",
+    "ebe_notes",
+    "last_rating",
+    "last_rated_on",
+    "days_since_inspection",
+    "unseen_serious",
+]
+
 # A band is shown as a coloured label: a one-item list in a read-only multiselect column.
 table = shown.assign(
     band=shown["band"].map(lambda b: [b] if isinstance(b, str) else []),
@@ -94,24 +113,7 @@ event = st.dataframe(
     selection_mode="single-row",
     key="triage_table",
     height=560,
-    column_order=[
-        "name",
-        "type",
-        "region",
-        "local_authority",
-        "score",
-        "band",
-        "change",
-        "trend",
-        "incidents",
-        "safeguarding",
-        "comments",
-        "ebe_notes",
-        "last_rating",
-        "last_rated_on",
-        "days_since_inspection",
-        "unseen_serious",
-    ],
+    column_order=SHOWN_COLUMNS,
     column_config={
         "name": st.column_config.TextColumn("Provider", width=190),
         "local_authority": st.column_config.TextColumn("Local authority", width=140),
@@ -146,7 +148,8 @@ if selected:
 
 def _export() -> bytes:
     audit.record(_data.current_user(), "export", "triage", f"{len(shown)} rows", _data.engine())
-    return views.safe_csv(shown.drop(columns=["trend"]))
+    # Exactly the columns shown (the sparkline as its numbers), with the id to find it again.
+    return views.safe_csv(shown[["provider_id", *SHOWN_COLUMNS]])
 
 
 if _data.allowed(access.EXPORT):
