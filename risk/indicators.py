@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -190,7 +191,11 @@ def read_evidence(
         ["provider_id", "type", "capacity"],
     )
     # Pivoted in SQL, one row per provider and month: fewer, narrower rows to move.
-    incidents = _frame(
+    # The incidents query is the big one: it runs on its own connection while the others
+    # run here (SQLite and psycopg release the GIL while a query runs).
+    pool = ThreadPoolExecutor(max_workers=1)
+    incidents_job = pool.submit(
+        _frame,
         engine,
         f"SELECT provider_id, {month('occurred_on')}, "
         f"{month('COALESCE(reported_on, occurred_on)')}, "
@@ -200,7 +205,7 @@ def read_evidence(
         "SUM(CASE WHEN harm IN ('moderate', 'severe', 'death') THEN 1 ELSE 0 END) "
         "FROM incident WHERE occurred_on <= :d AND occurred_on >= :first "
         "AND (reported_on IS NULL OR reported_on <= :d)" + where_p + " GROUP BY 1, 2, 3",
-        params,
+        dict(params),  # a copy: the other queries add to params meanwhile
         ["provider_id", "month", "visible", "inc_low", "inc_mod", "inc_sev", "inc_modplus"],
     )
     weight = (
@@ -245,6 +250,8 @@ def read_evidence(
         params,
         ["provider_id", "published_on", "overall", "safe"],
     )
+    incidents = incidents_job.result()
+    pool.shutdown()
     return Evidence(
         as_of=as_of,
         providers=providers,
