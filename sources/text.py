@@ -200,7 +200,8 @@ def themes_to_str(themes: Iterable[str]) -> str:
 # --- the model file ----------------------------------------------------------------------
 
 _loaded: TextModel | None = None
-_lock = threading.Lock()
+# Re-entrant: training evaluates by reading, which asks for the model again.
+_lock = threading.RLock()
 
 
 def _usable(path: Path) -> TextModel | None:

@@ -148,9 +148,10 @@ def test_a_model_file_of_another_version_is_not_used(tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(not HAVE_DATA, reason="shared feedback data not present")
-def test_train_command_writes_a_versioned_model_and_prints_the_evaluation(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+def test_train_command_writes_a_versioned_model_the_app_falls_back_to(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    # The suite's one training run (a 400-comment subsample).
     out = tmp_path / "model.joblib"
     args = argparse.Namespace(data_dir=None, out=out, sample=400)
     assert text_module.run_train_command(args) == 0
@@ -164,6 +165,32 @@ def test_train_command_writes_a_versioned_model_and_prints_the_evaluation(
         "topics micro-F1",
     ):
         assert name in printed
-    model = text_module._usable(out)
-    assert model is not None and model.version == text_module.MODEL_VERSION
-    assert model.trained_on["first_file"] == 400
+    trained = text_module._usable(out)
+    assert trained is not None and trained.version == text_module.MODEL_VERSION
+    assert trained.trained_on["first_file"] == 400
+
+    # No usable shipped file: the app trains one into the data folder, showing progress
+    # (training itself is the run above, not repeated).
+    monkeypatch.setenv("CARELENS_TEXT_MODEL", str(tmp_path / "none.joblib"))
+    monkeypatch.setenv("CARELENS_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setattr(text_module, "_loaded", None)
+    calls: list[Path] = []
+
+    def train(data_dir: Path, progress: text_module.Progress) -> tuple[object, None]:
+        calls.append(data_dir)
+        progress(0.0, "start")
+        progress(1.0, "done")
+        return trained, None
+
+    monkeypatch.setattr(text_module, "train_model", train)
+    seen: list[tuple[float, str]] = []
+    assert text_module.load_model(lambda f, m: seen.append((f, m))) is trained
+    assert calls == [settings.feedback_data_dir()]
+    assert seen == [(0.0, "start"), (1.0, "done")]
+    saved = tmp_path / "data" / "text_model.joblib"
+    assert text_module._usable(saved) is not None
+
+    # Next start: the saved file is used, nothing is trained again.
+    monkeypatch.setattr(text_module, "_loaded", None)
+    assert text_module.load_model().trained_on == trained.trained_on
+    assert len(calls) == 1
