@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import func, select, update
+from sqlalchemy import func, null, select, update
 from sqlalchemy.engine import Engine
 
 from sources import audit
@@ -355,13 +355,21 @@ def provider_scores(engine: Engine, provider_id: str) -> pd.DataFrame:
     return frame
 
 
+def _present(values: pd.Series) -> pd.Series:
+    # Blank counts as missing (None), so a redacted cell always stood for something.
+    values = values.astype(object)
+    return values.where(values.notna() & (values.astype(str).str.strip() != ""), None)
+
+
 def provider_events(engine: Engine, provider_id: str) -> pd.DataFrame:
     """Everything that happened at a provider, one row per event, oldest first.
 
     Columns: date, source (incidents, safeguarding, comments, ebe_notes, inspections),
     level (harm, risk level, sentiment, rating), record_id, text (plain, may be empty).
-    Copies of one comment (duplicate_of) are left out; alerts carry their abuse type, never
-    their summary (personal data).
+    Copies of one comment (duplicate_of) are left out; alerts carry their abuse type in
+    `text`. Two more columns hold personal data, for pages to pass through access.redact:
+    `summary` (an alert's safeguarding summary) and `author` (an expert note's author),
+    missing (None) on every other row so redaction marks only what was there.
     """
     parts: list[pd.DataFrame] = []
     specs = (
@@ -373,22 +381,29 @@ def provider_events(engine: Engine, provider_id: str) -> pd.DataFrame:
     )
     for source, table, date_col, level_col, id_col, text_col in specs:
         t = table.__table__
+        personal = [
+            (t.c.summary if table is SafeguardingAlert else null()).label("summary"),
+            (t.c.author if table is EbeNote else null()).label("author"),
+        ]
         query = select(
             t.c[date_col].label("date"),
             t.c[level_col].label("level"),
             t.c[id_col].label("record_id"),
             t.c[text_col].label("text"),
+            *personal,
         ).where(t.c.provider_id == provider_id)
         if table is Comment:
             # A copy of one concern sent by another channel is one event, not two.
             query = query.where(t.c.duplicate_of.is_(None))
-        frame = _read(engine, query, ["date", "level", "record_id", "text"])
+        frame = _read(engine, query, ["date", "level", "record_id", "text", "summary", "author"])
         frame.insert(1, "source", source)
         parts.append(frame)
     events = pd.concat([p for p in parts if not p.empty] or parts, ignore_index=True)
     events = _dates(events, "date")
     events["level"] = events["level"].fillna("unknown").astype(str)
     events["text"] = events["text"].fillna("").astype(str)
+    events["summary"] = _present(events["summary"])
+    events["author"] = _present(events["author"])
     return events.sort_values("date", kind="stable").reset_index(drop=True)
 
 
@@ -403,6 +418,7 @@ VOICE_COLUMNS: tuple[str, ...] = (
     "serious",
     "serious_terms",
     "seen",
+    "author",
     "text",
 )
 
@@ -411,7 +427,9 @@ def provider_voices(engine: Engine, provider_id: str) -> pd.DataFrame:
     """What people said about a provider: comments and expert notes, serious unseen first.
 
     Columns VOICE_COLUMNS; `themes` a list of theme names; `seen` who marked a serious
-    concern seen (empty when nobody has). Copies of one concern are left out.
+    concern seen (empty when nobody has); `author` an expert note's author (personal data,
+    None for comments: pass the frame through access.redact). Copies of one concern are
+    left out.
     """
     c = Comment.__table__
     n = EbeNote.__table__
@@ -435,6 +453,7 @@ def provider_voices(engine: Engine, provider_id: str) -> pd.DataFrame:
             n.c.visit_on.label("date"),
             *(n.c[r] for r in reading),
             n.c.serious_seen_by.label("seen"),
+            n.c.author,
             n.c.text,
         ).where(n.c.provider_id == provider_id),
     )
@@ -452,6 +471,7 @@ def provider_voices(engine: Engine, provider_id: str) -> pd.DataFrame:
     voices["sentiment"] = voices["sentiment"].fillna("unknown")
     voices["channel"] = voices["channel"].fillna("unknown")
     voices["serious_terms"] = voices["serious_terms"].fillna("")
+    voices["author"] = _present(voices.get("author", pd.Series(None, index=voices.index)))
     unseen = voices["serious"] & (voices["seen"] == "")
     voices = voices.assign(_unseen=unseen).sort_values(
         ["_unseen", "serious", "date"], ascending=[False, False, False]
