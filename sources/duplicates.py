@@ -89,3 +89,67 @@ def mark_duplicates(engine: Engine | None = None, provider_ids: Iterable[str] | 
             )
             conn.execute(mark, [{"cid": c, "original": o} for c, o in copies.items()])
     return len(copies)
+
+
+# How the app names a channel in a list ("phone, web form, Healthwatch").
+CHANNEL_NAMES = {"healthwatch": "Healthwatch", "ebe": "expert by experience"}
+
+
+def channel_name(channel: object) -> str:
+    """A channel as people say it: web_form -> "web form", healthwatch -> "Healthwatch"."""
+    if channel is None or channel != channel or str(channel).strip() == "":
+        return "unknown"
+    text = str(channel).strip()
+    return CHANNEL_NAMES.get(text.lower(), text.replace("_", " "))
+
+
+def copies_for_provider(provider_id: str, engine: Engine | None = None) -> pd.DataFrame:
+    """A provider's comments that have copies: record_id (the original), channels, copies.
+
+    `channels` lists the original's channel then each copy's, oldest first, each once, as
+    channel_name says it; `copies` counts the copies (not the original).
+    """
+    engine = engine or get_engine()
+    c = Comment.__table__
+    original = c.alias("original")
+    query = (
+        select(
+            c.c.duplicate_of.label("record_id"),
+            original.c.channel.label("first_channel"),
+            c.c.channel,
+            c.c.received_on,
+            c.c.comment_id,
+        )
+        .select_from(c.join(original, original.c.comment_id == c.c.duplicate_of))
+        .where(c.c.provider_id == provider_id, c.c.duplicate_of.is_not(None))
+        .order_by(c.c.duplicate_of, c.c.received_on, c.c.comment_id)
+    )
+    with engine.connect() as conn:
+        rows = pd.DataFrame(conn.execute(query).all(), columns=list(query.selected_columns.keys()))
+    columns = ["record_id", "channels", "copies"]
+    if rows.empty:
+        return pd.DataFrame(columns=columns)
+    out = []
+    for record_id, group in rows.groupby("record_id", sort=True):
+        said = [channel_name(group["first_channel"].iloc[0])]
+        said += [channel_name(x) for x in group["channel"]]
+        out.append((record_id, ", ".join(dict.fromkeys(said)), len(group)))
+    return pd.DataFrame(out, columns=columns)
+
+
+def merge_copies(voices: pd.DataFrame, copies: pd.DataFrame) -> pd.DataFrame:
+    """`voices` (one row per original) with `channels` and `copies` columns added.
+
+    A comment without copies keeps its own channel and 0 copies; expert notes likewise.
+    """
+    found = copies.set_index("record_id") if not copies.empty else None
+    out = voices.copy()
+    own = out["channel"].map(channel_name)
+    if found is None:
+        out["channels"], out["copies"] = own, 0
+        return out
+    is_comment = out["kind"] == "comment"
+    key = out["record_id"].where(is_comment)
+    out["channels"] = key.map(found["channels"]).fillna(own)
+    out["copies"] = key.map(found["copies"]).fillna(0).astype(int)
+    return out

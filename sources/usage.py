@@ -15,7 +15,15 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
 from sources import audit
-from sources.store import Comment, EbeNote, SafeguardingAlert, UseMark, get_engine, utcnow
+from sources.store import (
+    Comment,
+    EbeNote,
+    Provider,
+    SafeguardingAlert,
+    UseMark,
+    get_engine,
+    utcnow,
+)
 
 USES = ("inspection", "lines_of_enquiry", "safeguarding_referral", "other")
 KINDS = {"comment": Comment, "note": EbeNote, "alert": SafeguardingAlert}
@@ -80,13 +88,20 @@ def used_for_provider(provider_id: str, engine: Engine | None = None) -> pd.Data
 
 
 def you_said_we_did(
-    start: dt.date, end: dt.date, engine: Engine | None = None, freq: str = "QE"
+    start: dt.date,
+    end: dt.date,
+    engine: Engine | None = None,
+    freq: str = "QE",
+    region: str | None = None,
 ) -> pd.DataFrame:
     """Per period and channel: comments received, linked to a provider, used, and outcomes.
 
     Counts comments received in [start, end]; a comment counts as used when any mark names
     it (whenever the mark was made), and copies of one concern count once. `freq` is a
-    pandas period alias (QE quarters, ME months).
+    pandas period alias (QE quarters, ME months). With a `region`, only comments linked to
+    its providers count (so received equals linked). Columns: period, channel, received,
+    linked, used, with_outcome (used, and the mark says what came of it), then one column
+    per use in USES (comments used that way).
     """
     engine = engine or get_engine()
     c = Comment.__table__
@@ -103,6 +118,7 @@ def you_said_we_did(
     )
     query = (
         select(
+            c.c.comment_id,
             c.c.received_on,
             c.c.channel,
             c.c.provider_id,
@@ -113,9 +129,16 @@ def you_said_we_did(
         .select_from(c.outerjoin(uses, uses.c.record_id == c.c.comment_id))
         .where(c.c.received_on >= start, c.c.received_on <= end)
     )
+    if region is not None:
+        p = Provider.__table__
+        query = query.where(
+            c.c.provider_id.in_(select(p.c.provider_id).where(p.c.region == region))
+        )
+    purposes = select(m.c.record_id, m.c.used_for).where(m.c.kind == "comment").distinct()
     with engine.connect() as conn:
         frame = pd.DataFrame(conn.execute(query).all(), columns=list(query.selected_columns.keys()))
-    columns = ["period", "channel", "received", "linked", "used", "with_outcome"]
+        marked = pd.DataFrame(conn.execute(purposes).all(), columns=["record_id", "used_for"])
+    columns = ["period", "channel", "received", "linked", "used", "with_outcome", *USES]
     if frame.empty:
         return pd.DataFrame(columns=columns)
     frame = frame[frame["duplicate_of"].isna()]
@@ -126,6 +149,8 @@ def you_said_we_did(
     frame["linked"] = frame["provider_id"].notna()
     frame["used"] = frame["uses"].fillna(0) > 0
     frame["with_outcome"] = frame["outcomes"].fillna(0) > 0
+    for use in USES:
+        frame[use] = frame["comment_id"].isin(marked.loc[marked["used_for"] == use, "record_id"])
     report = (
         frame.groupby(["period", "channel"])
         .agg(
@@ -133,9 +158,42 @@ def you_said_we_did(
             linked=("linked", "sum"),
             used=("used", "sum"),
             with_outcome=("with_outcome", "sum"),
+            **{use: (use, "sum") for use in USES},
         )
         .reset_index()
     )
-    return report[columns].astype(
-        {"received": int, "linked": int, "used": int, "with_outcome": int}
+    return report[columns].astype(dict.fromkeys(columns[2:], int))
+
+
+def uses_between(
+    start: dt.date, end: dt.date, engine: Engine | None = None, region: str | None = None
+) -> pd.DataFrame:
+    """Every mark made in [start, end] (UTC days), newest first, with its provider's name.
+
+    Columns: used_at, kind, record_id, provider_id, name, region, used_for, outcome, used_by.
+    """
+    engine = engine or get_engine()
+    m, p = UseMark.__table__, Provider.__table__
+    first = dt.datetime.combine(start, dt.time(), tzinfo=dt.UTC)
+    after = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
+    query = (
+        select(
+            m.c.used_at,
+            m.c.kind,
+            m.c.record_id,
+            m.c.provider_id,
+            p.c.name,
+            p.c.region,
+            m.c.used_for,
+            m.c.outcome,
+            m.c.used_by,
+        )
+        .select_from(m.outerjoin(p, p.c.provider_id == m.c.provider_id))
+        .where(m.c.used_at >= first, m.c.used_at < after)
+        .order_by(m.c.used_at.desc(), m.c.id.desc())
     )
+    if region is not None:
+        query = query.where(p.c.region == region)
+    with engine.connect() as conn:
+        rows = conn.execute(query).all()
+    return pd.DataFrame(rows, columns=list(query.selected_columns.keys()))

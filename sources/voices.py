@@ -11,10 +11,11 @@ kind that usually hears from the public but has heard nothing for months ("no re
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 from sqlalchemy.engine import Engine
 
 from sources import settings
@@ -31,7 +32,7 @@ MIN_EXPECTED = 5.0
 def load_reference(path: Path | None = None) -> pd.DataFrame:
     """The reference mix: region, field, group, share (region '*' applies everywhere)."""
     path = path or settings.voice_reference_path()
-    reference = pd.read_csv(path, dtype={"region": str, "field": str, "group": str})
+    reference = pd.read_csv(path, dtype={"region": str, "field": str, "group": str}, comment="#")
     missing = {"region", "field", "group", "share"} - set(reference.columns)
     if missing:
         raise ValueError(f"{path}: reference needs columns {sorted(missing)}")
@@ -122,12 +123,58 @@ def silent_groups(
                 )
     columns = ["area", "region", "field", "group", "heard", "expected", "reference_share", "share"]
     result = pd.DataFrame(out, columns=columns)
+    if by == "provider_id":
+        # Staff go and listen at a named place: the provider's name and its area with it.
+        place = heard.groupby(by)[["name", "local_authority"]].first()
+        result = result.join(place, on="area")
     result["missing"] = result["expected"] - result["heard"]
     return (
         result.sort_values("missing", ascending=False)
         .drop(columns="missing")
         .reset_index(drop=True)
     )
+
+
+def _reference_rows(reference: pd.DataFrame, region: object) -> pd.DataFrame:
+    """The reference rows for one region: its own, else the '*' rows, groups folded."""
+    rows = reference[reference["region"] == region]
+    fields = set(rows["field"])
+    fallback = reference[(reference["region"] == ALL_REGIONS) & ~reference["field"].isin(fields)]
+    both = pd.concat([rows, fallback], ignore_index=True)
+    return both.assign(group=_fold(both["group"]))[["field", "group", "share"]]
+
+
+def reference_mix(heard: pd.DataFrame, reference: pd.DataFrame, by: str = "region") -> pd.DataFrame:
+    """Who is heard against who is served, per area (`by`), field and group.
+
+    Returns area, field, group, heard, answered (comments in the area giving that field),
+    share (heard / answered; NaN when nobody answered) and reference_share (NaN for a group
+    the reference does not list), every group of either side once; `ratio` is share /
+    reference_share (1 heard as often as served, 0 never heard).
+    """
+    columns = ["area", "field", "group", "heard", "answered", "share", "reference_share", "ratio"]
+    if heard.empty:
+        return pd.DataFrame(columns=columns)
+    mix = voice_mix(heard, by)
+    region_of = heard.groupby(by)["region"].first()
+    expected = [
+        _reference_rows(reference, region).assign(area=area) for area, region in region_of.items()
+    ]
+    ref = pd.concat(expected, ignore_index=True).rename(columns={"share": "reference_share"})
+    both = mix.drop(columns=["share", "received"]).merge(
+        ref, on=["area", "field", "group"], how="outer"
+    )
+    answered = mix.groupby(["area", "field"])["answered"].first().rename("answered")
+    both = both.drop(columns="answered").join(answered, on=["area", "field"])
+    both["answered"] = both["answered"].fillna(0).astype(int)
+    both["heard"] = both["heard"].fillna(0).astype(int)
+    both["share"] = both["heard"] / both["answered"].where(both["answered"] > 0)
+    both["ratio"] = both["share"] / both["reference_share"]
+    order = {f: i for i, f in enumerate(FIELDS)}
+    both = both.sort_values(
+        ["area", "field", "group"], key=lambda s: s.map(order) if s.name == "field" else s
+    )
+    return both[columns].reset_index(drop=True)
 
 
 def channel_mix(heard: pd.DataFrame, by: str = "region") -> pd.DataFrame:
@@ -147,35 +194,50 @@ def no_recent_voice(
     """Providers that heard nothing from the public in `months` before `as_of`, although
     their type usually hears at least `usual_per_year` comments a year each.
 
-    Returns provider_id, name, type, last_comment (None if never), days_silent.
+    Returns provider_id, name, type, region, local_authority, last_comment (None if
+    never), days_silent (None if never), longest silent first. Every comment counts as a
+    voice, copies too: silence is about whether anyone spoke at all.
     """
     engine = engine or get_engine()
     c, p = Comment.__table__, Provider.__table__
     year_ago = as_of - dt.timedelta(days=365)
+    # One grouped query: at a national scale there are far more comments than providers.
+    heard = (
+        select(
+            c.c.provider_id,
+            func.max(c.c.received_on).label("last_comment"),
+            func.sum(case((c.c.received_on > year_ago, 1), else_=0)).label("last_year"),
+        )
+        .where(c.c.provider_id.is_not(None), c.c.received_on <= as_of)
+        .group_by(c.c.provider_id)
+    )
     with engine.connect() as conn:
         providers = pd.DataFrame(
-            conn.execute(select(p.c.provider_id, p.c.name, p.c.type)).all(),
-            columns=["provider_id", "name", "type"],
+            conn.execute(
+                select(p.c.provider_id, p.c.name, p.c.type, p.c.region, p.c.local_authority)
+            ).all(),
+            columns=["provider_id", "name", "type", "region", "local_authority"],
         )
         comments = pd.DataFrame(
-            conn.execute(
-                select(c.c.provider_id, c.c.received_on).where(
-                    c.c.provider_id.is_not(None), c.c.received_on <= as_of
-                )
-            ).all(),
-            columns=["provider_id", "received_on"],
-        )
-    columns = ["provider_id", "name", "type", "last_comment", "days_silent"]
+            conn.execute(heard).all(), columns=["provider_id", "last_comment", "last_year"]
+        ).set_index("provider_id")
+    columns = [
+        "provider_id",
+        "name",
+        "type",
+        "region",
+        "local_authority",
+        "last_comment",
+        "days_silent",
+    ]
     if providers.empty:
         return pd.DataFrame(columns=columns)
-    comments["received_on"] = pd.to_datetime(comments["received_on"])
-    recent = comments[comments["received_on"] > pd.Timestamp(year_ago)]
-    per_provider = recent.groupby("provider_id").size()
-    providers["last_year"] = providers["provider_id"].map(per_provider).fillna(0)
+    last_year = pd.to_numeric(comments["last_year"]).astype(float)
+    providers["last_year"] = providers["provider_id"].map(last_year).fillna(0.0)
     usual = providers.groupby("type")["last_year"].median()
     chatty_types = set(usual[usual >= usual_per_year].index)
-    last = comments.groupby("provider_id")["received_on"].max()
-    providers["last_comment"] = providers["provider_id"].map(last)
+    last = pd.to_datetime(comments["last_comment"])
+    providers["last_comment"] = pd.to_datetime(providers["provider_id"].map(last))
     cutoff = pd.Timestamp(as_of) - pd.DateOffset(months=months)
     silent = providers[
         providers["type"].isin(chatty_types)
@@ -183,4 +245,52 @@ def no_recent_voice(
     ].copy()
     silent["days_silent"] = (pd.Timestamp(as_of) - silent["last_comment"]).dt.days
     silent["last_comment"] = silent["last_comment"].dt.date
-    return silent[columns].sort_values("days_silent", ascending=False, na_position="first")
+    silent = silent.sort_values(
+        ["days_silent", "name"], ascending=[False, True], na_position="first"
+    )
+    return silent[columns].reset_index(drop=True)
+
+
+@dataclass
+class VoicesReport:
+    """What the Voices page shows for one scope (all regions, a region, or a provider)."""
+
+    scope: str  # "all regions", the region, or the provider's name
+    received: int  # linked comments in scope (copies once)
+    described: int  # of those, how many carry any self-description
+    mix: pd.DataFrame  # reference_mix per region, or for the provider
+    silent_regions: pd.DataFrame  # silent_groups by region
+    silent_areas: pd.DataFrame  # silent_groups by local authority
+    silent_providers: pd.DataFrame  # silent_groups by provider (with name, local_authority)
+    channels: pd.DataFrame  # channel_mix per region, or for the provider
+
+
+def voices_report(
+    heard: pd.DataFrame,
+    reference: pd.DataFrame,
+    region: str | None = None,
+    provider_id: str | None = None,
+) -> VoicesReport:
+    """Who is heard and who is silent in one scope: every region, one `region`, or one
+    provider (its region's reference). Silent groups are named per region, local
+    authority and provider within the scope, so staff know where to go and listen."""
+    scope = "all regions"
+    if region is not None:
+        heard = heard[heard["region"] == region]
+        scope = region
+    level = "region"
+    if provider_id is not None:
+        heard = heard[heard["provider_id"] == provider_id]
+        scope = str(heard["name"].iloc[0]) if not heard.empty else provider_id
+        level = "provider_id"
+    described = heard[list(FIELDS)].apply(_fold).notna().any(axis=1)
+    return VoicesReport(
+        scope=scope,
+        received=len(heard),
+        described=int(described.sum()),
+        mix=reference_mix(heard, reference, by=level),
+        silent_regions=silent_groups(heard, reference, by="region"),
+        silent_areas=silent_groups(heard, reference, by="local_authority"),
+        silent_providers=silent_groups(heard, reference, by="provider_id"),
+        channels=channel_mix(heard, by=level),
+    )

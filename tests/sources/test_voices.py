@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from sqlmodel import Session
 
-from sources import audit, duplicates, usage, voices
+from sources import audit, demo, duplicates, usage, voices
 from sources.store import Comment, Provider
 
 D = dt.date
@@ -189,3 +189,121 @@ def test_bad_marks_are_refused(engine, kind, record_id, used_for, message):
     add_comments(engine, [{"provider_id": "P1"}])
     with pytest.raises(usage.UsageError, match=message):
         usage.mark_used(kind, record_id, used_for, "", "ayo", engine=engine)
+
+
+def test_the_shipped_reference_covers_every_region_and_group_and_each_field_sums_to_one():
+    reference = voices.load_reference()
+    sums = reference.groupby(["region", "field"])["share"].sum()
+    assert sums.to_numpy() == pytest.approx(1.0, abs=1e-6)
+    assert set(reference["region"]) == {voices.ALL_REGIONS, *demo.REGIONS}
+    groups = reference.groupby("field")["group"].agg(set).to_dict()
+    assert groups == {
+        "age_band": {"18-24", "25-44", "45-64", "65-79", "80+"},
+        "carer": {"yes", "no"},
+        "disability": {"yes", "no"},
+        "ethnicity": {"White", "Asian", "Black", "Mixed", "Other"},
+    }
+
+
+def test_the_reference_is_read_from_the_configured_file(tmp_path, monkeypatch):
+    path = tmp_path / "mine.csv"
+    path.write_text(
+        "# our own figures\nregion,field,group,share\n*,carer,yes,0.5\n*,carer,no,0.5\n"
+    )
+    monkeypatch.setenv("CARELENS_VOICE_REFERENCE", str(path))
+    assert voices.load_reference()["share"].tolist() == [0.5, 0.5]
+    path.write_text("region,field,share\n*,carer,0.5\n")
+    with pytest.raises(ValueError, match="group"):
+        voices.load_reference()
+
+
+def test_the_mix_sets_every_group_heard_against_its_region_reference(engine):
+    add_providers(engine, ("P1", "care_home", "North East"))
+    add_comments(
+        engine,
+        [{"provider_id": "P1", "age_band": "65+"} for _ in range(3)]
+        + [{"provider_id": "P1", "age_band": "18-24"}, {"provider_id": "P1"}],
+    )
+    mix = voices.reference_mix(voices.heard_frame(engine), REFERENCE).set_index("group")
+    assert mix.loc["65+", ["heard", "answered"]].tolist() == [3, 4]
+    assert mix.loc["65+", "share"] == pytest.approx(0.75)
+    assert mix.loc["65+", "ratio"] == pytest.approx(0.75 / 0.4)
+    # A group served but never heard is listed with nothing heard.
+    assert mix.loc["25-64", ["heard", "reference_share", "ratio"]].tolist() == [0, 0.4, 0.0]
+
+
+def test_a_report_for_one_region_names_only_its_places(engine):
+    add_providers(engine, ("P1", "care_home", "North East"), ("P2", "care_home", "London"))
+    add_comments(
+        engine,
+        [{"provider_id": "P1", "age_band": "65+", "channel": "phone"} for _ in range(40)]
+        + [{"provider_id": "P2", "age_band": "65+", "channel": "web_form"} for _ in range(40)],
+    )
+    heard = voices.heard_frame(engine)
+    report = voices.voices_report(heard, REFERENCE, region="North East")
+    assert (report.scope, report.received, report.described) == ("North East", 40, 40)
+    assert set(report.silent_regions["area"]) == {"North East"}
+    assert set(report.silent_providers["name"]) == {"P1"}
+    assert report.channels[["area", "channel", "comments"]].values.tolist() == [
+        ["North East", "phone", 40]
+    ]
+    one = voices.voices_report(heard, REFERENCE, provider_id="P2")
+    assert one.scope == "P2" and set(one.mix["area"]) == {"P2"}
+
+
+def test_copies_are_listed_once_with_every_channel(engine):
+    add_providers(engine, ("P1", "care_home", "London"))
+    add_comments(
+        engine,
+        [
+            {"provider_id": "P1", "text": CONCERN, "channel": "phone"},
+            {
+                "provider_id": "P1",
+                "text": CONCERN + ".",
+                "channel": "web_form",
+                "received_on": D(2026, 1, 3),
+            },
+            {
+                "provider_id": "P1",
+                "text": "Passed on: " + CONCERN,
+                "channel": "healthwatch",
+                "received_on": D(2026, 1, 5),
+            },
+        ],
+    )
+    duplicates.mark_duplicates(engine)
+    copies = duplicates.copies_for_provider("P1", engine)
+    assert copies.values.tolist() == [["C0000", "phone, web form, Healthwatch", 2]]
+    shown = duplicates.merge_copies(
+        pd.DataFrame({"kind": ["comment"], "record_id": ["C0000"], "channel": ["phone"]}), copies
+    )
+    assert shown[["channels", "copies"]].values.tolist() == [["phone, web form, Healthwatch", 2]]
+
+
+def test_the_report_counts_each_use_and_can_keep_to_one_region(engine):
+    add_providers(engine, ("P1", "care_home", "London"), ("P2", "care_home", "North East"))
+    add_comments(
+        engine,
+        [
+            {"provider_id": "P1", "channel": "phone"},
+            {"provider_id": "P2", "channel": "phone"},
+            {"channel": "phone"},
+        ],
+    )
+    usage.mark_used("comment", "C0000", "inspection", "", "ayo", engine=engine)
+    usage.mark_used("comment", "C0000", "safeguarding_referral", "Referred", "ayo", engine=engine)
+    usage.mark_used("comment", "C0001", "lines_of_enquiry", "", "ayo", engine=engine)
+    every = usage.you_said_we_did(D(2026, 1, 1), D(2026, 1, 31), engine=engine, freq="ME")
+    row = every.iloc[0]
+    assert row[["received", "linked", "used", "with_outcome"]].tolist() == [3, 2, 2, 1]
+    assert row[["inspection", "lines_of_enquiry", "safeguarding_referral", "other"]].tolist() == [
+        1,
+        1,
+        1,
+        0,
+    ]
+    london = usage.you_said_we_did(D(2026, 1, 1), D(2026, 1, 31), engine=engine, region="London")
+    assert london[["received", "linked", "used"]].values.tolist() == [[1, 1, 1]]
+    marks = usage.uses_between(D(2020, 1, 1), D(2100, 1, 1), engine=engine, region="London")
+    assert sorted(marks["used_for"]) == ["inspection", "safeguarding_referral"]
+    assert set(marks["name"]) == {"P1"}
