@@ -32,6 +32,7 @@ from risk.indicators import (
     month_index,
     read_evidence,
 )
+from sources import voices
 from sources.store import RiskPeers, RiskScore, utcnow
 
 SOURCES: tuple[str, ...] = ("incidents", "safeguarding", "comments", "ebe_notes", "ratings")
@@ -233,6 +234,8 @@ def _score_and_store(
         ind = compute_indicators(evidence if day == as_of else evidence.until(day))
         frame = score_indicators(ind)
         extra = _top_evidence(engine, as_of, frame) if day == as_of else None
+        if extra is not None:
+            extra["silence"] = silence_notes(engine, as_of)
         stored += _store_scores(engine, day, frame, extra)
         _store_peers(engine, ind.peers)
         if day == as_of:
@@ -285,6 +288,7 @@ def _store_scores(
                 "indicators": detail,
                 "evidence": extra["evidence"].get(row.provider_id, []),
                 "themes": extra["themes"].get(row.provider_id, []),
+                **extra.get("silence", {}).get(row.provider_id, {}),
             }
         rows.append(
             {
@@ -446,6 +450,35 @@ def _top_evidence(engine: Engine, as_of: dt.date, frame: pd.DataFrame) -> dict[s
     return {"evidence": evidence, "themes": _recurring_themes(engine, as_of)}
 
 
+def silence_notes(engine: Engine, as_of: dt.date) -> dict[str, dict[str, Any]]:
+    """Per provider with no recent voice as of `as_of` (sources.voices.no_recent_voice):
+    the flag and the uncertainty note stored in its score's explanation.
+
+    Only a note: silence is no evidence, so it never moves the score (the comment
+    indicators of a provider nobody writes about stay neutral, risk/indicators.py).
+    """
+    silent = voices.no_recent_voice(as_of, engine)
+    notes: dict[str, dict[str, Any]] = {}
+    for row in silent.itertuples(index=False):
+        heard = not pd.isna(row.last_comment)
+        last = row.last_comment.isoformat() if heard else None
+        since = (
+            f"since {row.last_comment:%d %B %Y} ({int(row.days_silent)} days)" if heard else "ever"
+        )
+        notes[row.provider_id] = {
+            "no_recent_voice": {
+                "last_comment": last,
+                "days_silent": int(row.days_silent) if heard else None,
+            },
+            "uncertainty_notes": [
+                f"No recent voice: nothing heard from the public {since}, though services "
+                "of this type usually hear from people. What people think of it is unknown, "
+                "not good: the silence does not lower the score."
+            ],
+        }
+    return notes
+
+
 # ------------------------------------------------------------------ explaining
 
 
@@ -474,6 +507,7 @@ class Explanation:
     indicators: dict[str, dict[str, Any]] = field(default_factory=dict)
     evidence: list[EvidenceRow] = field(default_factory=list)
     themes: list[list[Any]] = field(default_factory=list)  # recurring [theme, count]
+    uncertainty_notes: list[str] = field(default_factory=list)  # e.g. no recent voice
 
 
 def explain_provider(engine: Engine, provider_id: str, as_of: dt.date) -> Explanation:
@@ -504,6 +538,9 @@ def explain_provider(engine: Engine, provider_id: str, as_of: dt.date) -> Explan
         indicators=detail,
         evidence=evidence,
         themes=_recurring_themes(engine, as_of, provider_id).get(provider_id, []),
+        uncertainty_notes=silence_notes(engine, as_of)
+        .get(provider_id, {})
+        .get("uncertainty_notes", []),
     )
 
 
