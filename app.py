@@ -32,6 +32,7 @@ PAGES = (
     ("Risk", "pages/provider.py", "Provider", ":material/home_health:"),
     ("Risk", "pages/overview.py", "Overview", ":material/map:"),
     ("Work", "pages/inbox.py", "Inbox", ":material/inbox:"),
+    ("Work", "pages/voices.py", "Voices", ":material/record_voice_over:"),
     ("Work", "pages/loads.py", "Data", ":material/upload_file:"),
     ("About", "pages/method.py", "Method", ":material/functions:"),
 )

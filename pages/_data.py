@@ -341,3 +341,101 @@ def run_backtest(stamp: tuple[int, str, int]) -> tuple[str, pd.DataFrame] | None
     result = bt.backtest(eng, day, 365, truth if truth.exists() else None)
     _backtests()[stamp] = views.backtest_frame(result)
     return _backtests()[stamp]
+
+
+# ---------------------------------------------------------------- voices (issue 7)
+
+
+@st.cache_data(show_spinner="Reading who is heard…", max_entries=4)
+def heard(stamp: tuple[int, str, int], since: dt.date | None) -> pd.DataFrame:
+    """Linked comments (copies once) with their provider's region and area (voices.heard_frame)."""
+    from sources import voices
+
+    return voices.heard_frame(engine(), since)
+
+
+@st.cache_data(show_spinner=False, max_entries=2)
+def voice_reference(path: str) -> pd.DataFrame:
+    """The reference mix of people served per region (CARELENS_VOICE_REFERENCE)."""
+    from sources import voices
+
+    return voices.load_reference(Path(path))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def voices_report(
+    stamp: tuple[int, str, int],
+    since: dt.date | None,
+    region: str | None,
+    provider_id: str | None,
+    reference_path: str,
+) -> object:
+    """Who is heard and who is silent in one scope (voices.voices_report, a VoicesReport)."""
+    from sources import voices
+
+    return voices.voices_report(
+        heard(stamp, since), voice_reference(reference_path), region, provider_id
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def no_recent_voice(stamp: tuple[int, str, int], as_of: dt.date) -> pd.DataFrame:
+    """Providers of a type that usually hears from people, silent for months (voices)."""
+    from sources import voices
+
+    return voices.no_recent_voice(as_of, engine())
+
+
+def silent_providers(stamp: tuple[int, str, int]) -> frozenset[str]:
+    """Ids of providers with no recent voice as of the newest scoring (empty if unscored)."""
+    dates = scored_dates(stamp)
+    if not dates:
+        return frozenset()
+    return frozenset(no_recent_voice(stamp, dates[-1])["provider_id"])
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def you_said_we_did(
+    stamp: tuple[int, str, int], start: dt.date, end: dt.date, freq: str, region: str | None
+) -> pd.DataFrame:
+    """Received, linked, used and outcomes per period and channel (usage.you_said_we_did)."""
+    from sources import usage
+
+    return usage.you_said_we_did(start, end, engine(), freq=freq, region=region)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def uses_between(
+    stamp: tuple[int, str, int], start: dt.date, end: dt.date, region: str | None
+) -> pd.DataFrame:
+    """The marks made in a period, newest first (usage.uses_between)."""
+    from sources import usage
+
+    return usage.uses_between(start, end, engine(), region=region)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def provider_uses(stamp: tuple[int, str, int], provider_id: str) -> pd.DataFrame:
+    """What was done with a provider's evidence, newest first (usage.used_for_provider)."""
+    from sources import usage
+
+    return usage.used_for_provider(provider_id, engine())
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def provider_copies(stamp: tuple[int, str, int], provider_id: str) -> pd.DataFrame:
+    """A provider's comments that arrived more than once: channels and copy count."""
+    from sources import duplicates
+
+    return duplicates.copies_for_provider(provider_id, engine())
+
+
+def mark_used(kind: str, record_id: str, used_for: str, outcome: str) -> int:
+    """Marks evidence as used by the person signed in (usage.mark_used, audited); forgets
+    only the cached frames a mark changes, not the whole store's."""
+    from sources import usage
+
+    mark = usage.mark_used(kind, record_id, used_for, outcome, current_user(), engine())
+    for loader in (provider_uses, you_said_we_did, uses_between):
+        loader.clear()
+    return mark

@@ -9,8 +9,9 @@ import streamlit as st
 
 from pages import _charts, _data
 from risk import views
-from sources import access, audit
+from sources import access, audit, usage
 from sources.contract import KEY_QUESTIONS
+from sources.duplicates import merge_copies
 
 _data.via_app(__file__)
 _data.require(access.VIEW_PROVIDERS)
@@ -117,6 +118,12 @@ else:
     cols[3].metric("As of", f"{now['as_of']:%d %b %Y}")
     parts = views.contribution_parts(now["contributions"])
     explained = _data.explanation(stamp, provider_id, now["as_of"].date())
+    # Silence is no evidence: said beside the uncertainty, never taken off the score.
+    silence_notes = list(explained.get("uncertainty_notes") or [])
+    if not silence_notes and provider_id in _data.silent_providers(stamp):
+        silence_notes = ["No recent voice: nothing heard from the public for months."]
+    for note in silence_notes:
+        st.warning(note, icon=":material/voice_over_off:")
     chart_col, evidence_col = st.columns([3, 2])
     with chart_col:
         st.plotly_chart(
@@ -226,19 +233,114 @@ else:
     )
     # Public text goes into dataframe cells only: shown as text, never as Markdown or HTML.
     st.dataframe(
-        picked.assign(
+        merge_copies(picked, _data.provider_copies(stamp, provider_id)).assign(
             themes=picked["themes"].map(lambda ts: ", ".join(t.replace("_", " ") for t in ts)),
             serious=picked["serious"].map(lambda s: "⚠ serious" if s else ""),
-        )[["date", "kind", "channel", "sentiment", "themes", "serious", "seen", "text"]],
+        )[
+            [
+                "date",
+                "kind",
+                "record_id",
+                "channels",
+                "copies",
+                "sentiment",
+                "themes",
+                "serious",
+                "seen",
+                "text",
+            ]
+        ],
         hide_index=True,
         column_config={
             "date": st.column_config.DateColumn(format="YYYY-MM-DD"),
             "seen": "seen by",
+            "record_id": "id",
+            "channels": st.column_config.TextColumn(
+                "channels", help="every channel the same concern arrived by, shown once"
+            ),
+            "copies": st.column_config.NumberColumn(
+                "copies", help="how many more times it arrived (counted once in the score)"
+            ),
             "text": st.column_config.TextColumn(width="large"),
         },
         height=360,
         key="voices_table",
     )
+
+# ---- what we did with it ----------------------------------------------------------------------
+st.header("What we did with it")
+USE_NAMES = {
+    "inspection": "an inspection",
+    "lines_of_enquiry": "lines of enquiry",
+    "safeguarding_referral": "a safeguarding referral",
+    "other": "something else",
+}
+done = st.session_state.pop("_use_marked", None)
+if done:
+    st.success(done)
+uses = _data.provider_uses(stamp, provider_id)
+if uses.empty:
+    st.caption("Nothing said about this provider has been marked as used yet.")
+else:
+    st.dataframe(
+        uses.assign(used_for=uses["used_for"].map(USE_NAMES).fillna(uses["used_for"]))[
+            ["used_at", "kind", "record_id", "used_for", "outcome", "used_by"]
+        ],
+        hide_index=True,
+        column_config={
+            "used_at": st.column_config.DatetimeColumn("when", format="YYYY-MM-DD HH:mm"),
+            "record_id": "id",
+            "used_for": "used in",
+            "outcome": st.column_config.TextColumn("what came of it", width="large"),
+            "used_by": "by",
+        },
+        key="uses_table",
+    )
+if _data.allowed(access.INBOX):
+    # What can be marked: this provider's comments (originals), expert notes and alerts.
+    options = {
+        f"{'comment' if v.kind == 'comment' else 'note'}:{v.record_id}": (
+            f"{v.kind} {v.record_id} · {v.date:%Y-%m-%d} · {v.channel} · {v.sentiment}"
+        )
+        for v in voices.itertuples(index=False)
+    }
+    alerts = events[events["source"] == "safeguarding"]
+    options |= {
+        f"alert:{a.record_id}": f"alert {a.record_id} · {a.date:%Y-%m-%d} · {a.text} · {a.level}"
+        for a in alerts.itertuples(index=False)
+    }
+    with st.form("mark_used", clear_on_submit=True):
+        st.markdown("**Mark a comment, note or alert as used**")
+        picked_use = st.selectbox(
+            "Evidence",
+            list(options),
+            index=None,
+            format_func=options.get,
+            placeholder="Choose by id (the ids are in the tables above)",
+            key="use_record",
+        )
+        used_for = st.selectbox(
+            "Used in", list(usage.USES), format_func=USE_NAMES.get, key="use_for"
+        )
+        outcome = st.text_input(
+            "What came of it (short; optional)", max_chars=usage.MAX_OUTCOME, key="use_outcome"
+        )
+        if st.form_submit_button("Mark as used", key="use_submit"):
+            if not _data.allowed(access.INBOX):  # checked again on the server at the write
+                st.error("Your role may not mark evidence as used.")
+            elif picked_use is None:
+                st.warning("Choose the comment, note or alert that was used.")
+            else:
+                kind, record_id = picked_use.split(":", 1)
+                try:
+                    _data.mark_used(kind, record_id, used_for, outcome)
+                except usage.UsageError as error:
+                    st.error(str(error))
+                else:
+                    st.session_state["_use_marked"] = (
+                        f"Marked {kind} {record_id} as used in {USE_NAMES[used_for]}."
+                    )
+                    st.rerun()
 
 # ---- what changed since the last inspection --------------------------------------------------
 st.header("Since the last inspection")

@@ -82,6 +82,13 @@ if shown.empty:
     st.info("No provider matches these filters: remove one in the sidebar.")
     st.stop()
 
+# Providers nobody has written about for months are marked: silence is no evidence, and
+# their scores' uncertainty says so (risk.score.silence_notes).
+silent_ids = _data.silent_providers(stamp)
+shown = shown.assign(
+    voice=shown["provider_id"].isin(silent_ids).map({True: "🔇 no recent voice", False: ""})
+)
+
 SHOWN_COLUMNS = [
     "name",
     "type",
@@ -94,6 +101,7 @@ SHOWN_COLUMNS = [
     "incidents",
     "safeguarding",
     "comments",
+    "voice",
     "ebe_notes",
     "last_rating",
     "last_rated_on",
@@ -130,6 +138,12 @@ event = st.dataframe(
         "incidents": st.column_config.NumberColumn("Incidents", width="small"),
         "safeguarding": st.column_config.NumberColumn("Safeguarding", width="small"),
         "comments": st.column_config.NumberColumn("Comments", width="small"),
+        "voice": st.column_config.TextColumn(
+            "Voice",
+            help="No comment from the public for six months, though services of its type "
+            "usually hear from people: silence is no evidence (see Voices)",
+            width="small",
+        ),
         "ebe_notes": st.column_config.NumberColumn("Expert notes", width="small"),
         "last_rating": "Last rating",
         "last_rated_on": st.column_config.DateColumn("Rated on", format="YYYY-MM-DD"),

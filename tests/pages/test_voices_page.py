@@ -1,0 +1,175 @@
+"""Every voice in the app (issue 7), under AppTest on the tiny world: who is heard and who is
+silent on the Voices page, marking evidence used on the provider page, and copies shown once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import streamlit as st
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+from streamlit.testing.v1 import AppTest
+
+from sources import audit
+from sources.store import Comment, Provider
+from tests.risk import tiny_world
+
+ROOT = Path(__file__).resolve().parents[2]
+# The reference's five age bands; a region heard only from people aged 65-79.
+AGE_BANDS = ("18-24", "25-44", "45-64", "65-79", "80+")
+HEARD_BAND = "65-79"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_caches() -> Iterator[None]:
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+@pytest.fixture
+def world(engine: Engine) -> Engine:
+    """The tiny world, plus a North East care home whose 80 comments all come from 65-79."""
+    tiny_world.build(engine)
+    with Session(engine) as s:
+        s.add(
+            Provider(
+                provider_id="N",
+                name="Northgate Lodge",
+                type="care home",
+                region="North East",
+                local_authority="Gateshead",
+            )
+        )
+        for i in range(80):
+            s.add(
+                Comment(
+                    comment_id=f"ne{i:02d}",
+                    received_on=dt.date(2026, 3, 1) + dt.timedelta(days=i),
+                    text="Visited my aunt.",
+                    provider_id="N",
+                    channel="listening_event" if i % 4 == 0 else "phone",
+                    age_band=HEARD_BAND,
+                    link_method="given",
+                )
+            )
+        s.commit()
+    return engine
+
+
+def open_page(page: str, role: str = "inspector", **params: str) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    # Sign-in sets these; a test signs in by setting them itself.
+    at.session_state["user"] = "t"
+    at.session_state["role"] = role
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.run()
+    at.switch_page(f"pages/{page}.py").run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def frame_with(at: AppTest, *columns: str, without: tuple[str, ...] = ()) -> pd.DataFrame:
+    """The one dataframe on the page having every column in `columns` and none in `without`."""
+    found = [
+        d.value
+        for d in at.dataframe
+        if set(columns) <= set(d.value.columns) and not set(without) & set(d.value.columns)
+    ]
+    assert len(found) == 1, [list(d.value.columns) for d in at.dataframe]
+    return found[0]
+
+
+def test_the_voices_page_names_a_region_heard_from_one_age_band_as_missing_the_others(
+    world: Engine,
+) -> None:
+    at = open_page("voices")
+    assert at.title[0].value == "Voices"
+    silent = frame_with(at, "region", "group", "expected", without=("local authority", "name"))
+    north_east = silent[silent["region"] == "North East"]
+    missing = set(north_east.loc[north_east["field"] == "age band", "group"])
+    assert missing == set(AGE_BANDS) - {HEARD_BAND}
+    # The places to go and listen: the local authority and the provider are named too.
+    areas = frame_with(at, "local authority", "group")
+    assert set(areas.loc[areas["local authority"] == "Gateshead", "group"]) == missing
+    providers = frame_with(at, "name", "group")
+    assert set(providers.loc[providers["name"] == "Northgate Lodge", "group"]) == missing
+
+
+def test_a_region_chosen_shows_its_mix_against_the_reference_and_its_channels(
+    world: Engine,
+) -> None:
+    at = open_page("voices")
+    at.selectbox(key="v_region").select("North East").run()
+    assert not at.exception
+    mix = frame_with(at, "region", "reference_share", "answered")
+    ages = mix[mix["field"] == "age band"].set_index("group")
+    assert ages.loc[HEARD_BAND, "share"] == pytest.approx(1.0)
+    assert ages.loc["18-24", "heard"] == 0 and ages.loc["18-24", "reference_share"] > 0
+    channels = frame_with(at, "channel", "comments").set_index("channel")
+    assert channels.loc["listening event", "comments"] == 20
+    assert channels.loc["phone", "comments"] == 60
+    # London's providers are not this region's.
+    assert set(mix["region"]) == {"North East"}
+
+
+def test_marking_a_comment_used_shows_on_the_provider_page_in_the_report_and_the_audit(
+    world: Engine,
+) -> None:
+    at = open_page("provider", provider="A")
+    assert not [d for d in at.dataframe if "used_for" in d.value.columns]
+    at.selectbox(key="use_record").select("comment:c3")
+    at.selectbox(key="use_for").select("lines_of_enquiry")
+    at.text_input(key="use_outcome").input("Asked about meals at the visit")
+    at.button(key="use_submit").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    used = frame_with(at, "used_for", "outcome")
+    assert used[["record_id", "used_for", "outcome", "used_by"]].values.tolist() == [
+        ["c3", "lines of enquiry", "Asked about meals at the visit", "t"]
+    ]
+    assert "Marked comment c3" in " ".join(s.value for s in at.success)
+
+    log = audit.search(world, action="mark_used")
+    assert log[["username", "target", "detail"]].values.tolist() == [
+        ["t", "comment:c3", "lines_of_enquiry"]
+    ]
+
+    at = open_page("voices")
+    report = frame_with(at, "received", "linked", "used")
+    # c3 came by web form on 1 May 2026; c1 came the same way and is not marked.
+    web = report[(report["period"] == "2026Q2") & (report["channel"] == "web")].iloc[0]
+    assert (web["used"], web["with_outcome"], web["lines_of_enquiry"]) == (1, 1, 1)
+    assert report["used"].sum() == 1
+    uses = frame_with(at, "used_at", "outcome")
+    assert uses["record_id"].tolist() == ["c3"]
+
+
+def test_a_manager_cannot_mark_evidence_used_nor_an_admin_export_the_report(
+    world: Engine,
+) -> None:
+    at = open_page("provider", role="manager", provider="A")
+    assert not [s for s in at.selectbox if s.key == "use_record"]
+    at = open_page("voices", role="admin")
+    assert frame_with(at, "received", "linked", "used").shape[0] > 0
+    assert not at.get("download_button")
+    at = open_page("voices", role="inspector")
+    assert len(at.get("download_button")) == 1
+
+
+def test_a_concern_sent_twice_shows_once_with_both_channels(world: Engine) -> None:
+    at = open_page("provider", provider="A")
+    table = frame_with(at, "sentiment", "channels")
+    comments = table[table["kind"] == "comment"].set_index("record_id")
+    # c2 is a phone copy of c1 (web): one row, both channels, one copy.
+    assert "c2" not in comments.index
+    assert comments.loc["c1", "channels"] == "web, phone"
+    assert comments.loc["c1", "copies"] == 1
+    assert comments.loc["c3", "copies"] == 0
