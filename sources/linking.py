@@ -49,6 +49,9 @@ PLACE_ELSEWHERE = 0.55
 # A type word that contradicts the provider's type costs this factor; agreement adds a bonus.
 TYPE_CONTRADICTS = 0.85
 TYPE_AGREES = 0.03
+# Type words written exactly as the provider's own ("Mill House Surgery", not "Mill House
+# Family Practice"): when two providers share the name words, the wording tells them apart.
+TYPE_EXACT = 0.05
 # A name matched from its start is the likelier of two that contain what was written.
 NOT_LEADING = 0.9
 # Weight of a provider's type words ("care home") in how much of its name was written.
@@ -57,6 +60,8 @@ TYPE_WORD_WEIGHT = 1.0
 WORD_MATCH = 80.0
 WORD_MATCH_KNOWN = 88.0
 PLACE_MATCH = 85.0
+# A word run together from two known words is split unless it is this close to one word.
+SPLIT_OVER = 0.9
 CANDIDATES_KEPT = 5
 _SHORTLIST = 15
 SHORTLIST_SHARE = 0.5
@@ -117,6 +122,8 @@ TYPE_WORDS: dict[str, str] = {
     "ambulance": "ambulance",
     "hospice": "hospice",
 }
+# Type phrases written two ways: "Homecare" is "Home Care" run together.
+SAME_WORDING = {"homecare": "home care"}
 _TYPE_RE = re.compile(
     r"\b(" + "|".join(re.escape(p) for p in sorted(TYPE_WORDS, key=len, reverse=True)) + r")\b"
 )
@@ -181,7 +188,7 @@ def split_name(name: str | None) -> NameParts:
     if words and words[0] == "st":
         words[0] = "saint"
     text = " ".join(_as_type_part(ABBREVIATIONS.get(w, w)) for w in words)
-    phrases = tuple(_TYPE_RE.findall(text))
+    phrases = tuple(SAME_WORDING.get(m, m) for m in _TYPE_RE.findall(text))
     hints = [TYPE_WORDS[m] for m in phrases]
     core = [w for w in _TYPE_RE.sub(" ", text).split() if w not in STOP_WORDS]
     # What is left of a type word ("Elmfield Medical", "Mapledene Home") is not the name,
@@ -534,6 +541,8 @@ class Linker:
                     factor *= TYPE_CONTRADICTS
                 else:
                     bonus = TYPE_AGREES
+            if parts.type_words and frozenset(parts.type_words) == self.type_words_[i]:
+                bonus += TYPE_EXACT
             score = name.score * factor + bonus
             lead = 1.0 if name.leads else NOT_LEADING
             scored.append((self.ids_[i], score, name.covered * factor * lead, name.written))
@@ -560,10 +569,13 @@ class Linker:
         fixed: list[str] = []
         changed = False
         for w in parts.words:
-            if len(w) >= 7 and w not in known and not self._similar_words(w):
+            # A near-miss of one known word ("greenacrescourt" is 80 like "greenacres") is
+            # no reason not to split: two exactly known halves explain it better.
+            similar = max((s for _, s in self._similar_words(w)), default=0.0)
+            if len(w) >= 7 and w not in known and similar < SPLIT_OVER:
                 for cut in range(3, len(w) - 2):
                     left, right = w[:cut], w[cut:]
-                    if (left in known or left in TYPE_PARTS) and (
+                    if (left in known or left in TYPE_PARTS or left == "the") and (
                         right in known or _as_type_part(right) in TYPE_PARTS
                     ):
                         fixed += [left, right]

@@ -162,6 +162,54 @@ def test_missing_values_as_pandas_reads_them():
     assert linker.link("Oakwood House", "Bexley").provider_id == "ch-1"
 
 
+SAME_STEM = pd.DataFrame(
+    [
+        ("gp-a", "Mill House Surgery", "gp_practice", "Ashby", "Ashby District", ""),
+        ("gp-b", "Mill House Family Practice", "gp_practice", "Ashby", "Ashby District", ""),
+        ("hc-a", "Rosedale Home Care", "homecare", "Ashby", "Ashby District", ""),
+        ("hc-b", "Rosedale Domiciliary Care", "homecare", "Ashby", "Ashby District", ""),
+        ("ch-a", "Greenacres Court", "care_home", "Barnard", "Barnard District", ""),
+        ("ch-b", "Greenacres House", "care_home", "Corbridge", "Corbridge District", ""),
+        ("ch-c", "The Cedar", "care_home", "Barnard", "Barnard District", ""),
+        ("ch-d", "Cedar Lodge", "care_home", "Dunmow", "Dunmow District", ""),
+    ],
+    columns=["provider_id", "name", "type", "town", "local_authority", "postcode"],
+)
+
+
+@pytest.mark.parametrize(
+    ("name", "place", "expected"),
+    [
+        # Two providers share the name words in one town: the type words as written decide.
+        ("Mill House Surgery", "Ashby", "gp-a"),
+        ("mill house family practice", "Ashby", "gp-b"),
+        # "Homecare" is "Home Care" run together, not "Domiciliary Care".
+        ("Rosedale Homecare", "Ashby", "hc-a"),
+        # Without the type words nothing tells them apart: a person decides.
+        ("Mill House", "Ashby", None),
+        ("Rosedale", "Ashby", None),
+    ],
+)
+def test_type_words_as_written_tell_same_name_neighbours_apart(
+    name: str, place: str, expected: str | None
+):
+    assert Linker(SAME_STEM).link(name, place).provider_id == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "place", "expected"),
+    [
+        # Two known words run together, even when the run looks like one of them misspelt.
+        ("greenacrescourt", "Barnard District", "ch-a"),
+        ("GreenacresHouse", None, "ch-b"),
+        # "The" run into the name.
+        ("TheCedar", "Barnard", "ch-c"),
+    ],
+)
+def test_words_run_together_are_split(name: str, place: str | None, expected: str):
+    assert Linker(SAME_STEM).link(name, place).provider_id == expected
+
+
 FIRST = ("Oak", "Ash", "Elm", "Rose", "Willow", "Beech", "Holly", "Maple", "Cedar", "Birch")
 SECOND = ("wood", "field", "bank", "dene", "lea", "mead", "croft", "hurst")
 KINDS = (
