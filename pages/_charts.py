@@ -67,6 +67,18 @@ def plain_label(text: object, limit: int = HOVER_CHARS) -> str:
     return html.escape(value, quote=True)
 
 
+def _hover_text(row: object) -> str:
+    """An event's hover label: its text, then the alert summary or note author when the
+    events carry them (already redacted for the viewer's role by the page)."""
+    parts = [plain_label(getattr(row, "text", ""))]
+    summary, author = getattr(row, "summary", None), getattr(row, "author", None)
+    if isinstance(summary, str) and summary:
+        parts.append(plain_label(summary))
+    if isinstance(author, str) and author:
+        parts.append("by " + plain_label(author))
+    return "<br>".join(p for p in parts if p)
+
+
 def _empty(message: str) -> go.Figure:
     fig = go.Figure()
     fig.add_annotation(text=message, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper")
@@ -153,7 +165,7 @@ def timeline_figure(
                         "opacity": 0.8,
                         "line": {"width": 0.5, "color": "white"},
                     },
-                    customdata=points["text"].map(plain_label),
+                    customdata=[_hover_text(row) for row in points.itertuples()],
                     hovertemplate="%{x|%d %b %Y} " + level + "<br>%{customdata}<extra></extra>",
                 ),
                 row=1,

@@ -18,6 +18,7 @@ import pandas as pd
 from sqlalchemy.engine import Engine
 
 from risk import views
+from sources import access
 from sources.contract import KEY_QUESTIONS
 
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
@@ -113,10 +114,14 @@ def _day(value: object) -> dt.date:
     return pd.Timestamp(value).date()
 
 
-def build_brief(engine: Engine, provider_id: str, as_of: dt.date) -> VisitBrief:
-    """The visit brief for `provider_id` from the evidence up to `as_of`.
+def build_brief(
+    engine: Engine, provider_id: str, as_of: dt.date, role: str | None = None
+) -> VisitBrief:
+    """The visit brief for `provider_id` from the evidence up to `as_of`, for `role`.
 
-    Raises LookupError when there is no such provider.
+    Safeguarding summaries and expert notes' authors are quoted only for a role that may
+    see personal data (sources.access); anyone else's brief, the default's included,
+    carries neither. Raises LookupError when there is no such provider.
     """
     record = views.provider_record(engine, provider_id)
     if record is None:
@@ -135,9 +140,9 @@ def build_brief(engine: Engine, provider_id: str, as_of: dt.date) -> VisitBrief:
     last_rating = str(ratings["overall"].iloc[0]) if not ratings.empty else None
     last_rated_on = _day(ratings["published_on"].iloc[0]) if not ratings.empty else None
     since = pd.Timestamp(as_of - dt.timedelta(days=WINDOW_DAYS))
-    events = views.provider_events(engine, provider_id)
+    events = access.redact(views.provider_events(engine, provider_id), role)
     events = events[(events["date"] >= since) & (events["date"] <= pd.Timestamp(as_of))]
-    voices = views.provider_voices(engine, provider_id)
+    voices = access.redact(views.provider_voices(engine, provider_id), role)
     voices = voices[(voices["date"] >= since) & (voices["date"] <= pd.Timestamp(as_of))]
     return VisitBrief(
         provider=record,
@@ -153,14 +158,34 @@ def build_brief(engine: Engine, provider_id: str, as_of: dt.date) -> VisitBrief:
     )
 
 
+def _personal(row: object, column: str) -> str | None:
+    """A personal-data cell worth printing: None when absent or redacted for the role."""
+    value = getattr(row, column, None)
+    if not isinstance(value, str) or not value.strip() or value == access.REDACTED:
+        return None
+    return value
+
+
 def _voice_quotes(voices: pd.DataFrame) -> list[Quote]:
     ordered = voices.sort_values(
         ["serious", "sentiment_score", "date"], ascending=[False, True, False]
     )
-    return [
-        Quote(_day(v.date), v.kind, _short(v.text), bool(v.serious))
-        for v in ordered.head(QUOTES_PER_QUESTION).itertuples()
-    ]
+    quotes = []
+    for v in ordered.head(QUOTES_PER_QUESTION).itertuples():
+        author = _personal(v, "author")
+        kind = f"{v.kind} by {author}" if author else str(v.kind)
+        quotes.append(Quote(_day(v.date), kind, _short(v.text), bool(v.serious)))
+    return quotes
+
+
+def _alert_quote(row: object) -> Quote:
+    said = f"{str(row.text).replace('_', ' ')}, {row.level} risk"  # type: ignore[attr-defined]
+    summary = _personal(row, "summary")
+    return Quote(
+        _day(row.date),  # type: ignore[attr-defined]
+        "safeguarding",
+        _short(f"{said}: {summary}") if summary else said,
+    )
 
 
 def enquiries(events: pd.DataFrame, voices: pd.DataFrame, ratings: pd.DataFrame) -> list[Enquiry]:
@@ -203,9 +228,7 @@ def enquiries(events: pd.DataFrame, voices: pd.DataFrame, ratings: pd.DataFrame)
                 f"{len(alerts)} safeguarding alert(s) ({mix}), {high} of high risk. Check the "
                 "referrals made, the provider's own investigations and the actions taken.",
                 [
-                    Quote(
-                        _day(r.date), "safeguarding", f"{r.text.replace('_', ' ')}, {r.level} risk"
-                    )
+                    _alert_quote(r)
                     for r in alerts.sort_values("date", ascending=False)
                     .head(QUOTES_PER_QUESTION)
                     .itertuples()

@@ -884,6 +884,35 @@ def explanation_evidence(explanation: object | None) -> pd.DataFrame:
     return _dates(frame, "date")
 
 
+# Evidence kinds whose rows carry personal data in provider_events, by events' source.
+PERSONAL_SOURCE: dict[str, str] = {
+    "alert": "safeguarding",
+    "safeguarding": "safeguarding",
+    "note": "ebe_notes",
+    "ebe_note": "ebe_notes",
+}
+
+
+def evidence_with_personal(evidence: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
+    """Evidence rows (explanation_evidence) with their description renamed `evidence`, and
+    beside each alert its summary and each expert note its author, from provider_events.
+
+    `summary` and `author` are personal data: the caller passes the result (or the events
+    first) through access.redact. The description is not, so it no longer shares a name
+    with them.
+    """
+    out = evidence.rename(columns={"summary": "evidence"})
+    personal = events[["source", "record_id", "summary", "author"]].rename(
+        columns={"source": "_source", "record_id": "id"}
+    )
+    personal = personal.assign(id=personal["id"].astype(str)).drop_duplicates(["_source", "id"])
+    out = out.assign(_source=out["kind"].map(PERSONAL_SOURCE), id=out["id"].astype(str))
+    out = out.merge(personal, on=["_source", "id"], how="left").drop(columns="_source")
+    out["summary"] = _present(out["summary"])
+    out["author"] = _present(out["author"])
+    return out
+
+
 # ---------------------------------------------------------------- method
 
 

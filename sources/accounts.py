@@ -128,6 +128,16 @@ def list_accounts(engine: Engine | None = None) -> list[Account]:
         return list(s.exec(select(Account).order_by(Account.username)).all())
 
 
+def account_role(username: str, engine: Engine | None = None) -> str | None:
+    """The role of an active account (single sign-on takes its role from here); None when
+    there is no such account or it is disabled."""
+    with Session(engine or get_engine()) as s:
+        account = s.get(Account, username)
+    if account is None or account.disabled:
+        return None
+    return account.role
+
+
 def _aware(moment: dt.datetime | None) -> dt.datetime | None:
     # SQLite hands back naive datetimes even for timezone-aware columns; they were UTC.
     if moment is not None and moment.tzinfo is None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.engine import Engine
 
 from sources.store import AuditEvent, get_engine, utcnow
@@ -55,8 +55,14 @@ def search(
     target: str | None = None,
     since: dt.date | None = None,
     limit: int = 1000,
+    until: dt.date | None = None,
+    text: str | None = None,
 ) -> pd.DataFrame:
-    """The newest audit events matching every filter given (bound parameters only)."""
+    """The newest audit events matching every filter given (bound parameters only).
+
+    `since` and `until` are whole days in UTC, both included; `text` is found, ignoring
+    case, in the user, target or detail (% and _ in it are literal).
+    """
     engine = engine or get_engine()
     table = AuditEvent.__table__
     query = select(table).order_by(table.c.id.desc()).limit(limit)
@@ -69,6 +75,20 @@ def search(
     if since:
         start = dt.datetime.combine(since, dt.time(), tzinfo=dt.UTC)
         query = query.where(table.c.at >= start)
+    if until:
+        end = dt.datetime.combine(until + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
+        query = query.where(table.c.at < end)
+    if text and text.strip():
+        escaped = text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        pattern = f"%{escaped}%"
+        query = query.where(
+            or_(
+                *(
+                    table.c[column].ilike(pattern, escape="\\")
+                    for column in ("username", "target", "detail")
+                )
+            )
+        )
     with engine.connect() as conn:
         rows = conn.execute(query).mappings().all()
     return pd.DataFrame(rows, columns=[c.name for c in table.columns])
