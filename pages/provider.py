@@ -282,6 +282,9 @@ uses = _data.provider_uses(stamp, provider_id)
 if uses.empty:
     st.caption("Nothing said about this provider has been marked as used yet.")
 else:
+    if not _data.allowed(access.VIEW_SENSITIVE):
+        # An outcome may name a person (a safeguarding referral): inspectors only.
+        uses = uses.assign(outcome=uses["outcome"].where(uses["outcome"].isna(), access.REDACTED))
     st.dataframe(
         uses.assign(used_for=uses["used_for"].map(USE_NAMES).fillna(uses["used_for"]))[
             ["used_at", "kind", "record_id", "used_for", "outcome", "used_by"]

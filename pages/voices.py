@@ -9,6 +9,7 @@ import streamlit as st
 from pages import _data
 from risk import views
 from sources import access, audit, settings
+from sources.access import REDACTED
 from sources.duplicates import channel_name
 
 _data.via_app(__file__)
@@ -78,12 +79,12 @@ if report.received == 0:
     st.info("No linked comments in this scope and period.")
 else:
     st.write(
-        f"{report.received:,} comments linked to providers in {report.scope}"
+        f"{report.received:,} comments linked to providers in {_data.md_escape(report.scope)}"
         + (f" since {since:%d %B %Y}" if since else "")
         + f"; {report.described:,} ({report.described / report.received:.0%}) say something "
         "about who wrote them. Shares are of the people who answered each question, against "
         "the reference mix of people served"
-        + (f" in {report.scope}." if region or provider_id else " in each region.")
+        + (f" in {_data.md_escape(report.scope)}." if region or provider_id else " in each region.")
     )
     st.caption(
         f"Reference: {reference_path.name} (CARELENS_VOICE_REFERENCE). The shipped figures are "
@@ -188,7 +189,11 @@ st.caption(
     "Per period and channel: comments received, linked to a provider, used by an inspector "
     "(marked on the provider page) and with an outcome written down; copies of one concern "
     "count once."
-    + (f" Only comments linked to providers in {region} count here." if region else "")
+    + (
+        f" Only comments linked to providers in {_data.md_escape(region)} count here."
+        if region
+        else ""
+    )
 )
 c1, c2 = st.columns([3, 2])
 window = c1.date_input(
@@ -251,6 +256,9 @@ with st.expander(f"What was done: {len(uses):,} uses marked since {start:%d %B %
     if uses.empty:
         st.caption("Nothing marked as used since then.")
     else:
+        if not _data.allowed(access.VIEW_SENSITIVE):
+            # An outcome may name a person (a safeguarding referral): inspectors only.
+            uses = uses.assign(outcome=uses["outcome"].where(uses["outcome"].isna(), REDACTED))
         st.dataframe(
             uses,
             hide_index=True,

@@ -15,7 +15,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
 
-from sources import audit
+from sources import audit, usage
+from sources.access import REDACTED
 from sources.store import Comment, Provider
 from tests.risk import tiny_world
 
@@ -152,11 +153,16 @@ def test_marking_a_comment_used_shows_on_the_provider_page_in_the_report_and_the
     assert uses["record_id"].tolist() == ["c3"]
 
 
-def test_a_manager_cannot_mark_evidence_used_nor_an_admin_export_the_report(
+def test_a_manager_cannot_mark_evidence_used_nor_read_outcomes_nor_an_admin_export(
     world: Engine,
 ) -> None:
+    usage.mark_used("comment", "c3", "safeguarding_referral", "Referred Mrs P", "t", world)
     at = open_page("provider", role="manager", provider="A")
     assert not [s for s in at.selectbox if s.key == "use_record"]
+    # An outcome may name a person: hidden from a manager, shown to an inspector.
+    assert frame_with(at, "used_for", "outcome")["outcome"].tolist() == [REDACTED]
+    inspector = open_page("provider", role="inspector", provider="A")
+    assert frame_with(inspector, "used_for", "outcome")["outcome"].tolist() == ["Referred Mrs P"]
     at = open_page("voices", role="admin")
     assert frame_with(at, "received", "linked", "used").shape[0] > 0
     assert not at.get("download_button")
