@@ -1,6 +1,6 @@
 """Carelens: the dashboard's entry point (`streamlit run app.py`).
 
-Page configuration, sign-in, the embedded demo world for an empty store, and navigation:
+Page configuration, the embedded demo world for an empty store, sign-in, and navigation:
 nothing else. Each screen is a file in pages/.
 """
 
@@ -10,19 +10,14 @@ import time
 
 import streamlit as st
 
-from pages import _data
+from pages import _data, _signin
+from sources import access
 
 st.set_page_config(
     page_title="Carelens",
     page_icon=":material/health_and_safety:",
     layout="wide",
 )
-
-# ---- Sign-in ------------------------------------------------------------------------------
-# The one place sign-in goes (accounts issue): it must set st.session_state["user"] (the
-# name written beside every change made in the app) and st.session_state["role"], or stop
-# the run. Until then everyone is an unnamed app user.
-st.session_state.setdefault("user", "app user")
 
 # ---- Navigation ----------------------------------------------------------------------------
 # (section, file, title, icon). The Data page is pages/loads.py: Streamlit would give
@@ -35,17 +30,44 @@ PAGES = (
     ("Work", "pages/voices.py", "Voices", ":material/record_voice_over:"),
     ("Work", "pages/loads.py", "Data", ":material/upload_file:"),
     ("About", "pages/method.py", "Method", ":material/functions:"),
+    ("Admin", "pages/accounts.py", "Accounts", ":material/manage_accounts:"),
+    ("Admin", "pages/audit.py", "Audit log", ":material/policy:"),
 )
-sections: dict[str, list] = {}
-for section, path, title, icon in PAGES:
-    sections.setdefault(section, []).append(st.Page(path, title=title, icon=icon))
+# What a role needs to see a page in the menu (sources.access); any other page needs
+# VIEW_PROVIDERS. The menu is only a convenience: every page checks again on the server.
+PAGE_ACTIONS: dict[str, str] = {
+    "pages/inbox.py": access.INBOX,
+    "pages/loads.py": access.LOAD,
+    "pages/accounts.py": access.ACCOUNTS,
+    "pages/audit.py": access.AUDIT,
+}
+
+
+def _sections(role: str | None) -> dict[str, list]:
+    """Every page, so that one opened by URL reaches its own refusal; the role's own
+    pages listed, the rest hidden (st.Page visibility)."""
+    found: dict[str, list] = {}
+    listed: set[str] = set()
+    for section, path, title, icon in PAGES:
+        shown = access.may(role, PAGE_ACTIONS.get(path, access.VIEW_PROVIDERS))
+        listed |= {section} if shown else set()
+        found.setdefault(section, []).append(
+            st.Page(path, title=title, icon=icon, visibility="visible" if shown else "hidden")
+        )
+    # Sections with nothing listed go last, so no listed page sits under an empty heading.
+    return dict(sorted(found.items(), key=lambda item: item[0] not in listed))
+
 
 # ---- An empty store gets the demo world, so a newcomer sees a populated dashboard ---------
 build = _data.demo_build()
 st.session_state[_data.VIA_APP] = True
 # Navigation is declared even while the demo world is built (hidden then): until some
 # session declares it, Streamlit would list the bare pages/ folder in the sidebar.
-page = st.navigation(sections, position="hidden" if build is not None else "sidebar")
+signed_in = _signin.signed_in()
+page = st.navigation(
+    _sections(_data.role() if signed_in else None),
+    position="sidebar" if build is None and signed_in else "hidden",
+)
 if build is not None:
     st.title("Carelens")
     st.write(
@@ -59,6 +81,11 @@ if build is not None:
     st.progress(build.done, text=build.message)
     time.sleep(0.5)
     st.rerun()
+
+# ---- Sign-in: nobody past this line without an account (pages/_signin.py) ---------------
+# The demo-build screen above comes first: it shows no data, and the demo accounts are
+# made at its end. Each page checks again (pages/_data.require), and draws who is signed in.
+_signin.gate()
 
 goto = st.query_params.get("goto")
 if goto in {path for _, path, _, _ in PAGES}:

@@ -57,20 +57,46 @@ def via_app(page_file: str) -> None:
         st.switch_page("app.py", query_params=params)
 
 
+def role() -> str | None:
+    """The signed-in person's role (st.session_state["role"], set by app.py), or None."""
+    found = st.session_state.get("role")
+    return str(found) if found else None
+
+
 def allowed(action: str) -> bool:
-    """True when the signed-in role may do `action` (sources.access); everyone may do
-    everything while no sign-in has set a role (st.session_state["role"])."""
+    """True when the signed-in role may do `action` (sources.access); nobody signed in,
+    or a role the store does not know, may do nothing."""
     from sources import access
 
-    role = st.session_state.get("role")
-    return role is None or access.may(role, action)
+    return access.may(role(), action)
 
 
 def require(action: str) -> None:
-    """Stops the page with a plain message unless the role may do `action`."""
+    """Stops the page with a plain message unless the role may do `action`.
+
+    Checked on the server on every run, so a page opened by its URL is refused as surely as
+    one left out of the menu. Nobody signed in gets the sign-in screen instead; whoever is
+    signed in sees their name, role and the sign-out button in the sidebar.
+    """
+    from pages import _signin
+
+    _signin.gate()
+    _signin.account_sidebar()
     if not allowed(action):
         st.warning("Your role does not give access to this page.")
         st.stop()
+
+
+def note_sensitive_view(provider_id: str) -> None:
+    """Audits that this person saw a provider's personal data: once per provider per
+    session, not on every rerun (a slider moved is not a second look)."""
+    seen = st.session_state.setdefault("_sensitive_seen", set())
+    if provider_id in seen:
+        return
+    from sources import audit
+
+    audit.record(current_user(), "view_sensitive", provider_id, engine=engine())
+    seen.add(provider_id)
 
 
 def current_user() -> str:
@@ -257,11 +283,14 @@ def explanation(stamp: tuple[int, str, int], provider_id: str, as_of: dt.date) -
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def brief_files(stamp: tuple[int, str, int], provider_id: str, as_of: dt.date) -> tuple[str, bytes]:
-    """The visit brief for a provider as (HTML text, PDF bytes)."""
+def brief_files(
+    stamp: tuple[int, str, int], provider_id: str, as_of: dt.date, role: str | None
+) -> tuple[str, bytes]:
+    """The visit brief for a provider as (HTML text, PDF bytes), as `role` may read it
+    (the role is part of the cache key: a manager never gets an inspector's brief)."""
     from risk import brief
 
-    made = brief.build_brief(engine(), provider_id, as_of)
+    made = brief.build_brief(engine(), provider_id, as_of, role)
     return brief.brief_html(made), brief.brief_pdf(made)
 
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 import streamlit as st
 
 from pages import _data
+from sources import access
 
 _data.via_app(__file__)
+_data.require(access.VIEW_PROVIDERS)
 
 stamp = _data.stamp()
 st.title("How the score works")

@@ -60,8 +60,15 @@ dates = _data.scored_dates(stamp)
 as_of = dates[-1] if dates else None
 scores = _data.provider_scores(stamp, provider_id)
 ratings = _data.provider_ratings(stamp, provider_id)
-events = _data.provider_events(stamp, provider_id)
-voices = _data.provider_voices(stamp, provider_id)
+# Personal data (alert summaries, note authors) only for a role that may see it; for an
+# inspector, that they saw it goes into the audit log, once per provider per session.
+role, user = _data.role(), _data.current_user()
+events = access.redact(_data.provider_events(stamp, provider_id), role)
+voices = access.redact(_data.provider_voices(stamp, provider_id), role)
+if _data.allowed(access.VIEW_SENSITIVE) and (
+    events[["summary", "author"]].notna().any().any() or voices["author"].notna().any()
+):
+    _data.note_sensitive_view(provider_id)
 
 # ---- who ----------------------------------------------------------------------------------
 st.title(_data.md_escape(record["name"]))
@@ -156,17 +163,21 @@ else:
                 )
     with evidence_col:
         st.markdown("**Evidence behind the largest parts**")
-        behind = views.explanation_evidence(explained)
+        behind = access.redact(
+            views.evidence_with_personal(views.explanation_evidence(explained), events), role
+        )
         if behind.empty:
             st.caption("No evidence rows recorded with this score.")
         for part, rows in behind.groupby("part", sort=False):
             with st.expander(f"{part} ({len(rows)})"):
                 st.dataframe(
-                    rows.drop(columns="part"),
+                    # Summary and author only where this part has them (alerts, notes).
+                    rows.drop(columns="part").dropna(axis=1, how="all"),
                     hide_index=True,
                     column_config={
                         "date": st.column_config.DateColumn(format="YYYY-MM-DD"),
-                        "summary": st.column_config.TextColumn(width="large"),
+                        "evidence": st.column_config.TextColumn(width="large"),
+                        "summary": st.column_config.TextColumn("alert summary"),
                     },
                     key=f"behind_{part}",
                 )
@@ -247,6 +258,7 @@ else:
                 "themes",
                 "serious",
                 "seen",
+                "author",
                 "text",
             ]
         ],
@@ -373,9 +385,12 @@ else:
     )
 
     def _brief(kind: str) -> str | bytes:
-        # Built when the button is pressed, not on every view of the page.
-        audit.record(_data.current_user(), "brief", provider_id, kind, _data.engine())
-        html_text, pdf_bytes = _data.brief_files(stamp, provider_id, as_of)
+        # Built when the button is pressed, not on every view of the page; the role this
+        # run signed in with is checked again before any byte is made.
+        if not access.may(role, access.EXPORT):
+            raise PermissionError("this role may not download briefs")
+        audit.record(user, "brief", provider_id, kind, _data.engine())
+        html_text, pdf_bytes = _data.brief_files(stamp, provider_id, as_of, role)
         return pdf_bytes if kind == "pdf" else html_text
 
     b1, b2 = st.columns(2)

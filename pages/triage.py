@@ -160,10 +160,17 @@ if selected:
     st.switch_page("pages/provider.py", query_params={"provider": provider_id})
 
 
+# Who asks, read now: the download itself runs later, outside this script's session.
+role, user = _data.role(), _data.current_user()
+
+
 def _export() -> bytes:
-    audit.record(_data.current_user(), "export", "triage", f"{len(shown)} rows", _data.engine())
+    # The role this run signed in with is checked again before any byte is made.
+    if not access.may(role, access.EXPORT):
+        raise PermissionError("this role may not export")
+    audit.record(user, "export", "triage", f"{len(shown)} rows", _data.engine())
     # Exactly the columns shown (the sparkline as its numbers), with the id to find it again.
-    return views.safe_csv(shown[["provider_id", *SHOWN_COLUMNS]])
+    return views.safe_csv(access.redact(shown[["provider_id", *SHOWN_COLUMNS]], role))
 
 
 if _data.allowed(access.EXPORT):

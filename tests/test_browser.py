@@ -1,4 +1,5 @@
-"""A real browser: the app served headless, Chromium opens triage, then a provider from it.
+"""A real browser: the app served headless, Chromium signs in through the form as an
+inspector, opens a provider by its shared link, then triage, then a provider from it.
 
 Screenshots go to tests/screenshots/ (not committed). Skipped only on a machine with no
 /usr/bin/chromium and no CI variable: in CI it must run.
@@ -18,6 +19,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import Engine
 
+from sources.accounts import DEMO_ACCOUNTS, create_demo_accounts
 from tests.risk import tiny_world
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,8 +52,9 @@ def free_port() -> int:
 
 @pytest.fixture
 def app_url(engine: Engine, tmp_path: Path) -> Iterator[str]:
-    """The app served on a free port over the tiny world; stopped afterwards."""
+    """The app served on a free port over the tiny world and its accounts; stopped afterwards."""
     tiny_world.build(engine)
+    create_demo_accounts(engine)
     port = free_port()
     env = {
         **os.environ,
@@ -109,17 +112,32 @@ def test_open_triage_then_a_provider_from_it(app_url: str) -> None:
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1440, "height": 1000})
-        # A shared link is the first visit after a (re)start: it opens that provider, in
-        # the app's own navigation rather than Streamlit's bare pages/ folder.
+        # A shared link is the first visit after a (re)start: it asks for a sign-in and no
+        # more (no data, no menu), then opens that provider, in the app's own navigation
+        # rather than Streamlit's bare pages/ folder.
         page.goto(f"{app_url}/provider?provider=B")
         page.wait_for_selector(IDLE, timeout=60_000)
-        page.get_by_role("heading", name="Bolton Road Surgery").wait_for(timeout=30_000)
+        username = page.get_by_label("Username", exact=True)
+        username.wait_for(timeout=30_000)
+        assert page.locator('[data-testid="stDataFrame"]').count() == 0
+        assert page.locator('[data-testid="stSidebarNav"]').count() == 0
+        page.screenshot(path=str(SHOTS / "sign-in.png"))
+        username.fill("inspector")
+        page.get_by_label("Password", exact=True).fill(DEMO_ACCOUNTS["inspector"][1])
+        page.get_by_role("button", name="Sign in").click()
+        page.get_by_role("heading", name="Bolton Road Surgery").wait_for(timeout=60_000)
+        page.wait_for_selector(IDLE, timeout=60_000)
         nav = page.locator('[data-testid="stSidebarNav"]')
         assert nav.get_by_text("Triage", exact=True).count() == 1
-        assert nav.get_by_text("app", exact=True).count() == 0
+        assert nav.get_by_text("Inbox", exact=True).count() == 1
+        # An inspector's menu has no admin pages, and never the bare script names.
+        for absent in ("app", "Data", "Accounts", "Audit log"):
+            assert nav.get_by_text(absent, exact=True).count() == 0, absent
+        assert page.get_by_text("Signed in as").count() == 1
 
-        page.goto(app_url)
-        page.wait_for_selector(IDLE, timeout=60_000)
+        # Within the session (a reload would start a new one, signed out).
+        nav.get_by_text("Triage", exact=True).click()
+        page.get_by_role("heading", name="Triage").wait_for(timeout=30_000)
         grid = page.locator('[data-testid="stDataFrame"]').first
         grid.wait_for(timeout=30_000)
         page.get_by_text("Triage", exact=True).first.wait_for()

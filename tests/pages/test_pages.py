@@ -17,7 +17,10 @@ from tests.risk import tiny_world
 from tests.risk.tiny_world import HOSTILE
 
 ROOT = Path(__file__).resolve().parents[2]
-PAGES = ("triage", "provider", "overview", "inbox", "loads", "method")
+PAGES = ("triage", "provider", "overview", "inbox", "loads", "method", "accounts", "audit")
+# Who opens each page in these tests: a role that may (tests/pages/test_access.py checks
+# the refusals). The Data page and the admin pages are an admin's; the rest an inspector's.
+ROLE_FOR = {"loads": "admin", "accounts": "admin", "audit": "admin"}
 
 
 @pytest.fixture(autouse=True)
@@ -36,8 +39,16 @@ def world(engine: Engine) -> Engine:
     return engine
 
 
-def open_page(page: str, **params: str) -> AppTest:
+def signed_in(role: str = "inspector", user: str | None = None) -> AppTest:
+    """The app with a session already signed in as `user` (default: named after the role)."""
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.session_state["user"] = user or f"{role}1"
+    at.session_state["role"] = role
+    return at
+
+
+def open_page(page: str, role: str | None = None, **params: str) -> AppTest:
+    at = signed_in(role or ROLE_FOR.get(page, "inspector"))
     for key, value in params.items():
         at.query_params[key] = value
     at.run()
@@ -121,7 +132,7 @@ def test_provider_page_shows_the_provider_from_the_url(world: Engine) -> None:
 
 
 def test_provider_root_link_opens_the_provider(world: Engine) -> None:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at = signed_in("manager")
     at.query_params["provider"] = "B"
     at.run()
     assert not at.exception
@@ -161,7 +172,6 @@ def test_provider_without_id_offers_a_search(world: Engine) -> None:
 
 def test_inbox_links_a_comment_and_records_who(world: Engine) -> None:
     at = open_page("inbox")
-    at.session_state["user"] = "inspector1"
     at.text_input(key="inbox_typed").set_value("A").run()
     at.button(key="inbox_link").click().run()
     assert not at.exception
@@ -178,7 +188,7 @@ def test_inbox_marks_concerns_seen(world: Engine) -> None:
     assert not at.exception
     with world.connect() as conn:
         row = conn.execute(select(Comment.__table__).where(Comment.comment_id == "c1")).first()
-    assert row.serious_seen_by == "app user" and row.serious_seen_at is not None
+    assert row.serious_seen_by == "inspector1" and row.serious_seen_at is not None
     assert audit.search(world, action="mark_seen")["target"].tolist() == ["comment:c1"]
 
 
@@ -203,8 +213,7 @@ def test_method_page_shows_every_weight(world: Engine) -> None:
 
 
 def test_a_role_sees_only_what_it_may(world: Engine) -> None:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.session_state["role"] = "manager"
+    at = signed_in("manager")
     at.run()
     assert [b.proto.label for b in at.get("download_button")] == ["Download these 3 rows (CSV)"]
     at.switch_page("pages/inbox.py").run()

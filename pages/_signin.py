@@ -1,0 +1,122 @@
+"""Sign-in: the password form, Streamlit's single sign-on where configured, and sign-out.
+
+app.py calls `gate()` before any page runs, and every page calls it again through
+_data.require: Streamlit runs a page's file on its own on some reruns (always under
+AppTest, and before any session has declared the navigation), so the check lives where
+every run passes. Success sets st.session_state["user"] (the name written beside every
+change made in the app) and st.session_state["role"].
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import streamlit as st
+
+from pages import _data
+from sources import access
+
+
+def signed_in() -> bool:
+    """True when this session belongs to someone with a role Carelens knows."""
+    return bool(st.session_state.get("user")) and st.session_state.get("role") in access.ROLES
+
+
+def sso_providers() -> list[str | None] | None:
+    """The OIDC providers configured under [auth] in .streamlit/secrets.toml (None for the
+    single unnamed one), or None when single sign-on is not configured."""
+    try:
+        auth = st.secrets["auth"] if "auth" in st.secrets else None
+    except Exception:  # no secrets.toml at all: password sign-in only
+        return None
+    if not isinstance(auth, Mapping):
+        return None
+    named = [str(name) for name, value in auth.items() if isinstance(value, Mapping)]
+    return named or [None]
+
+
+def _sso_sign_in() -> None:
+    """Takes a single sign-on identity into the session when its account exists and is
+    active: the role comes from the store's account named by the email; none, no access."""
+    from sources import accounts, audit
+
+    email = str(st.user.get("email") or "")
+    role = accounts.account_role(email, engine=_data.engine()) if email else None
+    if role in access.ROLES:
+        st.session_state["user"], st.session_state["role"] = email, role
+        audit.record(email, "sign_in", detail="single sign-on", engine=_data.engine())
+        st.rerun()
+    if not st.session_state.get("_sso_refused"):
+        audit.record(
+            email or "(no email)",
+            "sign_in_failed",
+            detail="single sign-on: no active account",
+            engine=_data.engine(),
+        )
+        st.session_state["_sso_refused"] = True
+    st.title("Carelens")
+    st.error("Your sign-in worked, but there is no active Carelens account for it.")
+    st.caption("Ask an administrator to add an account named by your email address.")
+    if st.button("Sign out", key="sso_sign_out"):
+        st.logout()
+    st.stop()
+
+
+def _form(sso: list[str | None] | None) -> None:
+    """The sign-in screen; stops the run until someone signs in."""
+    from sources import accounts
+
+    st.title("Carelens")
+    st.write("Sign in to see the risk dashboard.")
+    with st.form("sign_in", clear_on_submit=True):
+        username = st.text_input("Username", key="sign_in_username", autocomplete="username")
+        password = st.text_input(
+            "Password", type="password", key="sign_in_password", autocomplete="current-password"
+        )
+        submitted = st.form_submit_button("Sign in", type="primary")
+    if submitted:
+        username = (username or "").strip()
+        if not username or not password:
+            st.error("Enter your username and password.")
+        else:
+            # authenticate() counts failures, locks out and audits every attempt itself; its
+            # message never says whether the username exists.
+            outcome = accounts.authenticate(username, password, engine=_data.engine())
+            if outcome.ok and outcome.role in access.ROLES:
+                st.session_state["user"], st.session_state["role"] = username, outcome.role
+                st.rerun()
+            st.error(outcome.reason or "Wrong username or password.")
+    for provider in sso or []:
+        label = f"Sign in with {provider}" if provider else "Sign in with single sign-on"
+        if st.button(label, key=f"sso_{provider or 'default'}"):
+            st.login(provider)
+    st.stop()
+
+
+def gate() -> None:
+    """Returns when someone is signed in; otherwise shows the sign-in screen and stops."""
+    if signed_in():
+        return
+    sso = sso_providers()
+    if sso and st.user.is_logged_in:
+        _sso_sign_in()
+    _form(sso)
+
+
+def sign_out() -> None:
+    """Forgets everything this session held (filters, picks, who it was), then reruns."""
+    sso_user = sso_providers() is not None and st.user.is_logged_in
+    for key in list(st.session_state.keys()):
+        if key != _data.VIA_APP:
+            del st.session_state[key]
+    if sso_user:
+        st.logout()
+    st.rerun()
+
+
+def account_sidebar() -> None:
+    """Who is signed in, with which role, and the sign-out button, in the sidebar."""
+    with st.sidebar:
+        st.caption(f"Signed in as **{_data.md_escape(_data.current_user())}** · {_data.role()}")
+        if st.button("Sign out", key="sign_out", icon=":material/logout:"):
+            sign_out()
