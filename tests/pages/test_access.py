@@ -258,12 +258,56 @@ def test_sign_out_forgets_who_was_signed_in(world: Engine) -> None:
     assert [t.label for t in at.text_input] == ["Username", "Password"]
 
 
+SSO_SECRETS = {
+    "auth": {
+        "redirect_uri": "http://localhost:8501/oauth2callback",
+        "cookie_secret": "test-secret",
+        "client_id": "carelens",
+        "client_secret": "x",
+        "server_metadata_url": "https://idp.example/.well-known/openid-configuration",
+    }
+}
+
+
+def sso_visit(email: str) -> AppTest:
+    """The app after the identity provider sent `email` back (st.user), SSO configured."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.secrets.update(SSO_SECRETS)
+    at.user = {"is_logged_in": True, "email": email}
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def test_the_sign_in_screen_offers_single_sign_on_when_configured(world: Engine) -> None:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.secrets.update(SSO_SECRETS)
+    at.user = {"is_logged_in": False}
+    at.run()
+    assert [b.label for b in at.button] == ["Sign in", "Sign in with single sign-on"]
+    assert [t.label for t in at.text_input] == ["Username", "Password"]
+
+
 def test_single_sign_on_takes_the_role_from_the_account_of_that_email(world: Engine) -> None:
     accounts.add_account("jo@example.org", "manager", "long-enough-pw", engine=world)
-    assert accounts.account_role("jo@example.org", engine=world) == "manager"
-    assert accounts.account_role("nobody@example.org", engine=world) is None
-    accounts.set_disabled("jo@example.org", True, engine=world)
-    assert accounts.account_role("jo@example.org", engine=world) is None
+    at = sso_visit("jo@example.org")
+    assert (at.session_state["user"], at.session_state["role"]) == ("jo@example.org", "manager")
+    assert at.title[0].value == "Triage"
+    signed = events(world, "sign_in")
+    assert signed[["username", "detail"]].values.tolist() == [["jo@example.org", "single sign-on"]]
+
+
+def test_single_sign_on_without_an_active_account_gives_no_access(world: Engine) -> None:
+    accounts.add_account("gone@example.org", "inspector", "long-enough-pw", engine=world)
+    accounts.set_disabled("gone@example.org", True, engine=world)
+    for email in ("stranger@example.org", "gone@example.org"):
+        at = sso_visit(email)
+        at.run()  # a rerun is not a second failure in the log
+        assert "role" not in at.session_state
+        assert "no active Carelens account" in at.error[0].value
+        assert not at.dataframe and [b.label for b in at.button] == ["Sign out"]
+    failed = events(world, "sign_in_failed")
+    assert failed["username"].tolist() == ["gone@example.org", "stranger@example.org"]
 
 
 # ---------------------------------------------------------------- personal data by role
