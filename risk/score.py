@@ -1,7 +1,8 @@
 """The risk score of record: a transparent weighted sum of indicators, 0-100, dated.
 
-score = 100 * sigmoid(INTERCEPT + sum_k w_k z_k) (risk/weights.py). Its parts are exact:
-the base term is 100 * sigmoid(INTERCEPT), and score - base is shared between indicators in
+score = 100 * sigmoid((INTERCEPT + sum_k w_k z_k) / SCORE_SCALE) (risk/weights.py). Its parts
+are exact: the base term is 100 * sigmoid(INTERCEPT / SCORE_SCALE), and score - base is shared
+between indicators in
 proportion to w_k z_k (same sign as w_k z_k), so base + every part = the score. A source's
 contribution is the sum of its indicators' parts.
 """
@@ -50,15 +51,21 @@ def _sigmoid(x: np.ndarray | float) -> np.ndarray | float:
     return 1.0 / (1.0 + np.exp(-x))
 
 
+def score_of_log_odds(log_odds: np.ndarray | float) -> np.ndarray | float:
+    """The 0-100 score of a log-odds of a poor next rating: 100 * sigmoid(L / SCORE_SCALE)."""
+    return 100.0 * _sigmoid(np.asarray(log_odds, dtype=float) / W.SCORE_SCALE)
+
+
 def score_indicators(ind: Indicators) -> pd.DataFrame:
     """Scores from computed indicators: the columns of score_providers."""
     f = ind.frame
     parts = {k: W.WEIGHTS[k].weight * f[f"z_{k}"].to_numpy() for k in INDICATORS}
     linear = sum(parts.values())
-    base = 100.0 * _sigmoid(W.INTERCEPT)
-    score = 100.0 * _sigmoid(W.INTERCEPT + linear)
+    base = float(score_of_log_odds(W.INTERCEPT))
+    score = score_of_log_odds(W.INTERCEPT + linear)
     # score - base = factor * linear, factor > 0; at linear -> 0 its limit is the slope.
-    slope = 100.0 * _sigmoid(W.INTERCEPT) * (1 - _sigmoid(W.INTERCEPT))
+    at_base = _sigmoid(W.INTERCEPT / W.SCORE_SCALE)
+    slope = 100.0 * at_base * (1 - at_base) / W.SCORE_SCALE
     small = np.abs(linear) < 1e-9
     factor = np.where(small, slope, (score - base) / np.where(small, 1.0, linear))
     out = pd.DataFrame({"provider_id": f["provider_id"], "score": score})

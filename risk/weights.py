@@ -11,9 +11,10 @@ How the score is made (risk/indicators.py, risk/score.py):
    to +-Z_CLIP, so one weight means the same across types;
 3. the linear predictor is L = INTERCEPT + sum_k WEIGHTS[k].weight * z_k (log-odds of a poor
    next rating);
-4. score = 100 * sigmoid(L); the base term is 100 * sigmoid(INTERCEPT) (an average provider
-   with no unusual evidence), and the rest, score - base, is shared between indicators in
-   proportion to w_k * z_k, so the parts add up to the score exactly and keep their sign.
+4. score = 100 * sigmoid(L / SCORE_SCALE); the base term is 100 * sigmoid(INTERCEPT /
+   SCORE_SCALE) (an average provider with no unusual evidence), and the rest, score - base,
+   is shared between indicators in proportion to w_k * z_k, so the parts add up to the
+   score exactly and keep their sign.
 """
 
 from __future__ import annotations
@@ -153,5 +154,14 @@ WEIGHTS: dict[str, Weight] = {
 # Log-odds of a poor next rating for a provider with nothing unusual: the base term.
 INTERCEPT = -2.0
 
+# The score is 100 * sigmoid(L / SCORE_SCALE), so score / (100 - score) is the odds of a poor
+# next rating to the power 1 / SCORE_SCALE. With 1 (the probability itself) the top of the
+# list crowded at 99.x-100.0 and moved by +0.0 when its odds doubled; with 2 (the square root
+# of the odds) the top 1% spreads over about 85-99, the order is unchanged, and doubling
+# the odds moves a top score by several points. The weights stay in log-odds.
+SCORE_SCALE = 2.0
+
 # Bands by score (0-100): below the first bound is "low", and so on up to "very high".
-BAND_BOUNDS: tuple[float, float, float] = (15.0, 30.0, 50.0)
+# With SCORE_SCALE 2 they mark a chance of a poor next rating of about 15%, 30% and 50%
+# (the bands' meaning before the scale changed): 100 * sigmoid(logit(p) / 2).
+BAND_BOUNDS: tuple[float, float, float] = (30.0, 40.0, 50.0)

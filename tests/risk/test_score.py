@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from risk import score as S
+from risk import weights as W
 from risk.__main__ import main
 from risk.indicators import INDICATORS
 from sources.store import Inspection, Provider
@@ -290,3 +291,16 @@ def test_a_first_harmful_incident_never_lowers_risk(
     before = _scores(engine).loc["NEW", "score"]
     rw.add_incidents(engine, "NEW", [dt.date(2026, 6, 1)], harm, "first")
     assert _scores(engine).loc["NEW", "score"] > before
+
+
+def test_the_top_of_the_list_stays_rankable(engine: Engine, world: rw.World) -> None:
+    # Each step multiplies the odds of a poor next rating by e: at one decimal place the
+    # scores must still differ by a point or more and stay below 100.0, so a manager can
+    # rank the top and see it move.
+    shown = np.round(S.score_of_log_odds(np.arange(3.0, 9.0)), 1)
+    assert np.all(np.diff(shown) >= 1.0) and shown.max() < 100.0
+    # The bands still mean a chance of a poor next rating of about 15%, 30% and 50%.
+    chances = [1 / (1 + ((100 - b) / b) ** W.SCORE_SCALE) for b in W.BAND_BOUNDS]
+    np.testing.assert_allclose(chances, [0.15, 0.30, 0.50], atol=0.01)
+    top = _scores(engine)["score"].nlargest(5).round(1)
+    assert top.is_unique and top.max() < 100.0
