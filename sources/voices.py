@@ -65,7 +65,20 @@ def heard_frame(engine: Engine | None = None, since: dt.date | None = None) -> p
 
 
 def _fold(values: pd.Series) -> pd.Series:
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return values  # folded already (_prepare)
     return values.astype("string").str.strip().str.lower().replace("", pd.NA)
+
+
+def _prepare(heard: pd.DataFrame) -> pd.DataFrame:
+    """`heard` with its answers folded once and its keys as categories: grouping a year of
+    national comments by provider several times is then a matter of integer codes."""
+    out = heard.copy()
+    for field in FIELDS:
+        out[field] = _fold(out[field]).astype("category")
+    for key in ("provider_id", "local_authority", "region"):
+        out[key] = out[key].astype("category")
+    return out
 
 
 def voice_mix(heard: pd.DataFrame, by: str = "region") -> pd.DataFrame:
@@ -101,47 +114,46 @@ def silent_groups(
 ) -> pd.DataFrame:
     """Groups heard far less than the reference expects, per area: the people to go and find.
 
-    Returns area, region, field, group, heard, expected, reference_share, share; most
-    missing first. An area's reference is its region's rows, else the '*' rows.
+    Returns area, region, field, group, heard, expected, reference_share, share (and name,
+    local_authority when `by` is provider_id); most missing first. An area's reference is
+    its region's rows, else the '*' rows. A group is silent when at least `min_expected`
+    answers were expected from it and fewer than `ratio` of those came.
     """
-    mix = voice_mix(heard, by)
-    answered = mix[["area", "field", "answered"]].drop_duplicates()
-    region_of = heard.groupby(by)["region"].first() if by != "region" else None
-    out = []
-    for area, field, n_answered in answered.itertuples(index=False):
-        region = area if region_of is None else region_of.get(area)
-        ref = reference[(reference["region"] == region) & (reference["field"] == field)]
-        if ref.empty:
-            ref = reference[(reference["region"] == ALL_REGIONS) & (reference["field"] == field)]
-        heard_here = mix[(mix["area"] == area) & (mix["field"] == field)].set_index("group")
-        for group, share in zip(_fold(ref["group"]), ref["share"], strict=True):
-            expected = float(share) * int(n_answered)
-            got = int(heard_here["heard"].get(group, 0))
-            if expected >= min_expected and got < ratio * expected:
-                out.append(
-                    (area, region, field, group, got, expected, float(share), got / n_answered)
-                )
     columns = ["area", "region", "field", "group", "heard", "expected", "reference_share", "share"]
-    result = pd.DataFrame(out, columns=columns)
+    mix = reference_mix(heard, reference, by)
+    mix = mix[(mix["answered"] > 0) & mix["reference_share"].notna()].copy()
+    mix["expected"] = mix["reference_share"] * mix["answered"]
+    silent = mix[(mix["expected"] >= min_expected) & (mix["heard"] < ratio * mix["expected"])]
+    region_of = heard.groupby(by)["region"].first()
+    result = silent.assign(region=silent["area"].map(region_of))[columns]
     if by == "provider_id":
         # Staff go and listen at a named place: the provider's name and its area with it.
         place = heard.groupby(by)[["name", "local_authority"]].first()
         result = result.join(place, on="area")
-    result["missing"] = result["expected"] - result["heard"]
+    result = result.assign(missing=result["expected"] - result["heard"])
+    order = ["missing", "area", "field", "group"]
     return (
-        result.sort_values("missing", ascending=False)
+        result.sort_values(order, ascending=[False, True, True, True])
         .drop(columns="missing")
         .reset_index(drop=True)
     )
 
 
-def _reference_rows(reference: pd.DataFrame, region: object) -> pd.DataFrame:
-    """The reference rows for one region: its own, else the '*' rows, groups folded."""
-    rows = reference[reference["region"] == region]
-    fields = set(rows["field"])
-    fallback = reference[(reference["region"] == ALL_REGIONS) & ~reference["field"].isin(fields)]
-    both = pd.concat([rows, fallback], ignore_index=True)
-    return both.assign(group=_fold(both["group"]))[["field", "group", "share"]]
+def _area_reference(heard: pd.DataFrame, reference: pd.DataFrame, by: str) -> pd.DataFrame:
+    """Per area (`by`): area, field, group (folded), reference_share, from the area's
+    region's rows, else, for a field its region lacks, the '*' rows."""
+    areas = heard.groupby(by)["region"].first().rename_axis("area").reset_index()
+    ref = reference.assign(group=_fold(reference["group"]))[["region", "field", "group", "share"]]
+    own = areas.merge(ref, on="region")
+    fields = own[["area", "field"]].drop_duplicates()
+    general = ref[ref["region"] == ALL_REGIONS].drop(columns="region")
+    fallback = areas[["area"]].merge(general, how="cross")
+    fallback = fallback.merge(fields, on=["area", "field"], how="left", indicator=True)
+    fallback = fallback[fallback["_merge"] == "left_only"].drop(columns="_merge")
+    both = pd.concat([own.drop(columns="region"), fallback], ignore_index=True)
+    return both.rename(columns={"share": "reference_share"})[
+        ["area", "field", "group", "reference_share"]
+    ]
 
 
 def reference_mix(heard: pd.DataFrame, reference: pd.DataFrame, by: str = "region") -> pd.DataFrame:
@@ -156,11 +168,7 @@ def reference_mix(heard: pd.DataFrame, reference: pd.DataFrame, by: str = "regio
     if heard.empty:
         return pd.DataFrame(columns=columns)
     mix = voice_mix(heard, by)
-    region_of = heard.groupby(by)["region"].first()
-    expected = [
-        _reference_rows(reference, region).assign(area=area) for area, region in region_of.items()
-    ]
-    ref = pd.concat(expected, ignore_index=True).rename(columns={"share": "reference_share"})
+    ref = _area_reference(heard, reference, by)
     both = mix.drop(columns=["share", "received"]).merge(
         ref, on=["area", "field", "group"], how="outer"
     )
@@ -283,7 +291,8 @@ def voices_report(
         heard = heard[heard["provider_id"] == provider_id]
         scope = str(heard["name"].iloc[0]) if not heard.empty else provider_id
         level = "provider_id"
-    described = heard[list(FIELDS)].apply(_fold).notna().any(axis=1)
+    heard = _prepare(heard)
+    described = heard[list(FIELDS)].notna().any(axis=1)
     return VoicesReport(
         scope=scope,
         received=len(heard),
