@@ -56,6 +56,8 @@ TYPE_EXACT = 0.05
 NOT_LEADING = 0.9
 # Weight of a provider's type words ("care home") in how much of its name was written.
 TYPE_WORD_WEIGHT = 1.0
+# Weight of a leading "The" as written, when the provider's name has it too.
+ARTICLE_WEIGHT = 1.0
 # Word similarity (rapidfuzz ratio, 0-100) from which two words count as the same word.
 WORD_MATCH = 80.0
 WORD_MATCH_KNOWN = 88.0
@@ -158,6 +160,7 @@ class NameParts:
     type_hint: str | None
     type_words: tuple[str, ...] = ()  # type phrases and leftover type words: ("care home",)
     type_tokens: tuple[str, ...] = ()  # their words and leftover type words, e.g. ("care", "home")
+    article: bool = False  # the name begins with "The"
 
 
 @lru_cache(maxsize=65536)
@@ -184,6 +187,7 @@ def split_name(name: str | None) -> NameParts:
     """The distinctive words of `name` (normalised) and the provider type its type words name."""
     text = default_process(name) if isinstance(name, str) else ""
     words = text.split()
+    article = bool(words) and words[0] == "the"
     # "St Mary's" is a saint, "Church St" a street.
     if words and words[0] == "st":
         words[0] = "saint"
@@ -202,7 +206,7 @@ def split_name(name: str | None) -> NameParts:
     if not words:
         # "The Surgery": the type words are all the name there is.
         words = tuple(w for w in text.split() if w not in STOP_WORDS)
-    return NameParts(words, hints[-1] if hints else None, phrases + leftover, tokens)
+    return NameParts(words, hints[-1] if hints else None, phrases + leftover, tokens, article)
 
 
 @dataclass(frozen=True)
@@ -251,6 +255,7 @@ class Linker:
             for ty, p in zip(col["type"], parts, strict=True)
         ]
         self.type_words_: list[frozenset[str]] = [frozenset(p.type_words) for p in parts]
+        self.article_: list[bool] = [p.article for p in parts]
         self.type_distinct_: list[frozenset[str]] = [_distinct_all(p) for p in parts]
         self.type_masks_: dict[str, np.ndarray] = {}
         for i, words in enumerate(self.type_distinct_):
@@ -421,10 +426,13 @@ class Linker:
                 )
                 / len(units)
             )
-        soft = 0.6 * q_hit / q_total + 0.4 * p_hit / p_total
-        written = " ".join(query.words + query.type_tokens)
-        whole = fuzz.token_sort_ratio(written, self.full_[i]) / 100.0
-        covered = q_hit / q_total
+        found_total, written_total = q_hit, q_total
+        if query.article:
+            # "The Brookfield" written is The Brookfield rather than Brookfield House; a name
+            # without it ("Brookfield") stays as likely either.
+            found_total += ARTICLE_WEIGHT * self.article_[i]
+            written_total += ARTICLE_WEIGHT
+        named = found_total / written_total
         if query.type_words:
             # Type words written count in what was written, at the same small weight;
             # "care" or "home" alone match nothing ("domiciliary care" is not "care at home").
@@ -432,7 +440,16 @@ class Linker:
             found = sum(
                 1.0 if u in units else float(" " not in u and u in own) for u in query.type_words
             ) / len(query.type_words)
-            covered = (q_hit + TYPE_WORD_WEIGHT * found) / (q_total + TYPE_WORD_WEIGHT)
+            found_total += TYPE_WORD_WEIGHT * found
+            written_total += TYPE_WORD_WEIGHT
+        covered = found_total / written_total
+        # Type words written and not in the name count against it: "Cedar Residential Home"
+        # is less The Cedar than Cedar Residential Home. A type they contradict is already
+        # charged for (TYPE_CONTRADICTS), so it is not charged twice.
+        agrees = query.type_hint is None or query.type_hint in self.types_[i]
+        soft = 0.6 * (covered if agrees else named) + 0.4 * p_hit / p_total
+        written = " ".join(query.words + query.type_tokens)
+        whole = fuzz.token_sort_ratio(written, self.full_[i]) / 100.0
         # People cut names from the end: "Meadowbank" is more likely Meadowbank Home Care
         # than Caring Hands Meadowbank.
         leads = words[0] in dict(self._similar_words(query.words[0]))
@@ -521,12 +538,12 @@ class Linker:
         return self._cache[key]
 
     def _link(self, name: str | None, place: str | None) -> LinkResult:
-        parts = self._split_joined(split_name(name))
+        parts = self._split_joined(name, split_name(name))
         if not parts.words or not self.ids_:
             return LinkResult(None, 0.0, ())
         resolved = self.resolve_place(place)
         within = resolved[0] if resolved else None
-        scored: list[tuple[str, float, float, float]] = []
+        scored: list[tuple[str, float, float, bool]] = []
         for i in self._shortlist(parts, within):
             name = self.name_score(parts, i)
             if resolved is None:
@@ -541,11 +558,17 @@ class Linker:
                     factor *= TYPE_CONTRADICTS
                 else:
                     bonus = TYPE_AGREES
-            if parts.type_words and frozenset(parts.type_words) == self.type_words_[i]:
+            # Type words (and a leading "The") written exactly as this provider's own.
+            exact = (
+                bool(parts.type_words)
+                and frozenset(parts.type_words) == self.type_words_[i]
+                and parts.article == self.article_[i]
+            )
+            if exact:
                 bonus += TYPE_EXACT
             score = name.score * factor + bonus
             lead = 1.0 if name.leads else NOT_LEADING
-            scored.append((self.ids_[i], score, name.covered * factor * lead, name.written))
+            scored.append((self.ids_[i], score, name.covered * factor * lead, exact))
         # Ranked and compared before rounding and capping, so a bonus still separates two.
         scored.sort(key=lambda c: (-c[1], c[0]))
         if not scored:
@@ -558,42 +581,38 @@ class Linker:
         # A name that another provider's name (in the place, if one was given) contains
         # just as well is ambiguous, however short the other's name: "Holmleigh" may be
         # Holmleigh House or Holmleigh Home Care, "Laurel" The Laurel or Laurel Care Home.
-        rival = any(c[2] >= best[2] - AUTO_LINK_MARGIN for c in scored[1:])
+        # But a name written with its type words exactly as the best's own ("Northfield
+        # Centre", "Redwood Home Care") is not one that a longer or other wording contains.
+        rival = any(
+            c[2] >= best[2] - AUTO_LINK_MARGIN and not (best[3] and not c[3]) for c in scored[1:]
+        )
         if best[1] >= AUTO_LINK_THRESHOLD and best[1] - runner_up >= AUTO_LINK_MARGIN and not rival:
             return LinkResult(best[0], top[0][1], top)
         return LinkResult(None, top[0][1], top)
 
-    def _split_joined(self, parts: NameParts) -> NameParts:
-        """`parts` with words run together ("silverdalehouse") split where both halves are known."""
+    def _split_joined(self, name: str | None, parts: NameParts) -> NameParts:
+        """`parts` of `name` with words run together ("silverdalehouse") split where both
+        halves are known, the whole name read again ("OakwoodCare Home" has "care home")."""
         known = self.postings_
-        fixed: list[str] = []
-        changed = False
+        splits: dict[str, str] = {}
         for w in parts.words:
             # A near-miss of one known word ("greenacrescourt" is 80 like "greenacres") is
             # no reason not to split: two exactly known halves explain it better.
-            similar = max((s for _, s in self._similar_words(w)), default=0.0)
-            if len(w) >= 7 and w not in known and similar < SPLIT_OVER:
-                for cut in range(3, len(w) - 2):
-                    left, right = w[:cut], w[cut:]
-                    if (left in known or left in TYPE_PARTS or left == "the") and (
-                        right in known or _as_type_part(right) in TYPE_PARTS
-                    ):
-                        fixed += [left, right]
-                        changed = True
-                        break
-                else:
-                    fixed.append(w)
-            else:
-                fixed.append(w)
-        if not changed:
+            if len(w) < 7 or w in known:
+                continue
+            if max((s for _, s in self._similar_words(w)), default=0.0) >= SPLIT_OVER:
+                continue
+            for cut in range(3, len(w) - 2):
+                left, right = w[:cut], w[cut:]
+                if (left in known or left in TYPE_PARTS or left == "the") and (
+                    right in known or _as_type_part(right) in TYPE_PARTS
+                ):
+                    splits[w] = f"{left} {right}"
+                    break
+        if not splits:
             return parts
-        again = split_name(" ".join(fixed))
-        return NameParts(
-            again.words,
-            again.type_hint or parts.type_hint,
-            again.type_words + parts.type_words,
-            again.type_tokens + parts.type_tokens,
-        )
+        words = default_process(name or "").split()
+        return split_name(" ".join(splits.get(w, w) for w in words))
 
     def link_many(self, rows: pd.DataFrame) -> list[LinkResult]:
         """One LinkResult per row of `rows` (columns provider_name, place, optional text)."""

@@ -172,9 +172,28 @@ SAME_STEM = pd.DataFrame(
         ("ch-b", "Greenacres House", "care_home", "Corbridge", "Corbridge District", ""),
         ("ch-c", "The Cedar", "care_home", "Barnard", "Barnard District", ""),
         ("ch-d", "Cedar Lodge", "care_home", "Dunmow", "Dunmow District", ""),
+        ("ch-e", "The Brookfield", "care_home", "Ellesmere", "Ellesmere District", ""),
+        ("hc-e", "Brookfield Home Care", "homecare", "Ellesmere", "Ellesmere District", ""),
+        ("ch-f", "Cedar Residential Home", "care_home", "Fakenham", "Fakenham District", ""),
+        ("mh-g", "Northfield Centre", "mental_health", "Gisburn", "Gisburn District", ""),
+        ("gp-g", "Northfield Medical Centre", "gp_practice", "Gisburn", "Gisburn District", ""),
+        ("hc-h", "Redwood Home Care", "homecare", "Hexham", "Hexham District", ""),
+        ("hc-i", "Redwood Homecare Services", "homecare", "Hexham", "Hexham District", ""),
     ],
     columns=["provider_id", "name", "type", "town", "local_authority", "postcode"],
 )
+
+
+@pytest.fixture(scope="module")
+def neighbours() -> Linker:
+    """SAME_STEM in a register of national proportions: its words are rare, its type words not."""
+    filler = [
+        (f"f{len(FIRST) * j + i}", f"{a}{b} {suffix}", kind, "Gisburn", "Gisburn District", "")
+        for i, a in enumerate(f for f in FIRST if f != "Cedar")
+        for j, b in enumerate(SECOND)
+        for suffix, kind in KINDS
+    ]
+    return Linker(pd.concat([SAME_STEM, pd.DataFrame(filler, columns=SAME_STEM.columns)]))
 
 
 @pytest.mark.parametrize(
@@ -185,15 +204,21 @@ SAME_STEM = pd.DataFrame(
         ("mill house family practice", "Ashby", "gp-b"),
         # "Homecare" is "Home Care" run together, not "Domiciliary Care".
         ("Rosedale Homecare", "Ashby", "hc-a"),
+        # Written exactly as one's own name, not as the other's name shortened.
+        ("Northfield Centre", "Gisburn", "mh-g"),
+        ("redwood home care", "Hexham", "hc-h"),
+        ("Redwood Homecare Services", "Hexham", "hc-i"),
         # Without the type words nothing tells them apart: a person decides.
         ("Mill House", "Ashby", None),
         ("Rosedale", "Ashby", None),
+        ("Northfield", "Gisburn", None),
+        ("Redwood", "Hexham", None),
     ],
 )
 def test_type_words_as_written_tell_same_name_neighbours_apart(
-    name: str, place: str, expected: str | None
+    neighbours: Linker, name: str, place: str, expected: str | None
 ):
-    assert Linker(SAME_STEM).link(name, place).provider_id == expected
+    assert neighbours.link(name, place).provider_id == expected
 
 
 @pytest.mark.parametrize(
@@ -204,10 +229,38 @@ def test_type_words_as_written_tell_same_name_neighbours_apart(
         ("GreenacresHouse", None, "ch-b"),
         # "The" run into the name.
         ("TheCedar", "Barnard", "ch-c"),
+        # A name run into its type words: the type phrase is read whole again.
+        ("CedarResidential Home", None, "ch-f"),
     ],
 )
-def test_words_run_together_are_split(name: str, place: str | None, expected: str):
-    assert Linker(SAME_STEM).link(name, place).provider_id == expected
+def test_words_run_together_are_split(
+    neighbours: Linker, name: str, place: str | None, expected: str
+):
+    assert neighbours.link(name, place).provider_id == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "place", "expected"),
+    [
+        # "The Brookfield" is the home of that name, not Brookfield Home Care next door,
+        ("the brookfield", "Ellesmere", "ch-e"),
+        ("The Brookfeild", "Ellesmere", "ch-e"),
+        # but "Brookfield" alone may be either.
+        ("Brookfield", "Ellesmere", None),
+    ],
+)
+def test_a_leading_the_as_written_counts(
+    neighbours: Linker, name: str, place: str, expected: str | None
+):
+    assert neighbours.link(name, place).provider_id == expected
+
+
+def test_type_words_written_count_against_a_name_without_them(neighbours: Linker):
+    # No place: "Cedar Residential Home" is the one so named, not The Cedar or Cedar Lodge.
+    result = neighbours.link("Cedar Residential Home", None)
+    assert result.provider_id == "ch-f", result
+    # "Cedar" alone is any of the three.
+    assert neighbours.link("Cedar", None).provider_id is None
 
 
 FIRST = ("Oak", "Ash", "Elm", "Rose", "Willow", "Beech", "Holly", "Maple", "Cedar", "Birch")
