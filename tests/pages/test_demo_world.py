@@ -48,7 +48,10 @@ def store(demo_store: Engine, monkeypatch: pytest.MonkeyPatch) -> Engine:
 
 
 def open_page(page: str, **params: str) -> AppTest:
+    # Signed in with a role that may open the page (the Data page is an admin's).
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.session_state["user"] = "t"
+    at.session_state["role"] = "admin" if page == "loads" else "inspector"
     for key, value in params.items():
         at.query_params[key] = value
     at.run()
@@ -102,6 +105,8 @@ def test_an_empty_store_builds_the_demo_world_itself(
     monkeypatch.setenv("CARELENS_DEMO_PROVIDERS", "30")
     monkeypatch.setenv("CARELENS_DEMO_SEED", "3")
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
+    at.session_state["user"] = "t"
+    at.session_state["role"] = "manager"
     at.run()
     assert not at.exception, [e.message for e in at.exception]
     assert views.provider_count(engine) == 30
