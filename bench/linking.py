@@ -5,7 +5,11 @@
     .venv/bin/python bench/linking.py --register ../shared/data/cqc/cqc_locations_2021.csv
 
 On a demo world it reads the truth (truth/comments.csv, true_provider_id) and prints
-precision among the comments linked, the share linked, and comments per second.
+precision among the comments linked, the share linked, and comments per second, and the
+ceiling: how many comments a person could resolve at all from the name as written and the
+place. The rest name a provider whose very name another provider in that place (or, with no
+place, anywhere) also has, or are shortened to what several providers there share
+("Rosedale" in a town with Rosedale House and Rosedale Surgery); no linker should link them.
 With --register (CQC's real 2021 file, ~32,000 locations) it measures speed at national
 size: it writes 60,000 names the way people do (misspelt, shortened, type words dropped or
 added, place as local authority or postcode district or none) for real locations and links
@@ -22,10 +26,96 @@ import time
 from pathlib import Path
 
 import pandas as pd
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sources.linking import Linker  # noqa: E402
+from sources.linking import ABBREVIATIONS, TYPE_WORDS, Linker  # noqa: E402
+
+_TYPE_ENDINGS = sorted((tuple(t.split()) for t in TYPE_WORDS), key=len, reverse=True)
+# Short forms spelt out on both sides ("St" stays: "StBede's" must still meet "St Bede's").
+_SPELT = {k: v for k, v in ABBREVIATIONS.items() if k != "st"} | {
+    "saint": "st",
+    "pract": "practice",
+    "homecare": "home care",
+    "&": "and",
+}
+
+
+def _flat(text: str) -> str:
+    """Lower case, letters and digits only: spacing and punctuation slips vanish."""
+    return "".join(ch for ch in text.lower() if ch.isalnum())
+
+
+def _words(text: str) -> list[str]:
+    """Lower-case words, short forms spelt out."""
+    return " ".join(_SPELT.get(w, w) for w in text.lower().split()).split()
+
+
+def _ways_written(name: str) -> set[str]:
+    """The ways a person could write `name` short of a slip: whole, without "The" or the
+    type words, or cut to its first words ("Ivy Bank" of Ivy Bank Court), plural."""
+    words = _words(name)
+    bare = words[1:] if words[:1] == ["the"] and len(words) > 1 else words
+    forms = {" ".join(words), " ".join(bare)}
+    for ending in _TYPE_ENDINGS:
+        if len(bare) > len(ending) and tuple(bare[-len(ending) :]) == ending:
+            forms |= {" ".join(bare[: -len(ending)]), " ".join(words[: -len(ending)])}
+            break
+    forms |= {" ".join(bare[:k]) for k in range(1, len(bare))}
+    flat = {_flat(f) for f in forms}
+    return flat | {f + "s" for f in flat}
+
+
+def ceiling(register: pd.DataFrame, rows: pd.DataFrame, truth: pd.Series) -> dict[str, int]:
+    """How many rows a person could resolve from name and place, and why the rest cannot be.
+
+    A provider fits a written name if the name is one of its ways written, or one slip (a
+    letter dropped, added, changed or swapped) from one. The place narrows to its town,
+    local authority or postcode district; no place (or one not in the register) leaves all.
+    """
+    register = register.reset_index(drop=True)
+    ids = register["provider_id"].tolist()
+    flat_names = [_flat(n) for n in register["name"]]
+    forms: list[str] = []
+    owner: list[int] = []
+    for i, name in enumerate(register["name"]):
+        for f in _ways_written(name):
+            forms.append(f)
+            owner.append(i)
+    places: dict[str, set[int]] = {}
+    for col in ("town", "local_authority"):
+        for i, v in enumerate(register.get(col, pd.Series([""] * len(register)))):
+            places.setdefault(str(v).lower(), set()).add(i)
+    for i, pc in enumerate(register.get("postcode", pd.Series([""] * len(register)))):
+        places.setdefault(str(pc).lower().split(" ")[0], set()).add(i)
+    pools: dict[str, tuple[list[str], list[int]]] = {}
+    position = {pid: i for i, pid in enumerate(ids)}
+    counts = {"resolvable": 0, "same_name": 0, "shared_short": 0}
+    for name, place, true_id in zip(rows["provider_name"], rows["place"], truth, strict=True):
+        key = str(place or "").strip().lower()
+        members = places.get(key) if key else None
+        if key not in pools:
+            keep = [k for k, o in enumerate(owner) if members is None or o in members]
+            pools[key] = ([forms[k] for k in keep], [owner[k] for k in keep])
+        pool_forms, pool_owner = pools[key]
+        written = _flat(" ".join(_words(str(name or ""))))
+        cutoff = 1 if len(written) >= 5 else 0
+        fits = {
+            pool_owner[k]
+            for _, _, k in process.extract(
+                written, pool_forms, scorer=OSA.distance, score_cutoff=cutoff, limit=None
+            )
+        }
+        true = position.get(true_id)
+        if true is None or fits <= {true}:
+            counts["resolvable"] += 1
+        elif any(flat_names[o] == flat_names[true] for o in fits - {true}):
+            counts["same_name"] += 1
+        else:
+            counts["shared_short"] += 1
+    return counts
 
 
 def measure(linker_input: pd.DataFrame, rows: pd.DataFrame, truth: pd.Series) -> dict[str, float]:
@@ -70,7 +160,9 @@ def demo_run(providers: int, seed: int, folder: Path | None) -> dict[str, float]
     rows = comments[comments["provider_id"].str.strip() == ""].merge(
         truth[["comment_id", "true_provider_id"]], on="comment_id", how="left"
     )
-    return measure(register, rows, rows["true_provider_id"])
+    figures = measure(register, rows, rows["true_provider_id"])
+    figures.update(ceiling(register, rows, rows["true_provider_id"]))
+    return figures
 
 
 TYPE_WORDS = ("care home", "nursing home", "surgery", "medical practice", "home care", "")
@@ -145,6 +237,15 @@ def main() -> int:
         f"linking:          {figures['link_s']:.2f} s, {figures['per_s']:,.0f} comments/s "
         f"({figures['cpu_s']:.2f} s of CPU: the machine is shared)"
     )
+    if "resolvable" in figures:
+        n = figures["comments"]
+        print(
+            f"ceiling:          {figures['resolvable']} ({figures['resolvable'] / n:.1%}) "
+            "resolvable from name and place at all; unresolvable: "
+            f"{figures['same_name']} ({figures['same_name'] / n:.1%}) name another provider "
+            f"in the place (or anywhere, with none) also has, {figures['shared_short']} "
+            f"({figures['shared_short'] / n:.1%}) shortened to what several there share"
+        )
     return 0
 
 
