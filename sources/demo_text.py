@@ -252,11 +252,27 @@ def _typo(word: str, r: random.Random) -> str:
     return word[:i] + word[i] + word[i:]
 
 
+# Words nobody writes alone as a name ("St", "Caring", "Little"), and stems of two words
+# that people keep whole ("Ivy Bank", not "Ivy").
+_NOT_ALONE = frozenset({"St", "Caring", "Helping"} | {p.strip() for p in TOWN_PREFIXES})
+_TWO_WORD_STEMS = frozenset(s for s in NAME_STEMS if " " in s)
+
+
+def _short_name(name: str) -> str:
+    """`name` cut to its first word as people cut it: "Ivy Bank", "St Bede's", "Caring Hands"."""
+    words = name.split(" ")
+    if words[0] == "The" and len(words) > 1:
+        words = words[1:]
+    whole = words[0] in _NOT_ALONE or " ".join(words[:2]) in _TWO_WORD_STEMS
+    return " ".join(words[: 2 if whole else 1])
+
+
 def name_as_written(name: str, r: random.Random) -> str:
     """Returns the provider's name the way a member of the public might write it.
 
     Drops the type words ("Care Home", "Surgery"), makes a typo, abbreviates ("St", "&"),
-    keeps only the first word, or lower-cases it; sometimes two of these, sometimes none.
+    keeps only the first word (two where one alone names nothing: "St Bede's", "Ivy Bank"),
+    or lower-cases it; sometimes two of these, sometimes none.
     """
     out = name
     roll = r.random()
@@ -282,8 +298,7 @@ def name_as_written(name: str, r: random.Random) -> str:
         if out == name:
             out = out.replace(" ", "", 1) if r.random() < 0.5 else out + "s"
     elif roll < 0.8:
-        first = out.split(" ")[0]
-        out = out.split(" ")[1] if first == "The" and " " in out else first
+        out = _short_name(out)
     if r.random() < 0.3:
         out = out.lower()
     if r.random() < 0.15 and out == name:
