@@ -27,6 +27,7 @@ from risk.indicators import INDICATORS, POISSON, compute_indicators, read_eviden
 from risk.score import score_indicators
 
 POOR = ("Requires improvement", "Inadequate")
+ORACLE = "hidden latent (ceiling)"
 TOP_SHARE = 0.10
 
 
@@ -227,6 +228,10 @@ def backtest(
     if truth_dir is not None and (Path(truth_dir) / "providers_monthly.csv").exists():
         truth = read_truth(Path(truth_dir))
         month = pd.Timestamp(as_of.replace(day=1))
+        # The ceiling, not a method: the hidden state itself on the day. Later ratings are
+        # cut from it (as it moves on) plus inspector noise, so no score can expect more.
+        latent = truth[truth["month"] == month].set_index("provider_id")["latent"]
+        rankings[ORACLE] = latent.reindex(rankings.index).fillna(latent.median())
         horizon_end = pd.Timestamp(as_of + dt.timedelta(days=horizon_days))
         now = truth[truth["month"] == month].set_index("provider_id")["failing"]
         ahead = truth[(truth["month"] >= month) & (truth["month"] <= horizon_end)]

@@ -79,6 +79,8 @@ SILENT_SOURCES: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
     (("cm_n",), ("cm_negative", "cm_serious", "cm_low_stars", "cm_volume", "cm_cusum")),
 )
 RATINGS: tuple[str, ...] = ("rt_last", "rt_safe", "rt_decline", "rt_age", "rt_history")
+# The key questions of an inspection, each rated like the overall judgement.
+KEY_QUESTIONS: tuple[str, ...] = ("safe", "effective", "caring", "responsive", "well_led")
 INDICATORS: tuple[str, ...] = (*POISSON, *BETA, *CUSUM, *NOTES, *RATINGS)
 # Indicators already on a meaningful scale: no division by a peer spread.
 UNSCALED: frozenset[str] = frozenset((*CUSUM, *RATINGS))
@@ -125,7 +127,7 @@ class Evidence:
     alerts: pd.DataFrame  # provider_id, month, sg_n, sg_w, sg_high
     comments: pd.DataFrame  # provider_id, month, cm_n, cm_neg, cm_ser, cm_rated, cm_low
     notes: pd.DataFrame  # provider_id, visit_on, value, serious
-    ratings: pd.DataFrame  # provider_id, published_on, overall, safe
+    ratings: pd.DataFrame  # provider_id, published_on, overall, then KEY_QUESTIONS
 
     def until(self, day: dt.date) -> Evidence:
         """The same evidence as seen on an earlier month-end `day` (history scores)."""
@@ -245,10 +247,10 @@ def read_evidence(
     )
     ratings = _frame(
         engine,
-        "SELECT provider_id, published_on, overall, safe FROM inspection "
-        "WHERE published_on <= :d" + where_p,
+        "SELECT provider_id, published_on, overall, " + ", ".join(KEY_QUESTIONS) + " "
+        "FROM inspection WHERE published_on <= :d" + where_p,
         params,
-        ["provider_id", "published_on", "overall", "safe"],
+        ["provider_id", "published_on", "overall", *KEY_QUESTIONS],
     )
     incidents = incidents_job.result()
     pool.shutdown()
@@ -651,10 +653,18 @@ def _rating_indicators(
     out["rt_last"], out["rt_safe"] = rt_last, rt_safe
     out["rt_decline"] = decline.reindex(index).fillna(0.0).to_numpy(dtype=float)
     out["rt_age"] = age
-    # Every rating is a noisy reading of the same service: their mean (one pseudo-rating
-    # at Good) estimates its lasting level better than the last alone.
-    history = r.groupby("provider_id")["points"].agg(["sum", "count"])
-    mean = history["sum"] / (history["count"] + 1.0)
+    # Every inspection is a noisy reading of the same service: the mean of its overall and
+    # key-question ratings places it within a band (a Good with two RI key questions is
+    # not a Good with none), and the mean over inspections, newer weighing more, with one
+    # pseudo-rating at Good, estimates its lasting level better than the last alone.
+    judged = r[["overall", *KEY_QUESTIONS]].apply(lambda c: c.map(W.RATING_POINTS))
+    months = (pd.Timestamp(as_of) - r["published_on"]).dt.days.to_numpy() / 30.44
+    w = decay(np.maximum(months, 0.0), W.HALF_LIFE_RATINGS)
+    reading = judged.mean(axis=1).fillna(r["points"]).fillna(0.0).to_numpy(dtype=float)
+    by = r["provider_id"].to_numpy()
+    total = pd.Series(w * reading).groupby(by).sum()
+    weight = pd.Series(w).groupby(by).sum()
+    mean = total / (weight + W.RATINGS_PRIOR_WEIGHT)
     out["rt_history"] = mean.reindex(index).fillna(0.0).to_numpy(dtype=float)
     # A rating's evidence goes stale: all prior when never rated, half after three years.
     staleness = np.where(rated, 1 - np.power(0.5, np.nan_to_num(years, nan=0.0) / 3.0), 1.0)

@@ -29,6 +29,7 @@ HALF_LIFE_INCIDENTS = 6.0  # moderate harm and no/low-harm reporting
 HALF_LIFE_SERIOUS = 12.0  # severe harm, death, high-risk safeguarding
 HALF_LIFE_SAFEGUARDING = 6.0
 HALF_LIFE_NOTES = 24.0  # expert-by-experience notes
+HALF_LIFE_RATINGS = 24.0  # published ratings, in the ratings history
 # Evidence older than this adds nothing worth reading (0.5 ** (48 / 12) = 6%).
 LOOKBACK_MONTHS = 48
 
@@ -74,6 +75,8 @@ Z_CLIP = 4.0
 # Expert-by-experience tone is a mean over notes, shrunk to the type mean with this many
 # pseudo-notes (METHOD-NOTES 1.3: n0 pseudo-reviews).
 NOTES_PRIOR_WEIGHT = 1.0
+# The ratings history is shrunk to Good with this many pseudo-ratings (a fresh one weighs 1).
+RATINGS_PRIOR_WEIGHT = 1.0
 
 # ------------------------------------------------------------------ change detection
 # Poisson CUSUM against the provider's own baseline (METHOD-NOTES 1.5): detect a rate
@@ -147,7 +150,10 @@ WEIGHTS: dict[str, Weight] = {
     "rt_safe": Weight(0.05, "ratings", "last rating of the Safe key question"),
     "rt_decline": Weight(0.0, "ratings", "the last rating was worse than the one before"),
     "rt_history": Weight(
-        0.8, "ratings", "mean of every published rating (with one pseudo-rating at Good)"
+        1.6,
+        "ratings",
+        "mean of every published rating and its key questions, newer weighing more "
+        "(24-month half-life, one pseudo-rating at Good)",
     ),
     "rt_age": Weight(0.0, "ratings", "years since the last published rating (evidence goes stale)"),
 }
@@ -157,7 +163,7 @@ INTERCEPT = -2.0
 # The score is 100 * sigmoid(L / SCORE_SCALE), so score / (100 - score) is the odds of a poor
 # next rating to the power 1 / SCORE_SCALE. With 1 (the probability itself) the top of the
 # list crowded at 99.x-100.0 and moved by +0.0 when its odds doubled; with 2 (the square root
-# of the odds) the top 1% spreads over about 85-99, the order is unchanged, and doubling
+# of the odds) the top 1% spreads over about 90-99, the order is unchanged, and doubling
 # the odds moves a top score by several points. The weights stay in log-odds.
 SCORE_SCALE = 2.0
 

@@ -70,6 +70,9 @@ def test_backtest_reads_a_truth_folder(engine: Engine, tmp_path: Path) -> None:
     assert result.n_truth == len(world.ids)
     assert result.failing_now == int((world.quality > 0.6).sum())
     assert result.method("score").auc_failing_now > result.method("random").auc_failing_now
+    # The hidden state itself is shown as the ceiling: it ranks "failing now" perfectly.
+    assert result.method(B.ORACLE).auc_failing_now == 1.0
+    assert B.ORACLE in result.table()
 
 
 def test_backtest_command_prints_the_table(

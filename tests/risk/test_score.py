@@ -304,3 +304,43 @@ def test_the_top_of_the_list_stays_rankable(engine: Engine, world: rw.World) -> 
     np.testing.assert_allclose(chances, [0.15, 0.30, 0.50], atol=0.01)
     top = _scores(engine)["score"].nlargest(5).round(1)
     assert top.is_unique and top.max() < 100.0
+
+
+def _add_rating(engine: Engine, pid: str, day: dt.date, overall: str, **questions: str) -> None:
+    with Session(engine) as session:
+        session.add(
+            Inspection(
+                inspection_id=f"{pid}-{day.isoformat()}",
+                provider_id=pid,
+                published_on=day,
+                overall=overall,
+                **questions,
+            )
+        )
+        session.commit()
+
+
+def test_key_questions_and_newer_ratings_weigh_in_the_history(
+    engine: Engine, world: rw.World
+) -> None:
+    good = dict.fromkeys(("safe", "effective", "caring", "responsive", "well_led"), "Good")
+    for pid in ("ALLGOOD", "TWORI", "WORSENED", "MENDED"):
+        _add_provider(engine, pid, 40)
+    day, old = dt.date(2026, 1, 15), dt.date(2022, 9, 15)
+    _add_rating(engine, "ALLGOOD", day, "Good", **good)
+    _add_rating(
+        engine,
+        "TWORI",
+        day,
+        "Good",
+        **{**good, "safe": "Requires improvement", "well_led": "Requires improvement"},
+    )
+    # The same two ratings in either order: the newer one says more about the service now.
+    _add_rating(engine, "WORSENED", old, "Good", **good)
+    _add_rating(engine, "WORSENED", day, "Requires improvement")
+    _add_rating(engine, "MENDED", old, "Requires improvement")
+    _add_rating(engine, "MENDED", day, "Good", **good)
+    frame = _scores(engine)
+    assert frame.loc["TWORI", "rt_history"] > frame.loc["ALLGOOD", "rt_history"]
+    assert frame.loc["TWORI", "score"] > frame.loc["ALLGOOD", "score"]
+    assert frame.loc["WORSENED", "rt_history"] > frame.loc["MENDED", "rt_history"] > 0
