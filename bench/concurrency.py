@@ -11,9 +11,9 @@ dropped first, so give it a database of its own), serves the app with `streamlit
 opens one Chromium (/usr/bin/chromium) with one context per session. Each session signs in
 (when the app shows a "Username" field) and browses: triage, a provider opened by its link
 (?provider=ID), triage, the name filter narrowed to one provider, that provider from the
-grid, and again. A few seconds in, `python -m sources load` runs in a subprocess with the
-same world's files re-written with new rows. Sessions browse until the load has finished and
-each has made --requests requests.
+grid, and again. Once half the sessions are browsing (signed in), `python -m sources load`
+runs in a subprocess with the same world's files re-written with new rows. Sessions browse
+until the load has finished and each has made --requests requests.
 
 Then it checks that every record id in the loaded files is in the store exactly once, and
 prints sessions, requests, errors (Streamlit's exception box, error messages and toasts,
@@ -69,6 +69,8 @@ ERROR_SELECTORS = {
     "toast": '[data-testid="stToast"]',
 }
 DEMO_USER = ("inspector", "demo-inspector")
+# How long a person is assumed to wait for a page before it counts as an error.
+WAIT_MS = 300_000
 # Files whose records the second load adds to (new ids), as a share of the new rows.
 NEW_ROWS = {
     "incidents.csv": 0.7,
@@ -77,20 +79,6 @@ NEW_ROWS = {
     "ebe_notes.csv": 0.05,
 }
 
-# Marks when the app starts a script run, so a wait cannot end on the idle state from
-# before the click (a run can start a few milliseconds after it).
-WATCH_RUN = """() => {
-  const app = document.querySelector('[data-testid="stApp"]');
-  window.__carelensRan = false;
-  if (window.__carelensWatch) window.__carelensWatch.disconnect();
-  window.__carelensWatch = new MutationObserver(() => {
-    if (app.getAttribute('data-test-script-state') === 'running') window.__carelensRan = true;
-  });
-  window.__carelensWatch.observe(
-    app, {attributes: true, attributeFilter: ['data-test-script-state']});
-}"""
-RAN_AND_IDLE = """() => window.__carelensRan && document.querySelector('[data-testid="stApp"]')
-  .getAttribute('data-test-script-state') === 'notRunning'"""
 # A shared link opened inside the running app: what the browser's back and forward buttons
 # do. A reload would start a new Streamlit session and lose the sign-in.
 FOLLOW_LINK = """(path) => {
@@ -107,6 +95,48 @@ class Figures:
     errors: list[str] = field(default_factory=list)
     requests: int = 0
     signed_in: int = 0
+    browsing: int = 0  # sessions past sign-in, or ended
+    browser_cpu: float = 0.0  # seconds, Chromium and Playwright's driver
+    load_cpu: float = 0.0
+
+
+def _processes() -> tuple[dict[int, float], dict[int, list[int]]]:
+    """CPU seconds of every running process (with its reaped children) and who started whom."""
+    tick = os.sysconf("SC_CLK_TCK")
+    cpu: dict[int, float] = {}
+    children: dict[int, list[int]] = defaultdict(list)
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                # The command name may hold spaces: the fields after its ")" are fixed.
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            # utime, stime, cutime, cstime (fields 14-17 of /proc/PID/stat).
+            cpu[int(entry.name)] = sum(int(v) for v in fields[11:15]) / tick
+            children[int(fields[1])].append(int(entry.name))
+    return cpu, children
+
+
+def _tree(pid: int, children: dict[int, list[int]]) -> set[int]:
+    found, todo = set(), [pid]
+    while todo:
+        current = todo.pop()
+        found.add(current)
+        todo.extend(children.get(current, []))
+    return found
+
+
+def cpu_seconds(pid: int, leave_out: tuple[int, ...] = ()) -> float:
+    """CPU seconds used by the processes under `pid` still running, without `pid` itself
+    when it is this process, and without the trees of `leave_out`."""
+    cpu, children = _processes()
+    pids = _tree(pid, children)
+    for other in leave_out:
+        pids -= _tree(other, children)
+    if pid == os.getpid():
+        pids.discard(pid)
+    return sum(cpu.get(p, 0.0) for p in pids)
 
 
 def free_port() -> int:
@@ -236,27 +266,25 @@ def pick_providers(url: str, how_many: int, seed: int) -> list[tuple[str, str]]:
 # ---------------------------------------------------------------- the sessions
 
 
-async def timed(page, action, ready, retry_after: float | None = None) -> float:
-    """Seconds from `action` until a script run it started has ended and `ready` holds.
+async def timed(page, action, ready, took=None, retry_after: float = 20.0) -> float:
+    """Seconds from `action` until `ready` holds and the script is no longer running.
 
-    With `retry_after`, the action is repeated when no run has started by then (a click on
-    the grid's canvas before it takes clicks).
+    `ready` waits for content that only the new page shows, not for a "running" state: a
+    starved tab may draw a whole run at once and never show one. With `took` (waits up to
+    its timeout for a sign that the action registered), the action is repeated once when
+    there is none after `retry_after` seconds and the app is idle (a click on the grid's
+    canvas before it takes clicks).
     """
-    await page.evaluate(WATCH_RUN)
     started = time.perf_counter()
     await action()
-    if retry_after is not None:
-        for _ in range(3):
-            try:
-                await page.wait_for_function(
-                    "() => window.__carelensRan", timeout=retry_after * 1000
-                )
-                break
-            except Exception:  # the click did not take: click again
+    if took is not None:
+        try:
+            await took(retry_after * 1000)
+        except Exception:  # no sign yet: click again only if nothing is running
+            if await page.locator(IDLE).count():
                 await action()
-    await page.wait_for_function(RAN_AND_IDLE, timeout=180_000)
     await ready()
-    await page.wait_for_selector(IDLE, timeout=180_000)
+    await page.wait_for_selector(IDLE, timeout=WAIT_MS)
     return time.perf_counter() - started
 
 
@@ -287,15 +315,19 @@ async def session(
     from playwright.async_api import Locator, expect
 
     rng = random.Random(n)
-    context = await browser.new_context(viewport={"width": 1366, "height": 900})
+    # No animations: twenty tabs drawing spinners would take the CPU the app needs.
+    context = await browser.new_context(
+        viewport={"width": 1280, "height": 850}, reduced_motion="reduce"
+    )
+    context.set_default_timeout(WAIT_MS)
     page = await context.new_page()
     page.on("pageerror", lambda error: figures.errors.append(f"session {n}: page error {error}"))
     triage_title = page.get_by_role("heading", name="Triage", exact=True)
     grid = page.locator('[data-testid="stDataFrame"]').first
 
     async def triage_ready() -> None:
-        await triage_title.wait_for(timeout=180_000)
-        await grid.wait_for(timeout=180_000)
+        await triage_title.wait_for(timeout=WAIT_MS)
+        await grid.wait_for(timeout=WAIT_MS)
 
     async def note(kind: str, seconds: float) -> None:
         figures.latency[kind].append(seconds)
@@ -303,13 +335,14 @@ async def session(
         for problem in await shown_errors(page):
             figures.errors.append(f"session {n}, {kind}: {problem}")
 
-    step = "first visit"
+    step, browsing = "first visit", False
     try:
         started = time.perf_counter()
-        await page.goto(base, timeout=180_000)
+        await page.goto(base, timeout=WAIT_MS)
         username = page.get_by_label("Username", exact=True)
-        await page.locator(f"{IDLE} h1, {IDLE} input").first.wait_for(timeout=180_000)
-        await page.wait_for_selector(IDLE, timeout=180_000)
+        # The sign-in form or, with no sign-in, triage itself.
+        await username.or_(triage_title).first.wait_for(timeout=WAIT_MS)
+        await page.wait_for_selector(IDLE, timeout=WAIT_MS)
         await note(step, time.perf_counter() - started)
         if await username.count():
             step = "sign-in"
@@ -323,13 +356,15 @@ async def session(
             figures.signed_in += 1
         step = "triage"
         await triage_ready()
+        figures.browsing += 1
+        browsing = True
         nav = page.locator('[data-testid="stSidebarNav"]').get_by_text("Triage", exact=True)
         made = 0
         while made < requests or not load_done.is_set():
             provider_id, name = rng.choice(picks)
 
             async def provider_ready(name: str = name) -> None:
-                await page.get_by_role("heading", name=name, exact=True).wait_for(timeout=180_000)
+                await page.get_by_role("heading", name=name, exact=True).wait_for(timeout=WAIT_MS)
 
             step = "provider"
             seconds = await timed(
@@ -346,7 +381,7 @@ async def session(
 
             async def filter_ready(shown: Locator = shown) -> None:
                 await expect(shown.locator('[data-testid="stMetricValue"]')).to_have_text(
-                    "1", timeout=180_000
+                    "1", timeout=WAIT_MS
                 )
 
             async def narrow(pid: str = provider_id) -> None:
@@ -363,13 +398,16 @@ async def session(
                 await page.mouse.click(box["x"] + 18, box["y"] + 35 + 17)
 
             async def opened(pid: str = provider_id, name: str = name) -> None:
-                await page.wait_for_url(f"**/provider?provider={pid}", timeout=180_000)
+                await page.wait_for_url(f"**/provider?provider={pid}", timeout=WAIT_MS)
                 await provider_ready(name)
 
-            await grid.wait_for(timeout=180_000)
-            await page.wait_for_timeout(300)  # the canvas takes clicks once drawn
+            async def took(ms: float, pid: str = provider_id) -> None:
+                await page.wait_for_url(f"**/provider?provider={pid}", timeout=ms)
+
+            await grid.wait_for(timeout=WAIT_MS)
+            await page.wait_for_timeout(500)  # the canvas takes clicks once drawn
             step = "provider"
-            await note(step, await timed(page, first_row, opened, retry_after=5))
+            await note(step, await timed(page, first_row, opened, took))
             step = "triage"
             await note(step, await timed(page, nav.click, triage_ready))
             made += 5
@@ -381,6 +419,8 @@ async def session(
         except Exception:  # the screenshot is only a help
             pass
     finally:
+        if not browsing:  # a session that failed before browsing must not hold up the load
+            figures.browsing += 1
         await context.close()
 
 
@@ -393,6 +433,7 @@ async def browse_while_loading(
     env: dict[str, str],
     load_after: float,
     stagger: float,
+    server_pid: int,
 ) -> tuple[Figures, float, str, int]:
     """Runs the sessions and the load; (figures, load seconds, load output, load exit code)."""
     from playwright.async_api import async_playwright
@@ -402,8 +443,10 @@ async def browse_while_loading(
     load: dict[str, object] = {}
 
     async def run_load() -> None:
+        while figures.browsing < (sessions + 1) // 2:
+            await asyncio.sleep(0.5)
         await asyncio.sleep(load_after)
-        print(f"load starts ({sessions} sessions open)", flush=True)
+        print(f"load starts ({figures.browsing} of {sessions} sessions browsing)", flush=True)
         started = time.perf_counter()
         proc = await asyncio.create_subprocess_exec(
             *load_args,
@@ -412,7 +455,11 @@ async def browse_while_loading(
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT,
         )
-        out, _ = await proc.communicate()
+        talk = asyncio.ensure_future(proc.communicate())
+        while not talk.done():
+            figures.load_cpu = max(figures.load_cpu, cpu_seconds(proc.pid))
+            await asyncio.wait({talk}, timeout=1)
+        out, _ = talk.result()
         load["seconds"] = time.perf_counter() - started
         load["output"] = out.decode()
         load["code"] = proc.returncode
@@ -427,6 +474,7 @@ async def browse_while_loading(
             await session(n, browser, base, picks, requests, load_done, figures)
 
         await asyncio.gather(run_load(), *(start(n) for n in range(sessions)))
+        figures.browser_cpu = cpu_seconds(os.getpid(), leave_out=(server_pid,))
         await browser.close()
     return figures, float(load["seconds"]), str(load["output"]), int(load["code"])
 
@@ -443,12 +491,14 @@ def percentile(values: list[float], q: float) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sessions", type=int, default=20)
-    parser.add_argument("--requests", type=int, default=10, help="at least, per session")
+    parser.add_argument("--requests", type=int, default=5, help="at least, per session")
     parser.add_argument("--providers", type=int, default=300, help="size of the demo world")
     parser.add_argument("--years", type=float, default=2.0, help="of evidence in the world")
     parser.add_argument("--new-rows", type=int, default=3000, help="records the load adds")
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--load-after", type=float, default=8.0, help="seconds into browsing")
+    parser.add_argument(
+        "--load-after", type=float, default=0.0, help="seconds after half the sessions browse"
+    )
     parser.add_argument("--stagger", type=float, default=0.5, help="seconds between sessions")
     parser.add_argument("--database-url", default=None, help="default: SQLite in the folder")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
@@ -516,11 +566,12 @@ def main() -> int:
         figures, load_seconds, load_output, load_code = asyncio.run(
             browse_while_loading(
                 base, args.sessions, args.requests, picks, load_args, env,
-                args.load_after, args.stagger,
+                args.load_after, args.stagger, server.pid,
             )
         )  # fmt: skip
         browsing = time.perf_counter() - started
         after = os.getloadavg()[0]
+        server_cpu = cpu_seconds(server.pid)
         if load_code != 0:
             figures.errors.append(f"the load failed ({load_code}):\n{load_output}")
         problems = check_store(url, file_ids([world, second]))
@@ -539,7 +590,11 @@ def main() -> int:
             f"{load_seconds:.1f} s while browsing; "
             f"records: {'none lost or duplicated' if not problems else 'MISMATCH'}"
         )
-        print(f"load average {before:.1f} before, {after:.1f} after (2 cores, shared)")
+        print(
+            f"CPU seconds: app server {server_cpu:.0f}, browser {figures.browser_cpu:.0f}, "
+            f"load {figures.load_cpu:.0f}; load average {before:.1f} before, {after:.1f} "
+            f"after ({os.cpu_count()} cores, shared)"
+        )
         print(f"{'page':<12} {'n':>5} {'p50 s':>7} {'p95 s':>7} {'max s':>7}")
         for kind, values in figures.latency.items():
             print(
