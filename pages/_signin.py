@@ -18,8 +18,22 @@ from sources import access
 
 
 def signed_in() -> bool:
-    """True when this session belongs to someone with a role Carelens knows."""
-    return bool(st.session_state.get("user")) and st.session_state.get("role") in access.ROLES
+    """True when this session belongs to someone with a role Carelens knows.
+
+    The account is read again on every run, so disabling it or changing its role ends a
+    session already signed in at its next click, not at its next sign-in.
+    """
+    user, role = st.session_state.get("user"), st.session_state.get("role")
+    if not user or role not in access.ROLES:
+        return False
+    from sources import accounts
+
+    if accounts.account_changed(str(user), str(role), engine=_data.engine()):
+        for key in ("user", "role"):
+            st.session_state.pop(key, None)
+        st.session_state["_signed_out_why"] = "Your account was disabled or its role changed."
+        return False
+    return True
 
 
 def sso_providers() -> list[str | None] | None:
@@ -68,6 +82,8 @@ def _form(sso: list[str | None] | None) -> None:
 
     st.title("Carelens")
     st.write("Sign in to see the risk dashboard.")
+    if why := st.session_state.pop("_signed_out_why", None):
+        st.warning(f"You were signed out: {why}")
     with st.form("sign_in", clear_on_submit=True):
         username = st.text_input("Username", key="sign_in_username", autocomplete="username")
         password = st.text_input(

@@ -138,6 +138,15 @@ def account_role(username: str, engine: Engine | None = None) -> str | None:
     return account.role
 
 
+def account_changed(username: str, role: str, engine: Engine | None = None) -> bool:
+    """True when the stored account `username` is now disabled or holds another role than
+    `role`, the one its session signed in with. A name with no account (a session made by a
+    test) is not changed: sessions come only from sign-in, and accounts are never deleted."""
+    with Session(engine or get_engine()) as s:
+        account = s.get(Account, username)
+    return account is not None and (account.disabled or account.role != role)
+
+
 def _aware(moment: dt.datetime | None) -> dt.datetime | None:
     # SQLite hands back naive datetimes even for timezone-aware columns; they were UTC.
     if moment is not None and moment.tzinfo is None:

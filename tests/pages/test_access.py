@@ -21,7 +21,7 @@ from streamlit.testing.v1.local_script_runner import LocalScriptRunner
 
 from risk import brief, views
 from sources import access, accounts, audit
-from sources.store import AuditEvent, Comment, EbeNote, Provider
+from sources.store import Account, AuditEvent, Comment, EbeNote, Provider
 from tests.risk import tiny_world
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -589,3 +589,21 @@ def test_hostile_text_cannot_be_a_formula_in_a_csv(hostile_world: Engine) -> Non
     texts = [r[rows[0].index("text")] for r in rows[1:]]
     assert '\'=HYPERLINK("http://attacker.example","Click")' in texts
     assert json.dumps(texts)  # every cell is whole text, control characters included
+
+
+def test_disabling_an_account_ends_its_open_session_at_the_next_click(world: Engine) -> None:
+    at = submit(sign_in_screen(), "inspector", PASSWORDS["inspector"])
+    assert at.session_state["role"] == "inspector"
+    accounts.set_disabled("inspector", True, engine=world, by="admin1")
+    at.run()
+    assert "role" not in at.session_state
+    assert [t.label for t in at.text_input] == ["Username", "Password"]
+    assert "disabled" in at.warning[0].value
+
+
+def test_a_role_changed_after_sign_in_ends_the_session(world: Engine) -> None:
+    at = submit(sign_in_screen(), "manager", PASSWORDS["manager"])
+    with world.begin() as conn:
+        conn.execute(update(Account).where(Account.username == "manager").values(role="admin"))
+    at.run()
+    assert "role" not in at.session_state
