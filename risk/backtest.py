@@ -205,7 +205,9 @@ def backtest(
     (and the hidden truth in `truth_dir` when given). With `learned`, also a challenger
     whose weights a logistic regression learned at as_of - horizon (outcomes seen by as_of).
     """
-    scored = score_indicators(compute_indicators(read_evidence(engine, as_of)))
+    # Notes from the visit whose rating is the outcome are not read (METHOD-NOTES 3.1).
+    evidence = read_evidence(engine, as_of, unrated_visits=False)
+    scored = score_indicators(compute_indicators(evidence))
     rankings = baselines(engine, as_of, scored)
     rankings.insert(0, "score", scored.set_index("provider_id")["score"])
     if learned:
@@ -270,7 +272,7 @@ def backtest(
 def fit_weights(engine: Engine, cut: dt.date, horizon_days: int) -> np.ndarray | None:
     """Weights per indicator (INDICATORS order) learned by an L2 logistic regression of a
     poor first rating in (cut, cut + horizon] on the z's as of `cut`; None if too few."""
-    scored = score_indicators(compute_indicators(read_evidence(engine, cut)))
+    scored = score_indicators(compute_indicators(read_evidence(engine, cut, unrated_visits=False)))
     out = outcomes(engine, cut, horizon_days)
     data = scored.merge(out, on="provider_id")
     if len(data) < 30 or data["poor"].nunique() < 2:

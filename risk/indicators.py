@@ -166,13 +166,19 @@ def _frame(engine: Engine, sql: str, params: dict[str, Any], columns: list[str])
 
 
 def read_evidence(
-    engine: Engine, as_of: dt.date, provider_ids: list[str] | None = None
+    engine: Engine,
+    as_of: dt.date,
+    provider_ids: list[str] | None = None,
+    unrated_visits: bool = True,
 ) -> Evidence:
     """Everything visible on `as_of` within LOOKBACK_MONTHS, grouped (a few SQL queries).
 
     Incidents count once occurred and reported (when a report date is given) on or before
     the day; comments by received_on, alerts by raised_on, notes by visit_on, ratings by
     published_on. Comments without a provider and copies of another comment are left out.
+    With `unrated_visits` False, notes written after a provider's last rating published on
+    the day are left out too: they come from the inspection whose rating is still to be
+    published, which a backtest must not read (METHOD-NOTES 3.1); the live score reads them.
     """
     dialect = engine.dialect.name
     first = month_end(month_index(as_of) - W.LOOKBACK_MONTHS) + dt.timedelta(days=1)
@@ -254,6 +260,8 @@ def read_evidence(
     )
     incidents = incidents_job.result()
     pool.shutdown()
+    if not unrated_visits:
+        notes = _rated_visits_only(notes, ratings)
     return Evidence(
         as_of=as_of,
         providers=providers,
@@ -263,6 +271,20 @@ def read_evidence(
         notes=_note_values(notes),
         ratings=_dated(ratings, "published_on"),
     )
+
+
+def _rated_visits_only(notes: pd.DataFrame, ratings: pd.DataFrame) -> pd.DataFrame:
+    """`notes` dated on or before their provider's last published rating."""
+    last = (
+        pd.DataFrame(
+            {"provider_id": ratings["provider_id"], "last": pd.to_datetime(ratings["published_on"])}
+        )
+        .groupby("provider_id", as_index=False)["last"]
+        .max()
+    )
+    joined = notes[["provider_id"]].merge(last, on="provider_id", how="left")
+    keep = pd.to_datetime(notes["visit_on"]).to_numpy() <= joined["last"].to_numpy()
+    return notes[keep]
 
 
 def _dated(frame: pd.DataFrame, column: str) -> pd.DataFrame:

@@ -98,3 +98,23 @@ def test_loading_the_same_files_twice_changes_no_score(
     first = score_providers(engine, as_of)
     assert load.load_folder(demo.folder, engine).ok
     pd.testing.assert_frame_equal(first, score_providers(engine, as_of))
+
+
+def test_notes_from_the_visit_being_predicted_are_not_read(engine: Engine) -> None:
+    world = rw.build(engine, providers=40, seed=3, months=30)
+    pid = world.ids[0]
+    ratings = pd.read_sql("SELECT provider_id, published_on FROM inspection", engine)
+    published = pd.to_datetime(ratings["published_on"])
+    last = published[(ratings["provider_id"] == pid) & (published <= pd.Timestamp(CUT))].max()
+    assert last < pd.Timestamp(CUT - dt.timedelta(days=5))
+    for k, other in enumerate(world.ids[1:9]):  # peers with notes give the yardstick
+        rw.add_note(engine, other, CUT - dt.timedelta(days=400), f"N-peer{k}", 0.6 - 0.2 * k)
+    # A damning note written after the last published rating: the live score reads it, the
+    # backtest (whose outcome is that visit's rating) must not (METHOD-NOTES 3.1).
+    before = B.backtest(engine, CUT, 365, learned=False)
+    live_before = score_providers(engine, CUT).set_index("provider_id").loc[pid, "score"]
+    rw.add_note(engine, pid, CUT - dt.timedelta(days=5), "N-after", -1.0)
+    live_after = score_providers(engine, CUT).set_index("provider_id").loc[pid, "score"]
+    after = B.backtest(engine, CUT, 365, learned=False)
+    assert live_after > live_before
+    assert after.method("score").auc_all == before.method("score").auc_all
