@@ -1034,7 +1034,9 @@ def _comments(
         p = row_prov[j]
         provider_name[j] = T.name_as_written(names[p], r)
         roll = r.random()
-        place[j] = towns[p] if roll < 0.65 else (las[p] if roll < 0.85 else "")
+        # The issue: a comment without a provider id names it "misspelt or shortened and a
+        # town": a town mostly, sometimes only the local authority.
+        place[j] = towns[p] if roll < 0.75 else las[p]
 
     ids = w.providers["provider_id"].to_numpy()
     order = np.lexsort((np.arange(total), row_day))
