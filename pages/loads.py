@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from pages import _data
-from sources import access, audit, settings
+from sources import access, settings
 from sources.contract import FILES
 
 _data.via_app(__file__)
@@ -45,15 +45,7 @@ if st.button("Load these files", type="primary", disabled=not uploads, key="load
     )
     bar.empty()
     _data.clear()
-    audit.record(
-        _data.current_user(),
-        "load",
-        ", ".join(sorted(files)),
-        f"stored {sum(result.added.values()):,} new, {sum(result.updated.values()):,} updated"
-        if result.ok
-        else f"refused: {max(result.problem_count, len(result.problems)):,} problem(s)",
-        _data.engine(),
-    )
+    load.record_in_audit(result, ", ".join(sorted(files)), _data.current_user(), _data.engine())
     st.session_state["last_load"] = {
         "ok": result.ok,
         "problems": pd.DataFrame(

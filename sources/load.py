@@ -40,6 +40,7 @@ from sqlalchemy import table as sa_table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
+from sources import audit
 from sources.contract import BY_FILENAME, FILES, Column, FileSpec, enum_key, header_key
 from sources.store import Load, get_engine, make_engine, utcnow
 
@@ -1118,6 +1119,16 @@ def print_result(result: LoadResult, out: Any = None, err: Any = None) -> None:
     )
 
 
+def record_in_audit(result: LoadResult, target: str, by: str, engine: Engine) -> None:
+    """Appends the load (or its refusal) to the audit log: the app and the command alike."""
+    detail = (
+        f"stored {sum(result.added.values()):,} new, {sum(result.updated.values()):,} updated"
+        if result.ok
+        else f"refused: {max(result.problem_count, len(result.problems)):,} problem(s)"
+    )
+    audit.record(by, "load", target, detail, engine)
+
+
 def run_load_command(args: argparse.Namespace) -> int:
     """`python -m sources load DIR`: 0 loaded, 2 rejected (every problem printed), 1 failed."""
     folder = Path(args.dir)
@@ -1125,8 +1136,11 @@ def run_load_command(args: argparse.Namespace) -> int:
         print(f"{folder}: not a folder", file=sys.stderr)
         return 2
     engine = make_engine(args.database_url) if args.database_url else get_engine()
-    result = load_folder(folder, engine, by=getattr(args, "by", "cli") or "cli")
+    by = getattr(args, "by", "cli") or "cli"
+    result = load_folder(folder, engine, by=by)
     print_result(result)
+    if not result.failed:
+        record_in_audit(result, str(folder), by, engine)
     if result.failed:
         return 1
     return 0 if result.ok else 2

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
 
+from sources import audit
 from sources import load as loader
 from sources.__main__ import main
 from sources.load import Problem, load_files, load_folder
@@ -479,6 +480,15 @@ def test_cli_loads_and_prints_counts(engine: Engine, tmp_path: Path, capsys):
     ]
     assert main(["load", str(folder), "--by", "amy"]) == 0
     assert capsys.readouterr().out.splitlines()[1] == "incidents.csv: 2 rows, 0 added, 0 updated"
+    # Loads from the command line reach the audit log like the app's, refusals included.
+    (folder / "incidents.csv").write_text("incident_id,provider_id,occurred_on,harm\nI9,P1,x,low\n")
+    assert main(["load", str(folder), "--by", "amy"]) == 2
+    logged = audit.search(engine=engine, action="load")
+    assert sorted(zip(logged["username"], logged["detail"], strict=True)) == [
+        ("amy", "refused: 1 problem(s)"),
+        ("amy", "stored 0 new, 0 updated"),
+        ("cli", "stored 4 new, 0 updated"),
+    ]
 
 
 def test_cli_prints_fifty_problems_then_how_many_more_and_exits_2(
