@@ -103,6 +103,8 @@ class VisitBrief:
     contributions: pd.DataFrame  # part, points: largest first
     changes: pd.DataFrame  # what, before, since
     enquiries: list[Enquiry]
+    # Said beside the uncertainty, e.g. no recent voice (risk.score.silence_notes).
+    uncertainty_notes: list[str] = field(default_factory=list)
 
 
 def _short(text: str, limit: int = QUOTE_CHARS) -> str:
@@ -130,11 +132,14 @@ def build_brief(
     scores = scores[scores["as_of"] <= pd.Timestamp(as_of)]
     score = band = uncertainty = None
     parts = pd.DataFrame(columns=["part", "points"])
+    notes: list[str] = []
     if not scores.empty:
         latest = scores.iloc[-1]
         score, band = float(latest["score"]), str(latest["band"])
         uncertainty = float(latest["uncertainty"])
         parts = views.contribution_parts(latest["contributions"])
+        explained = views.stored_explanation(engine, provider_id, _day(latest["as_of"]))
+        notes = [str(n) for n in explained.get("uncertainty_notes") or []]
     ratings = views.provider_ratings(engine, provider_id)
     ratings = ratings[ratings["published_on"] <= pd.Timestamp(as_of)]
     last_rating = str(ratings["overall"].iloc[0]) if not ratings.empty else None
@@ -155,6 +160,7 @@ def build_brief(
         contributions=parts,
         changes=views.changes_since_inspection(engine, provider_id, as_of),
         enquiries=enquiries(events, voices, ratings),
+        uncertainty_notes=notes,
     )
 
 
@@ -320,7 +326,7 @@ def _summary_lines(brief: VisitBrief) -> list[str]:
         )
     else:
         lines.append("Not scored yet")
-    return lines
+    return lines + brief.uncertainty_notes
 
 
 def brief_html(brief: VisitBrief) -> str:

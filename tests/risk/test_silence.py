@@ -93,3 +93,18 @@ def test_a_provider_never_heard_from_is_flagged_and_its_comments_part_is_neutral
             select(t.c.contributions).where(t.c.provider_id == SILENT, t.c.as_of == AS_OF)
         ).scalar_one()
     assert json.loads(parts)["comments"] == 0.0
+
+
+def test_the_visit_brief_says_no_recent_voice(engine: Engine) -> None:
+    from risk import brief
+
+    build(engine)
+    with engine.begin() as conn:
+        conn.execute(delete(Comment).where(Comment.provider_id == SILENT))  # type: ignore[arg-type]
+    score.score_and_store(engine, as_of=AS_OF, history_months=0)
+    silent = brief.build_brief(engine, SILENT, AS_OF, role="inspector")
+    assert silent.uncertainty_notes and silent.uncertainty_notes[0].startswith("No recent voice")
+    assert "No recent voice" in brief.brief_html(silent)
+    heard = brief.build_brief(engine, "G00", AS_OF, role="inspector")
+    assert heard.uncertainty_notes == []
+    assert "No recent voice" not in brief.brief_html(heard)
