@@ -248,18 +248,18 @@ else:
             themes=picked["themes"].map(lambda ts: ", ".join(t.replace("_", " ") for t in ts)),
             serious=picked["serious"].map(lambda s: "⚠ serious" if s else ""),
         )[
-            [
+            [  # what was said first; where it came from after
                 "date",
                 "kind",
-                "record_id",
+                "serious",
+                "sentiment",
+                "text",
+                "themes",
                 "channels",
                 "copies",
-                "sentiment",
-                "themes",
-                "serious",
                 "seen",
                 "author",
-                "text",
+                "record_id",
             ]
         ],
         hide_index=True,
