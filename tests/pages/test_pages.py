@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from streamlit.testing.v1 import AppTest
@@ -21,16 +19,6 @@ PAGES = ("triage", "provider", "overview", "inbox", "loads", "method", "accounts
 # Who opens each page in these tests: a role that may (tests/pages/test_access.py checks
 # the refusals). The Data page and the admin pages are an admin's; the rest an inspector's.
 ROLE_FOR = {"loads": "admin", "accounts": "admin", "audit": "admin"}
-
-
-@pytest.fixture(autouse=True)
-def _fresh_caches() -> Iterator[None]:
-    # Streamlit's caches outlive one AppTest: each test starts from its own store.
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield
-    st.cache_data.clear()
-    st.cache_resource.clear()
 
 
 @pytest.fixture

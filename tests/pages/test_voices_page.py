@@ -5,12 +5,10 @@ silent on the Voices page, marking evidence used on the provider page, and copie
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
 import pytest
-import streamlit as st
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
@@ -24,15 +22,6 @@ ROOT = Path(__file__).resolve().parents[2]
 # The reference's five age bands; a region heard only from people aged 65-79.
 AGE_BANDS = ("18-24", "25-44", "45-64", "65-79", "80+")
 HEARD_BAND = "65-79"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_caches() -> Iterator[None]:
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield
-    st.cache_data.clear()
-    st.cache_resource.clear()
 
 
 @pytest.fixture
