@@ -14,6 +14,7 @@ from risk import brief, score, views
 from sources import load
 from sources.store import get_engine
 from tests.conftest import fresh_engine
+from tests.pages import apptest
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = ("triage", "provider", "overview", "inbox", "loads", "method")
@@ -39,15 +40,7 @@ def store(demo_store: Engine, monkeypatch: pytest.MonkeyPatch) -> Engine:
 
 def open_page(page: str, **params: str) -> AppTest:
     # Signed in with a role that may open the page (the Data page is an admin's).
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.session_state["user"] = "t"
-    at.session_state["role"] = "admin" if page == "loads" else "inspector"
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.run()
-    at.switch_page(f"pages/{page}.py").run()
-    assert not at.exception, [e.message for e in at.exception]
-    return at
+    return apptest.open_page(page, "admin" if page == "loads" else "inspector", **params)
 
 
 @pytest.mark.parametrize("page", PAGES)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -17,9 +16,8 @@ from risk import score, views
 from sources import demo, load, voices
 from sources.store import Comment, get_engine
 from tests.conftest import fresh_engine
+from tests.pages import apptest
 from tests.pages.test_voices_page import frame_with
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
@@ -41,15 +39,7 @@ def store(demo_store: Engine, monkeypatch: pytest.MonkeyPatch) -> Engine:
 
 
 def open_page(page: str, **params: str) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.session_state["user"] = "t"
-    at.session_state["role"] = "inspector"
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.run()
-    at.switch_page(f"pages/{page}.py").run()
-    assert not at.exception, [e.message for e in at.exception]
-    return at
+    return apptest.open_page(page, "inspector", **params)
 
 
 def test_the_loader_merges_the_copies_the_demo_truth_names(

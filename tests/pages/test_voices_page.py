@@ -5,7 +5,6 @@ silent on the Voices page, marking evidence used on the provider page, and copie
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -16,9 +15,9 @@ from streamlit.testing.v1 import AppTest
 from sources import audit, usage
 from sources.access import REDACTED
 from sources.store import Comment, Provider
+from tests.pages import apptest
 from tests.risk import tiny_world
 
-ROOT = Path(__file__).resolve().parents[2]
 # The reference's five age bands; a region heard only from people aged 65-79.
 AGE_BANDS = ("18-24", "25-44", "45-64", "65-79", "80+")
 HEARD_BAND = "65-79"
@@ -55,16 +54,7 @@ def world(engine: Engine) -> Engine:
 
 
 def open_page(page: str, role: str = "inspector", **params: str) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    # Sign-in sets these; a test signs in by setting them itself.
-    at.session_state["user"] = "t"
-    at.session_state["role"] = role
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.run()
-    at.switch_page(f"pages/{page}.py").run()
-    assert not at.exception, [e.message for e in at.exception]
-    return at
+    return apptest.open_page(page, role, **params)
 
 
 def frame_with(at: AppTest, *columns: str, without: tuple[str, ...] = ()) -> pd.DataFrame:
