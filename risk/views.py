@@ -769,6 +769,7 @@ INDICATOR_LABELS: dict[str, str] = {
     "rt_safe": "ratings: last Safe rating",
     "rt_decline": "ratings: fell last time",
     "rt_age": "ratings: years since rated",
+    "rt_history": "ratings: every rating, recent ones weigh more",
 }
 
 

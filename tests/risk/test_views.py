@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from risk import views
+from risk.indicators import INDICATORS
 from sources import audit
 from sources.store import Comment, EbeNote
 from tests.risk import tiny_world
@@ -217,6 +218,10 @@ def test_marking_a_concern_seen_records_who_and_when(world: Engine) -> None:
 def test_contribution_parts_are_labelled_and_largest_first() -> None:
     parts = views.contribution_parts({"c_incidents": 3.0, "comments": -7.5, "note": "x"})
     assert parts.values.tolist() == [["public comments", -7.5], ["incidents", 3.0]]
+
+
+def test_every_indicator_has_a_label_a_person_can_read() -> None:
+    assert [name for name in INDICATORS if name not in views.INDICATOR_LABELS] == []
 
 
 def test_store_stamp_changes_with_new_scores(world: Engine) -> None:
