@@ -16,10 +16,12 @@ from collections.abc import Sequence
 
 import numpy as np
 from scipy import sparse
-from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import FeatureUnion
 from sklearn.preprocessing import normalize
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+from sources.ngrams import ngram_counts
 
 LABELS = ("negative", "neutral", "positive")
 WORST_SENTENCE = 5  # column of stack_features: the most negative sentence's P(negative)
@@ -140,7 +142,7 @@ def sentence_and_text_features(
     )
     sentence_blocks, text_blocks = [], []
     for _, vectoriser in features.transformer_list:
-        counts = CountVectorizer.transform(vectoriser, sentences).astype(np.float32)
+        counts = ngram_counts(vectoriser, list(sentences))
         sentence_blocks.append(_weigh(counts, vectoriser))
         text_blocks.append(_weigh((to_text @ counts).tocsr(), vectoriser))
     return sparse.hstack(sentence_blocks).tocsr(), sparse.hstack(text_blocks).tocsr()
