@@ -15,6 +15,8 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from sources.themes import theme_label
+
 BAND_COLOURS: dict[str, str] = {
     "low": "#2e7d32",
     "moderate": "#f9a825",
@@ -228,9 +230,9 @@ def themes_figure(themes: pd.DataFrame) -> go.Figure:
             go.Bar(
                 x=part["period"],
                 y=part["mentions"],
-                name=theme.replace("_", " "),
+                name=theme_label(theme),
                 customdata=part["sentiment"].fillna(0).round(2),
-                hovertemplate=f"{theme}: "
+                hovertemplate=f"{theme_label(theme)}: "
                 + "%{y} mentions, mean sentiment %{customdata}<extra></extra>",
             )
         )

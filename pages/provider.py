@@ -12,6 +12,7 @@ from risk import views
 from sources import access, audit, usage
 from sources.contract import KEY_QUESTIONS
 from sources.duplicates import merge_copies
+from sources.themes import theme_label
 
 _data.via_app(__file__)
 _data.require(access.VIEW_PROVIDERS)
@@ -224,7 +225,7 @@ else:
     )
     all_themes = sorted({t for ts in voices["themes"] for t in ts})
     f1, f2, f3, f4 = st.columns(4)
-    themes = f1.multiselect("Theme", all_themes, key="v_theme")
+    themes = f1.multiselect("Theme", all_themes, format_func=theme_label, key="v_theme")
     sentiments = f2.multiselect(
         "Sentiment", sorted(voices["sentiment"].unique()), key="v_sentiment"
     )
@@ -245,7 +246,7 @@ else:
     # Public text goes into dataframe cells only: shown as text, never as Markdown or HTML.
     st.dataframe(
         merge_copies(picked, _data.provider_copies(stamp, provider_id)).assign(
-            themes=picked["themes"].map(lambda ts: ", ".join(t.replace("_", " ") for t in ts)),
+            themes=picked["themes"].map(lambda ts: ", ".join(map(theme_label, ts))),
             serious=picked["serious"].map(lambda s: "⚠ serious" if s else ""),
         )[
             [  # what was said first; where it came from after

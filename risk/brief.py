@@ -20,6 +20,7 @@ from sqlalchemy.engine import Engine
 from risk import views
 from sources import access
 from sources.contract import KEY_QUESTIONS
+from sources.themes import theme_label
 
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 # Evidence looked at: the two years before the brief's date.
@@ -252,7 +253,7 @@ def enquiries(events: pd.DataFrame, voices: pd.DataFrame, ratings: pd.DataFrame)
         topics = group["themes"].value_counts()
         said = worrying[worrying["record_id"].isin(group["record_id"])]
         serious = int(said["serious"].sum())
-        mix = ", ".join(f"{str(t).replace('_', ' ')} ({n})" for t, n in topics.items())
+        mix = ", ".join(f"{theme_label(str(t))} ({n})" for t, n in topics.items())
         asks = [TOPIC_ENQUIRY[str(t)] for t in topics.index if str(t) != question]
         asks = asks or [TOPIC_ENQUIRY[str(question)]]
         found.append(

@@ -28,6 +28,22 @@ TOPICS = (
     "access_waiting",
 )
 THEMES = KEY_QUESTIONS + TOPICS
+# How a theme reads on screen and in the brief (the codes stay in files and exports).
+THEME_LABELS = {
+    "well_led": "well-led",
+    "dignity_respect": "dignity and respect",
+    "environment_cleanliness": "environment and cleanliness",
+    "food_drink": "food and drink",
+    "abuse_neglect": "abuse and neglect",
+    "access_waiting": "access and waiting",
+}
+
+
+def theme_label(theme: str) -> str:
+    """Returns the words a person reads for a theme code ("abuse_neglect" -> "abuse and
+    neglect"); an unknown code is shown with spaces for underscores."""
+    return THEME_LABELS.get(theme, theme.replace("_", " "))
+
 
 # fft_themes_sentiment.csv columns (framework v6) -> Carelens themes. Following the CQC
 # framework: staffing, medicines, infection control and feeling safe sit under Safe; food

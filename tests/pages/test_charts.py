@@ -54,3 +54,17 @@ def test_band_and_map_figures_colour_by_band(engine: Engine) -> None:
         "very high": _charts.BAND_COLOURS["very high"],
     }
     assert _charts.risk_map_figure(triage.iloc[0:0]).layout.annotations
+
+
+def test_themes_figure_names_themes_in_words() -> None:
+    themes = pd.DataFrame(
+        {
+            "period": ["2026Q1", "2026Q1", "2026Q2"],
+            "theme": ["abuse_neglect", "well_led", "abuse_neglect"],
+            "mentions": [3, 1, 2],
+            "sentiment": [-0.8, 0.1, -0.5],
+        }
+    )
+    fig = _charts.themes_figure(themes)
+    assert [trace.name for trace in fig.data] == ["abuse and neglect", "well-led"]
+    assert fig.data[0].hovertemplate.startswith("abuse and neglect:")

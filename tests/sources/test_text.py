@@ -14,7 +14,14 @@ from sources import settings
 from sources import text as text_module
 from sources.__main__ import main
 from sources.text import Reading, read_text, read_texts, themes_to_str
-from sources.themes import KEY_QUESTIONS, THEMES, TOPICS, lexicon_hits, lexicon_themes
+from sources.themes import (
+    KEY_QUESTIONS,
+    THEMES,
+    TOPICS,
+    lexicon_hits,
+    lexicon_themes,
+    theme_label,
+)
 
 HAVE_DATA = (settings.feedback_data_dir() / "patient-feedback").is_dir()
 
@@ -32,6 +39,14 @@ def test_theme_names_are_the_store_spelling() -> None:
         "abuse_neglect",
         "access_waiting",
     }
+
+
+def test_every_theme_reads_as_words_on_screen() -> None:
+    labels = [theme_label(t) for t in THEMES]
+    assert all("_" not in label for label in labels)
+    assert len(set(labels)) == len(THEMES)
+    assert theme_label("abuse_neglect") == "abuse and neglect"
+    assert theme_label("well_led") == "well-led"
 
 
 def test_a_reading_has_every_field() -> None:
