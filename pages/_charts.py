@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -245,8 +245,9 @@ def themes_figure(themes: pd.DataFrame) -> go.Figure:
     return fig
 
 
-def band_bars_figure(counts: pd.DataFrame, by: str) -> go.Figure:
-    """Stacked bars of providers per band for each value of `by` (views.band_counts)."""
+def band_bars_figure(counts: pd.DataFrame, by: str, label: Callable[[str], str] = str) -> go.Figure:
+    """Stacked bars of providers per band for each value of `by` (views.band_counts), each
+    value named by `label`."""
     if counts.empty:
         return _empty("No scored providers yet.")
     fig = go.Figure()
@@ -254,7 +255,7 @@ def band_bars_figure(counts: pd.DataFrame, by: str) -> go.Figure:
         part = counts[counts["band"] == band]
         fig.add_trace(
             go.Bar(
-                x=part[by],
+                x=part[by].map(label),
                 y=part["providers"],
                 name=band,
                 marker_color=colour,

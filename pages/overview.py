@@ -7,6 +7,7 @@ import streamlit as st
 from pages import _charts, _data
 from risk import views
 from sources import access
+from sources.contract import service_type_label
 
 _data.via_app(__file__)
 _data.require(access.VIEW_PROVIDERS)
@@ -38,7 +39,7 @@ with by_region:
 with by_type:
     st.subheader("By type")
     st.plotly_chart(
-        _charts.band_bars_figure(views.band_counts(scored, "type"), "type"),
+        _charts.band_bars_figure(views.band_counts(scored, "type"), "type", service_type_label),
         key="by_type",
         config={"displayModeBar": False},
     )

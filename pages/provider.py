@@ -10,7 +10,7 @@ import streamlit as st
 from pages import _charts, _data
 from risk import views
 from sources import access, audit, usage
-from sources.contract import KEY_QUESTIONS
+from sources.contract import KEY_QUESTIONS, service_type_label
 from sources.duplicates import merge_copies
 from sources.themes import theme_label
 
@@ -79,7 +79,7 @@ st.caption(
         str(v)
         for v in (
             record["provider_id"],
-            record.get("type"),
+            service_type_label(record["type"]) if record.get("type") else None,
             place,
             record.get("region"),
             f"size {record['capacity']}" if record.get("capacity") else None,

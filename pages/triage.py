@@ -8,6 +8,7 @@ from pages import _data
 from pages._charts import BAND_COLOURS
 from risk import views
 from sources import access, audit
+from sources.contract import service_type_label
 
 _data.via_app(__file__)
 _data.require(access.VIEW_PROVIDERS)
@@ -51,7 +52,12 @@ with st.sidebar:
         sorted(in_region["local_authority"].dropna().unique()),
         key="f_la",
     )
-    types = st.multiselect("Type", sorted(frame["type"].dropna().unique()), key="f_type")
+    types = st.multiselect(
+        "Type",
+        sorted(frame["type"].dropna().unique()),
+        format_func=service_type_label,
+        key="f_type",
+    )
     bands = st.multiselect("Band", list(views.BANDS), key="f_band")
     ratings = st.multiselect("Last rating", views.rating_choices(), key="f_rating")
     name = st.text_input("Name or id contains", key="f_name")
@@ -112,6 +118,7 @@ SHOWN_COLUMNS = [
 # A band is shown as a coloured label: a one-item list in a read-only multiselect column.
 table = shown.assign(
     band=shown["band"].map(lambda b: [b] if isinstance(b, str) else []),
+    type=shown["type"].map(service_type_label, na_action="ignore"),
     unseen_serious=shown["unseen_serious"].map(lambda n: f"! {n} unseen" if n else ""),
 )
 event = st.dataframe(

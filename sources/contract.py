@@ -14,6 +14,20 @@ Kind = Literal["text", "date", "decimal", "positive_int", "star", "enum"]
 
 RATINGS: tuple[str, ...] = ("Outstanding", "Good", "Requires improvement", "Inadequate")
 HARMS: tuple[str, ...] = ("none", "low", "moderate", "severe", "death")
+# How the contract's example service types read on screen; other values show as written,
+# underscores as spaces.
+SERVICE_TYPE_LABELS: dict[str, str] = {
+    "care_home": "care home",
+    "gp_practice": "GP practice",
+    "mental_health": "mental health",
+}
+
+
+def service_type_label(service_type: str) -> str:
+    """Returns the words a person reads for a provider type ("gp_practice" -> "GP practice")."""
+    return SERVICE_TYPE_LABELS.get(service_type, str(service_type).replace("_", " "))
+
+
 ABUSE_TYPES: tuple[str, ...] = (
     "physical",
     "sexual",

@@ -7,6 +7,7 @@ from sqlalchemy.engine import Engine
 
 from pages import _charts
 from risk import views
+from sources.contract import service_type_label
 from tests.risk import tiny_world
 from tests.risk.tiny_world import HOSTILE
 
@@ -68,3 +69,16 @@ def test_themes_figure_names_themes_in_words() -> None:
     fig = _charts.themes_figure(themes)
     assert [trace.name for trace in fig.data] == ["abuse and neglect", "well-led"]
     assert fig.data[0].hovertemplate.startswith("abuse and neglect:")
+
+
+def test_band_bars_name_service_types_in_words() -> None:
+    counts = pd.DataFrame(
+        {
+            "type": ["gp_practice", "care_home", "dental"],
+            "band": ["low"] * 3,
+            "providers": [1, 2, 3],
+        }
+    )
+    fig = _charts.band_bars_figure(counts, "type", service_type_label)
+    low = next(trace for trace in fig.data if trace.name == "low")
+    assert list(low.x) == ["GP practice", "care home", "dental"]
