@@ -266,11 +266,11 @@ class Evaluation:
             f"Held-out split of {THEMES_FILE}: {self.n_test} comments never seen in training "
             f"(stratified, seed {SPLIT_SEED}); trained on {self.n_train}.",
             "",
-            "Sentiment            macro-F1  recall neg  recall neu  recall pos",
+            "Sentiment              macro-F1  recall neg  recall neu  recall pos",
         ]
         for name, m in self.sentiment.items():
             lines.append(
-                f"{name:<20} {m['macro_f1']:8.3f}  {m['recall_negative']:10.3f}  "
+                f"{name:<22} {m['macro_f1']:8.3f}  {m['recall_negative']:10.3f}  "
                 f"{m['recall_neutral']:10.3f}  {m['recall_positive']:10.3f}"
             )
         lines += ["", "Themes (labelled ones)   precision  recall     F1  support"]
@@ -498,9 +498,16 @@ def evaluate(model: TextModel, train: pd.DataFrame, test: pd.DataFrame) -> Evalu
     )
     plain = make_pipeline(TfidfVectorizer(), LogisticRegression(max_iter=2000))
     plain.fit(train["text"], train["sentiment"])
+    # The same word and character features and class weights as ours, in one level: what
+    # the sentences, the second file and the lexicon add on top.
+    single = make_pipeline(
+        make_features(), LogisticRegression(C=1.0, max_iter=3000, class_weight="balanced")
+    )
+    single.fit(train["text"], train["sentiment"])
     sentiment = {
         "Carelens (stacked)": _sentiment_scores(truth, ours),
         "TF-IDF + LR (plain)": _sentiment_scores(truth, plain.predict(test["text"])),
+        "word+char TF-IDF + LR": _sentiment_scores(truth, single.predict(test["text"])),
         "VADER (+-0.05)": _sentiment_scores(truth, vader),
     }
     labels = fft_theme_labels(test)

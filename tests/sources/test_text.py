@@ -174,6 +174,7 @@ def test_train_command_writes_a_versioned_model_the_app_falls_back_to(
     for name in (
         "Carelens (stacked)",
         "TF-IDF + LR (plain)",
+        "word+char TF-IDF + LR",
         "VADER",
         "recall neu",
         "key questions macro-F1",
