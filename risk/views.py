@@ -918,7 +918,8 @@ def evidence_with_personal(evidence: pd.DataFrame, events: pd.DataFrame) -> pd.D
 
 
 def weights_frame(module: object) -> pd.DataFrame:
-    """The score's weights (risk.weights.WEIGHTS) as rows source, indicator, weight, meaning.
+    """The score's weights (risk.weights.WEIGHTS) as rows source, indicator (in words),
+    weight, meaning, code (the indicator's name in risk.weights and the score's files).
 
     Largest weight first within each source, sources in the order of their total weight.
     """
@@ -928,12 +929,13 @@ def weights_frame(module: object) -> pd.DataFrame:
         rows.append(
             {
                 "source": str(_field(value, "source", "") or ""),
-                "indicator": name,
+                "indicator": INDICATOR_LABELS.get(name, name),
                 "weight": float(_field(value, "weight", value)),  # type: ignore[arg-type]
                 "meaning": str(_field(value, "meaning", "") or ""),
+                "code": name,
             }
         )
-    frame = pd.DataFrame(rows, columns=["source", "indicator", "weight", "meaning"])
+    frame = pd.DataFrame(rows, columns=["source", "indicator", "weight", "meaning", "code"])
     total = frame.groupby("source")["weight"].transform(lambda w: w.abs().sum())
     frame = frame.assign(_total=total, _size=frame["weight"].abs())
     frame = frame.sort_values(["_total", "source", "_size"], ascending=[False, True, False])

@@ -233,8 +233,9 @@ def test_weights_table_comes_from_risk_weights() -> None:
 
     table = views.weights_frame(weights)
     assert len(table) == len(weights.WEIGHTS)
-    row = table.set_index("indicator").loc["rt_last"]
+    row = table.set_index("code").loc["rt_last"]
     assert (row["source"], row["weight"]) == ("ratings", weights.WEIGHTS["rt_last"].weight)
+    assert row["indicator"] == "ratings: last overall rating"
     bands = views.band_bounds(weights)
     assert [b for b, _ in bands] == list(views.BANDS)
     assert bands[0][1] == f"0 to {weights.BAND_BOUNDS[0]:g}"
