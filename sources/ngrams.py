@@ -25,7 +25,64 @@ _WHITESPACE = np.array([c for c in range(0x3001) if chr(c).isspace()], dtype=np.
 _SPACE = ord(" ")
 
 
-class CharNgramCounter:
+class _PackedVocabulary:
+    """A fitted vectoriser's vocabulary as sorted packed keys, and the n-gram lookup."""
+
+    min_n: int
+    max_n: int
+    bits: int  # per packed character or word
+    n_features: int
+    keys: np.ndarray  # sorted packed n-grams (uint64)
+    columns: np.ndarray  # the vectoriser's column of each key
+
+    def _set_vocabulary(self, vocabulary: dict[str, int], codes: np.ndarray, lengths: np.ndarray):
+        """Packs each term (its `lengths[i]` codes, in order in `codes`) into a key."""
+        if self.bits * self.max_n > 63:
+            raise ValueError("vocabulary too large to pack its n-grams in 64 bits")
+        self.n_features = len(vocabulary)
+        keys = np.zeros(len(lengths), dtype=np.uint64)
+        starts = np.cumsum(lengths) - lengths
+        for k in range(int(lengths.max(initial=0))):
+            has = lengths > k
+            keys[has] = (keys[has] << np.uint64(self.bits)) | codes[starts[has] + k]
+        columns = np.fromiter(vocabulary.values(), np.int64, len(vocabulary))
+        order = np.argsort(keys)
+        self.keys, self.columns = keys[order], columns[order]
+
+    def _count(
+        self, codes: np.ndarray, unit: np.ndarray, row_of_unit: np.ndarray, n_rows: int
+    ) -> sparse.csr_matrix:
+        """Returns the counts of the vocabulary's n-grams in a sequence of codes, each n-gram
+        inside one unit (`unit[p]`, non-decreasing) and counted in that unit's row."""
+        total = len(codes)
+        rows, cols = [], []
+        key = np.zeros(total, dtype=np.uint64)
+        poisoned = np.zeros(total, dtype=bool)
+        shift = np.uint64(self.bits)
+        for n in range(1, self.max_n + 1):
+            # key[p] becomes the n codes from p; positions past the end drop out.
+            m = total - n + 1
+            if m <= 0:
+                break
+            key = (key[:m] << shift) | codes[n - 1 : n - 1 + m]
+            poisoned = poisoned[:m] | (codes[n - 1 : n - 1 + m] == 0)
+            if n < self.min_n:
+                continue
+            at = np.flatnonzero((unit[:m] == unit[n - 1 : n - 1 + m]) & ~poisoned)
+            found = np.minimum(np.searchsorted(self.keys, key[at]), len(self.keys) - 1)
+            hit = self.keys[found] == key[at]
+            rows.append(row_of_unit[unit[at[hit]]])
+            cols.append(self.columns[found[hit]])
+        row = np.concatenate(rows) if rows else np.zeros(0, np.int64)
+        col = np.concatenate(cols) if cols else np.zeros(0, np.int64)
+        counts = sparse.csr_matrix(
+            (np.ones(len(row), dtype=np.float32), (row, col)), shape=(n_rows, self.n_features)
+        )
+        counts.sum_duplicates()
+        return counts
+
+
+class CharNgramCounter(_PackedVocabulary):
     """Counts a fitted `char_wb` vectoriser's n-grams in texts (its vocabulary, its columns)."""
 
     def __init__(self, vectoriser: TfidfVectorizer) -> None:
@@ -33,24 +90,13 @@ class CharNgramCounter:
         if vectoriser.analyzer != "char_wb" or not plain or vectoriser.preprocessor:
             raise ValueError("only lower-cased char_wb n-grams are counted here")
         self.min_n, self.max_n = vectoriser.ngram_range
-        self.n_features = len(vectoriser.vocabulary_)
-        alphabet = sorted({ord(ch) for gram in vectoriser.vocabulary_ for ch in gram})
+        vocabulary = vectoriser.vocabulary_
+        alphabet = sorted({ord(ch) for gram in vocabulary for ch in gram})
         self.alphabet = np.array(alphabet, dtype=np.uint32)
-        self.bits = max(1, int(len(alphabet)).bit_length())
-        if self.bits * self.max_n > 63:
-            raise ValueError("vocabulary alphabet too large to pack its n-grams in 64 bits")
-        codes = self._codes(
-            np.fromiter((c for g in vectoriser.vocabulary_ for c in map(ord, g)), dtype=np.uint32)
-        )
-        lengths = np.fromiter((len(g) for g in vectoriser.vocabulary_), np.int64)
-        keys = np.zeros(len(lengths), dtype=np.uint64)
-        ends = np.cumsum(lengths)
-        for k in range(int(lengths.max(initial=0))):
-            has = lengths > k
-            keys[has] = (keys[has] << np.uint64(self.bits)) | codes[ends[has] - lengths[has] + k]
-        columns = np.fromiter(vectoriser.vocabulary_.values(), np.int64, len(lengths))
-        order = np.argsort(keys)
-        self.keys, self.columns = keys[order], columns[order]
+        self.bits = max(1, len(alphabet).bit_length())
+        points = np.fromiter((c for g in vocabulary for c in map(ord, g)), dtype=np.uint32)
+        lengths = np.fromiter((len(g) for g in vocabulary), np.int64, len(vocabulary))
+        self._set_vocabulary(vocabulary, self._codes(points), lengths)
 
     def _codes(self, points: np.ndarray) -> np.ndarray:
         """Returns the code (1..K) of each code point, 0 for one the vocabulary never uses."""
@@ -74,40 +120,15 @@ class CharNgramCounter:
         starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
         word_of = np.cumsum(edges[:-1] == 1) - 1  # word index at each position inside
         keep = np.flatnonzero(inside)
-        n_words = len(starts)
         word_len = ends - starts + 2  # padded
-        padded_start = np.concatenate([[0], np.cumsum(word_len)[:-1]]).astype(np.int64)
-        total = int(word_len.sum())
-        padded = np.full(total, _SPACE, dtype=np.uint32)
-        word_id = np.repeat(np.arange(n_words, dtype=np.int64), word_len)
+        padded_start = np.cumsum(word_len) - word_len
+        padded = np.full(int(word_len.sum()), _SPACE, dtype=np.uint32)
+        word_id = np.repeat(np.arange(len(starts), dtype=np.int64), word_len)
         padded[padded_start[word_of[keep]] + 1 + (keep - starts[word_of[keep]])] = points[keep]
-        codes = self._codes(padded)
-        row_of_word = owner[starts] if n_words else np.zeros(0, np.int64)
-
-        rows, cols = [], []
-        key = np.zeros(total, dtype=np.uint64)
-        poisoned = np.zeros(total, dtype=bool)
-        shift = np.uint64(self.bits)
-        for n in range(1, self.max_n + 1):
-            # key[p] becomes the n characters from p; positions past the end drop out.
-            m = total - n + 1
-            if m <= 0:
-                break
-            key = (key[:m] << shift) | codes[n - 1 : n - 1 + m]
-            poisoned = poisoned[:m] | (codes[n - 1 : n - 1 + m] == 0)
-            if n < self.min_n:
-                continue
-            valid = (word_id[:m] == word_id[n - 1 : n - 1 + m]) & ~poisoned
-            at = np.flatnonzero(valid)
-            found = np.searchsorted(self.keys, key[at])
-            found = np.minimum(found, len(self.keys) - 1)
-            hit = self.keys[found] == key[at]
-            rows.append(row_of_word[word_id[at[hit]]])
-            cols.append(self.columns[found[hit]])
-        return _counts(rows, cols, len(texts), self.n_features)
+        return self._count(self._codes(padded), word_id, owner[starts], len(texts))
 
 
-class WordNgramCounter:
+class WordNgramCounter(_PackedVocabulary):
     """Counts a fitted word vectoriser's 1..n-grams in texts (its vocabulary, its columns).
 
     Tokens come from the vectoriser's own preprocessor and tokeniser; only the n-grams are
@@ -115,26 +136,19 @@ class WordNgramCounter:
     """
 
     def __init__(self, vectoriser: TfidfVectorizer) -> None:
-        min_n, self.max_n = vectoriser.ngram_range
-        if vectoriser.analyzer != "word" or min_n != 1 or vectoriser.stop_words is not None:
+        self.min_n, self.max_n = vectoriser.ngram_range
+        if vectoriser.analyzer != "word" or self.min_n != 1 or vectoriser.stop_words is not None:
             raise ValueError("only 1..n-grams without stop words are counted here")
         self.preprocess = vectoriser.build_preprocessor()
         self.tokenise = vectoriser.build_tokenizer()
-        self.n_features = len(vectoriser.vocabulary_)
-        words = sorted({w for term in vectoriser.vocabulary_ for w in term.split(" ")})
+        vocabulary = vectoriser.vocabulary_
+        terms = [term.split(" ") for term in vocabulary]
+        words = sorted({w for term in terms for w in term})
         self.word_code = {w: i + 1 for i, w in enumerate(words)}
         self.bits = max(1, len(words).bit_length())
-        if self.bits * self.max_n > 63:
-            raise ValueError("vocabulary too large to pack its n-grams in 64 bits")
-        keys = np.zeros(self.n_features, dtype=np.uint64)
-        columns = np.zeros(self.n_features, dtype=np.int64)
-        for i, (term, column) in enumerate(vectoriser.vocabulary_.items()):
-            key = 0
-            for w in term.split(" "):
-                key = (key << self.bits) | self.word_code[w]
-            keys[i], columns[i] = key, column
-        order = np.argsort(keys)
-        self.keys, self.columns = keys[order], columns[order]
+        codes = np.fromiter((self.word_code[w] for t in terms for w in t), dtype=np.uint64)
+        lengths = np.fromiter((len(t) for t in terms), np.int64, len(terms))
+        self._set_vocabulary(vocabulary, codes, lengths)
 
     def transform(self, texts: list[str]) -> sparse.csr_matrix:
         """Returns the n-gram counts of each text (rows) in the vectoriser's columns."""
@@ -143,32 +157,7 @@ class WordNgramCounter:
         get = self.word_code.get
         codes = np.fromiter((get(w, 0) for ts in tokens for w in ts), np.uint64, int(lengths.sum()))
         owner = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)
-        total = len(codes)
-        rows, cols = [], []
-        key = np.zeros(total, dtype=np.uint64)
-        poisoned = np.zeros(total, dtype=bool)
-        shift = np.uint64(self.bits)
-        for n in range(1, self.max_n + 1):
-            m = total - n + 1
-            if m <= 0:
-                break
-            key = (key[:m] << shift) | codes[n - 1 : n - 1 + m]
-            poisoned = poisoned[:m] | (codes[n - 1 : n - 1 + m] == 0)
-            at = np.flatnonzero((owner[:m] == owner[n - 1 : n - 1 + m]) & ~poisoned)
-            found = np.minimum(np.searchsorted(self.keys, key[at]), len(self.keys) - 1)
-            hit = self.keys[found] == key[at]
-            rows.append(owner[at[hit]])
-            cols.append(self.columns[found[hit]])
-        return _counts(rows, cols, len(texts), self.n_features)
-
-
-def _counts(rows: list[np.ndarray], cols: list[np.ndarray], n: int, width: int):
-    """Returns the (n, width) float32 CSR matrix counting each (row, column) pair."""
-    row = np.concatenate(rows) if rows else np.zeros(0, np.int64)
-    col = np.concatenate(cols) if cols else np.zeros(0, np.int64)
-    counts = sparse.csr_matrix((np.ones(len(row), dtype=np.float32), (row, col)), shape=(n, width))
-    counts.sum_duplicates()
-    return counts
+        return self._count(codes, owner, np.arange(len(texts), dtype=np.int64), len(texts))
 
 
 Counter = CharNgramCounter | WordNgramCounter | None
