@@ -23,7 +23,19 @@ ROOT = Path(__file__).resolve().parent.parent
 # This file is bench/pages.py: its folder must not hide the app's pages/ package.
 sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 
-PAGES = ("triage", "provider", "overview", "inbox", "loads", "method")
+PAGES = (
+    "triage",
+    "provider",
+    "overview",
+    "inbox",
+    "voices",
+    "loads",
+    "accounts",
+    "audit",
+    "method",
+)
+# Each page is opened by a role that may see it (the demo store's accounts of those names).
+ADMIN_PAGES = ("loads", "accounts", "audit")
 
 
 def build_store(providers: int, seed: int, folder: Path) -> str:
@@ -63,6 +75,9 @@ def time_pages(url: str, repeats: int) -> list[tuple[str, float, float]]:
     for page in PAGES:
         if page == "provider":
             at.query_params["provider"] = str(top)
+        # Signed in as a person would be: without it every page is the sign-in form.
+        role = "admin" if page in ADMIN_PAGES else "inspector"
+        at.session_state["user"], at.session_state["role"] = role, role
         runs = []
         for _ in range(repeats + 1):
             at.switch_page(f"pages/{page}.py")
@@ -71,6 +86,10 @@ def time_pages(url: str, repeats: int) -> list[tuple[str, float, float]]:
             runs.append(time.perf_counter() - started)
             if at.exception:
                 raise SystemExit(f"{page}: {at.exception[0].message}")
+            if any(box.label == "Username" for box in at.text_input):
+                raise SystemExit(f"{page}: the sign-in form was drawn, not the page")
+            if any("does not give access" in box.value for box in at.warning):
+                raise SystemExit(f"{page}: refused to {role}")
         rows.append((page, runs[0], statistics.median(runs[1:])))
     return rows
 
