@@ -8,6 +8,7 @@ import streamlit as st
 from pages import _data
 from risk import views
 from sources import access
+from sources.duplicates import channel_name
 
 _data.via_app(__file__)
 _data.require(access.INBOX)
@@ -39,7 +40,9 @@ with linking:
             "provider, to a provider id you know, or dismiss it if no provider fits."
         )
         st.dataframe(
-            unlinked[["received_on", "provider_name", "place", "channel", "serious", "text"]],
+            unlinked.assign(channel=unlinked["channel"].map(channel_name))[
+                ["received_on", "provider_name", "place", "channel", "serious", "text"]
+            ],
             hide_index=True,
             column_config={
                 "received_on": st.column_config.DateColumn("received", format="YYYY-MM-DD"),
@@ -55,14 +58,19 @@ with linking:
             "Comment",
             by_id.index.tolist(),
             format_func=lambda cid: (
-                f"{by_id.at[cid, 'received_on']:%Y-%m-%d} · {by_id.at[cid, 'provider_name'] or '?'}"
+                f"{by_id.at[cid, 'received_on']:%Y-%m-%d}"
+                f" · {views.as_given(by_id.at[cid, 'provider_name'], 'no name given')}"
                 f" · {str(by_id.at[cid, 'text'])[:70]}"
             ),
             key="inbox_comment",
         )
         row = by_id.loc[chosen]
         st.text(str(row["text"]))
-        st.text(f"Name given: {row['provider_name'] or '-'} · place: {row['place'] or '-'}")
+        name, place = (
+            views.as_given(row["provider_name"], "none"),
+            views.as_given(row["place"], "none"),
+        )
+        st.text(f"Name given: {name} · place: {place}")
         candidates = _data.suggestions(stamp, row["provider_name"], row["place"], row["text"])
         triage = _data.triage(stamp).set_index("provider_id")
         options = [pid for pid, _ in candidates if pid in triage.index]

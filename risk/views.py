@@ -627,6 +627,12 @@ def unlinked_comments(engine: Engine, limit: int = 500) -> pd.DataFrame:
     return frame
 
 
+def as_given(value: object, missing: str) -> str:
+    """A name or place as the person wrote it, or `missing` when they gave none (a missing
+    string reads from the store as NaN, which would show as "nan")."""
+    return value.strip() if isinstance(value, str) and value.strip() else missing
+
+
 def unlinked_count(engine: Engine) -> int:
     """How many comments wait to be linked."""
     t = Comment.__table__

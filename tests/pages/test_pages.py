@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
 from sources import audit
@@ -167,6 +169,27 @@ def test_inbox_links_a_comment_and_records_who(world: Engine) -> None:
         row = conn.execute(select(Comment.__table__).where(Comment.comment_id == "u1")).first()
     assert (row.provider_id, row.link_method, row.linked_by) == ("A", "person", "inspector1")
     assert any("linked to A by inspector1" in s.value for s in at.success)
+
+
+def test_inbox_says_none_for_a_place_or_name_nobody_gave(world: Engine) -> None:
+    with Session(world) as session:
+        session.add(
+            Comment(
+                comment_id="u2",
+                received_on=dt.date(2026, 6, 20),
+                text="The night staff on the ground floor were rude",
+                channel="listening_event",
+                link_method="unlinked",
+            )
+        )
+        session.commit()
+    at = open_page("inbox")
+    assert at.selectbox(key="inbox_comment").value == "u2"  # the newest is picked first
+    shown = [t.value for t in at.text]
+    assert "Name given: none · place: none" in shown
+    assert not any("nan" in value.split() for value in shown)
+    table = next(d.value for d in at.dataframe if "channel" in d.value.columns)
+    assert "listening event" in table["channel"].tolist()
 
 
 def test_inbox_marks_concerns_seen(world: Engine) -> None:

@@ -215,6 +215,14 @@ def test_marking_a_concern_seen_records_who_and_when(world: Engine) -> None:
         assert conn.execute(select(EbeNote.serious_seen_by)).scalar() == "lead"
 
 
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [("  Oak Lodge ", "Oak Lodge"), (None, "none"), (float("nan"), "none"), ("   ", "none")],
+)
+def test_a_name_or_place_nobody_gave_reads_as_missing(value: object, shown: str) -> None:
+    assert views.as_given(value, "none") == shown
+
+
 def test_contribution_parts_are_labelled_and_largest_first() -> None:
     parts = views.contribution_parts({"c_incidents": 3.0, "comments": -7.5, "note": "x"})
     assert parts.values.tolist() == [["public comments", -7.5], ["incidents", 3.0]]
