@@ -19,7 +19,7 @@ from sqlalchemy.engine import Engine
 
 from risk import views
 from sources import access
-from sources.contract import KEY_QUESTIONS
+from sources.contract import KEY_QUESTIONS, service_type_label
 from sources.themes import theme_label
 
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
@@ -309,7 +309,8 @@ def _e(value: object) -> str:
 def _summary_lines(brief: VisitBrief) -> list[str]:
     p = brief.provider
     lines = [
-        f"{p.get('type') or ''} in {p.get('town') or p.get('local_authority') or ''}, "
+        f"{service_type_label(str(p['type'])) if p.get('type') else ''} in "
+        f"{p.get('town') or p.get('local_authority') or ''}, "
         f"{p.get('region') or ''}",
     ]
     if p.get("organisation"):

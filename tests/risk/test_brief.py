@@ -56,6 +56,11 @@ def test_lines_of_enquiry_come_from_the_evidence(made: brief.VisitBrief) -> None
     assert "fell from Good to Requires improvement" in well_led
 
 
+def test_the_brief_names_the_service_type_in_words(made: brief.VisitBrief) -> None:
+    made.provider["type"] = "gp_practice"
+    assert "GP practice in " in brief.brief_html(made)
+
+
 def test_html_escapes_public_text(made: brief.VisitBrief) -> None:
     page = brief.brief_html(made)
     assert page.startswith("<!doctype html>")
