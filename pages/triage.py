@@ -90,10 +90,7 @@ if shown.empty:
 
 # Providers nobody has written about for months are marked: silence is no evidence, and
 # their scores' uncertainty says so (risk.score.silence_notes).
-silent_ids = _data.silent_providers(stamp)
-shown = shown.assign(
-    voice=shown["provider_id"].isin(silent_ids).map({True: "🔇 no recent voice", False: ""})
-)
+shown = views.mark_silent(shown, _data.silent_providers(stamp))
 
 SHOWN_COLUMNS = [
     "name",
@@ -115,14 +112,8 @@ SHOWN_COLUMNS = [
     "unseen_serious",
 ]
 
-# A band is shown as a coloured label: a one-item list in a read-only multiselect column.
-table = shown.assign(
-    band=shown["band"].map(lambda b: [b] if isinstance(b, str) else []),
-    type=shown["type"].map(service_type_label, na_action="ignore"),
-    unseen_serious=shown["unseen_serious"].map(lambda n: f"! {n} unseen" if n else ""),
-)
 event = st.dataframe(
-    table,
+    views.triage_display(shown),
     hide_index=True,
     on_select="rerun",
     selection_mode="single-row",

@@ -20,7 +20,7 @@ from sqlalchemy import func, null, select, update
 from sqlalchemy.engine import Engine
 
 from sources import audit
-from sources.contract import KEY_QUESTIONS, RATINGS
+from sources.contract import KEY_QUESTIONS, RATINGS, service_type_label
 from sources.store import (
     Comment,
     EbeNote,
@@ -300,6 +300,33 @@ def safe_csv(frame: pd.DataFrame) -> bytes:
 
 
 # ---------------------------------------------------------------- overview
+
+
+NO_RECENT_VOICE = "🔇 no recent voice"
+
+
+def mark_silent(frame: pd.DataFrame, silent: Iterable[str]) -> pd.DataFrame:
+    """`frame` with a `voice` column marking the providers nobody has written about for
+    months: silence is no evidence, and their scores' uncertainty says so."""
+    quiet = frame["provider_id"].isin(set(silent))
+    return frame.assign(voice=np.where(quiet, NO_RECENT_VOICE, ""))
+
+
+def triage_display(frame: pd.DataFrame) -> pd.DataFrame:
+    """The triage rows as shown: each band a one-item list (a coloured label in a read-only
+    multiselect column), service types in words, unseen serious concerns as "! n unseen".
+
+    Vectorised: per-row Python took a fifth of a second for 50,000 providers on every click.
+    """
+    bands = {band: [band] for band in BANDS}
+    band = frame["band"].map(bands)
+    types = frame["type"].dropna().unique()
+    unseen = frame["unseen_serious"].fillna(0).astype(int)
+    return frame.assign(
+        band=[b if isinstance(b, list) else [] for b in band],
+        type=frame["type"].map({t: service_type_label(str(t)) for t in types}),
+        unseen_serious=np.where(unseen > 0, "! " + unseen.astype(str) + " unseen", ""),
+    )
 
 
 def band_counts(frame: pd.DataFrame, by: str) -> pd.DataFrame:

@@ -67,6 +67,24 @@ def test_triage_filters(world: Engine, chosen: views.TriageFilter, expected: lis
     assert shown["provider_id"].tolist() == expected
 
 
+def test_triage_display_shows_bands_types_and_concerns_as_a_person_reads_them() -> None:
+    frame = pd.DataFrame(
+        {
+            "provider_id": ["A", "B", "C"],
+            "band": ["very high", None, "low"],
+            "type": ["gp_practice", "care_home", None],
+            "unseen_serious": [2, 0, 1],
+        }
+    )
+    shown = views.triage_display(views.mark_silent(frame, ["B", "Z"]))
+    assert shown["band"].tolist() == [["very high"], [], ["low"]]
+    assert shown["type"].tolist()[:2] == ["GP practice", "care home"]
+    assert pd.isna(shown["type"].iloc[2])
+    assert shown["unseen_serious"].tolist() == ["! 2 unseen", "", "! 1 unseen"]
+    assert shown["voice"].tolist() == ["", views.NO_RECENT_VOICE, ""]
+    assert "voice" not in frame and frame["band"].iloc[0] == "very high"  # input left alone
+
+
 def test_biggest_movers_orders_by_size_of_change_either_way(world: Engine) -> None:
     movers = views.biggest_movers(views.triage_frame(world))
     assert movers["provider_id"].tolist() == ["A", "B"]
