@@ -35,7 +35,9 @@ class _PackedVocabulary:
     keys: np.ndarray  # sorted packed n-grams (uint64)
     columns: np.ndarray  # the vectoriser's column of each key
 
-    def _set_vocabulary(self, vocabulary: dict[str, int], codes: np.ndarray, lengths: np.ndarray):
+    def _set_vocabulary(
+        self, vocabulary: dict[str, int], codes: np.ndarray, lengths: np.ndarray
+    ) -> None:
         """Packs each term (its `lengths[i]` codes, in order in `codes`) into a key."""
         if self.bits * self.max_n > 63:
             raise ValueError("vocabulary too large to pack its n-grams in 64 bits")
@@ -161,20 +163,25 @@ class WordNgramCounter(_PackedVocabulary):
 
 
 Counter = CharNgramCounter | WordNgramCounter | None
-_counters: weakref.WeakKeyDictionary[TfidfVectorizer, Counter] = weakref.WeakKeyDictionary()
+# Per vectoriser: the vocabulary the counter was built from, and the counter (None when
+# scikit-learn must count). A vectoriser fitted again gets a new vocabulary, and a new one.
+_counters: weakref.WeakKeyDictionary[TfidfVectorizer, tuple[dict[str, int], Counter]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def ngram_counts(vectoriser: TfidfVectorizer, texts: list[str]) -> sparse.csr_matrix:
     """Returns `CountVectorizer.transform(vectoriser, texts)` as float32 for a fitted
     vectoriser: with NumPy for lower-cased `char_wb` and word 1..n-grams (the counter is
     built once per vectoriser), with scikit-learn for any other."""
-    if vectoriser not in _counters:
+    vocabulary, counter = _counters.get(vectoriser, (None, None))
+    if vocabulary is not vectoriser.vocabulary_:
         kind = CharNgramCounter if vectoriser.analyzer == "char_wb" else WordNgramCounter
         try:
-            _counters[vectoriser] = kind(vectoriser)
+            counter = kind(vectoriser)
         except ValueError:
-            _counters[vectoriser] = None
-    counter = _counters[vectoriser]
+            counter = None
+        _counters[vectoriser] = (vectoriser.vocabulary_, counter)
     if counter is None:
         return CountVectorizer.transform(vectoriser, texts).astype(np.float32)
     return counter.transform(texts)

@@ -110,3 +110,11 @@ def test_what_the_counters_cannot_count_exactly_goes_to_scikit_learn(vectoriser)
     with pytest.raises(ValueError):
         counter(vectoriser)
     assert_same_counts(vectoriser, [*texts, "the STAFF"])
+
+
+def test_a_vectoriser_fitted_again_is_counted_with_its_new_vocabulary() -> None:
+    vectoriser = make_features().transformer_list[1][1]
+    vectoriser.fit(["kind staff", "kind nurses"])
+    assert_same_counts(vectoriser, ["kind staff were kind"])
+    vectoriser.fit(["rude manager", "cold food", "rude staff"])
+    assert_same_counts(vectoriser, ["rude manager, cold food"])
