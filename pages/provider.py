@@ -79,7 +79,7 @@ st.caption(
         str(v)
         for v in (
             record["provider_id"],
-            service_type_label(record["type"]) if record.get("type") else None,
+            service_type_label(record.get("type")),
             place,
             record.get("region"),
             f"size {record['capacity']}" if record.get("capacity") else None,

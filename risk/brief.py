@@ -309,9 +309,8 @@ def _e(value: object) -> str:
 def _summary_lines(brief: VisitBrief) -> list[str]:
     p = brief.provider
     lines = [
-        f"{service_type_label(str(p['type'])) if p.get('type') else ''} in "
-        f"{p.get('town') or p.get('local_authority') or ''}, "
-        f"{p.get('region') or ''}",
+        f"{service_type_label(p.get('type'))} in "
+        f"{p.get('town') or p.get('local_authority') or ''}, {p.get('region') or ''}",
     ]
     if p.get("organisation"):
         lines.append(f"Run by {p['organisation']}")

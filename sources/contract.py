@@ -23,9 +23,12 @@ SERVICE_TYPE_LABELS: dict[str, str] = {
 }
 
 
-def service_type_label(service_type: str) -> str:
-    """Returns the words a person reads for a provider type ("gp_practice" -> "GP practice")."""
-    return SERVICE_TYPE_LABELS.get(service_type, str(service_type).replace("_", " "))
+def service_type_label(service_type: object) -> str:
+    """Returns the words a person reads for a provider type ("gp_practice" -> "GP practice");
+    "" when there is none (None, or NaN as a missing string reads from a frame)."""
+    if not isinstance(service_type, str):
+        return ""
+    return SERVICE_TYPE_LABELS.get(service_type, service_type.replace("_", " "))
 
 
 ABUSE_TYPES: tuple[str, ...] = (
