@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sources.keywords import Batch, KeywordPattern
+
 # Who can be on the receiving end: physical verbs like "hit" or "pushed" count only with a
 # person after them or in the passive, so "hit the spot" and "pushed for time" do not.
 _PERSON = (
@@ -183,15 +185,17 @@ def find_concerns(sentence: str) -> list[Concern]:
 # runs only on the few sentences of texts that might.
 # Compiled without IGNORECASE, for lower-cased text: ten times faster in `re`.
 # The word-start test is hoisted before the alternation, which lets `re` skip most positions.
-_SCREEN = re.compile(r"\b(?:" + "|".join(p.pattern.removeprefix(r"\b") for _, p in _COMPILED) + ")")
+# A screen: RE2 scans it without the lookarounds, so it may pass more sentences, never fewer.
+_SCREEN = KeywordPattern(
+    r"\b(?:" + "|".join(p.pattern.removeprefix(r"\b") for _, p in _COMPILED) + ")", screen=True
+)
 
 
 def might_concern(text: str) -> bool:
     """Returns False when no rule could match anywhere in the text (a fast pre-filter)."""
-    return bool(_SCREEN.search((text or "").lower()))
+    return _SCREEN.search((text or "").lower())
 
 
-def sentences_to_check(joined: str, starts: np.ndarray) -> np.ndarray:
-    """Returns the indexes of the NUL-joined lower-cased sentences where a rule might match."""
-    found = [m.start() for m in _SCREEN.finditer(joined)]
-    return np.unique(np.searchsorted(starts, found, side="right") - 1)
+def sentences_to_check(batch: Batch) -> np.ndarray:
+    """Returns the indexes of the batch's sentences where a rule might match."""
+    return _SCREEN.sentences(batch)

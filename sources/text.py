@@ -30,6 +30,7 @@ from sklearn.pipeline import FeatureUnion, make_pipeline
 
 from sources import settings
 from sources.concerns import find_concerns, sentences_to_check
+from sources.keywords import prepare as prepare_scan
 from sources.sentiment import (
     LABELS,
     WORST_SENTENCE,
@@ -46,7 +47,6 @@ from sources.themes import (
     TOPIC_KEY_QUESTION,
     TOPICS,
     fft_theme_labels,
-    join_for_scan,
     labelled_themes,
     lexicon_hits,
     subcategory_labels,
@@ -122,13 +122,13 @@ def _read_batch(model: TextModel, texts: list[str]) -> list[Reading]:
         np.maximum.at(best, owner, p)
         theme_best[theme] = (best, p)
 
-    joined, starts = join_for_scan(sentences)
-    lexicon = lexicon_hits(sentences)
+    batch = prepare_scan(sentences)
+    lexicon = lexicon_hits(batch)
     by_sentence: dict[int, list[str]] = {}
     for theme in THEMES:
         for j in lexicon.get(theme, ()):
             by_sentence.setdefault(int(j), []).append(theme)
-    concerns = {int(j): find_concerns(sentences[j]) for j in sentences_to_check(joined, starts)}
+    concerns = {int(j): find_concerns(sentences[j]) for j in sentences_to_check(batch)}
 
     readings: list[Reading] = []
     bounds = np.searchsorted(owner, np.arange(n + 1))

@@ -9,11 +9,10 @@ readable place.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Sequence
-
 import numpy as np
 import pandas as pd
+
+from sources.keywords import Batch, KeywordPattern
 
 KEY_QUESTIONS = ("safe", "effective", "caring", "responsive", "well_led")
 TOPICS = (
@@ -200,7 +199,9 @@ LEXICON: dict[str, str] = {
 }
 # Keywords start at a word start. Compiled without IGNORECASE for lower-cased text, with the
 # word-start test hoisted before the alternation: ten times faster in `re`.
-_LEXICON = {theme: re.compile(rf"\b(?:{pattern.lower()})") for theme, pattern in LEXICON.items()}
+_LEXICON = {
+    theme: KeywordPattern(rf"\b(?:{pattern.lower()})") for theme, pattern in LEXICON.items()
+}
 
 
 def lexicon_themes(sentence: str) -> list[str]:
@@ -209,27 +210,13 @@ def lexicon_themes(sentence: str) -> list[str]:
     return [theme for theme, rule in _LEXICON.items() if rule.search(lowered)]
 
 
-def lexicon_hits(sentences: Sequence[str]) -> dict[str, np.ndarray]:
-    """Returns, per theme, the indexes of the sentences whose keywords carry it.
+def lexicon_hits(batch: Batch) -> dict[str, np.ndarray]:
+    """Returns, per theme, the indexes of the batch's sentences whose keywords carry it.
 
-    Same answer as lexicon_themes on each sentence, but one regex scan per theme over the
-    whole batch joined by NUL (which no keyword pattern can cross), not one per sentence.
+    Same answer as lexicon_themes on each sentence, but one scan per theme over the whole
+    batch (sources.keywords), not one per sentence.
     """
-    joined, starts = join_for_scan(sentences)
-    return {
-        theme: np.unique(
-            np.searchsorted(starts, [m.start() for m in rule.finditer(joined)], side="right") - 1
-        )
-        for theme, rule in _LEXICON.items()
-    }
-
-
-def join_for_scan(sentences: Sequence[str]) -> tuple[str, np.ndarray]:
-    """Returns the sentences lower-cased and joined by NUL, and where each one starts."""
-    sentences = [s.lower().replace("\0", " ") for s in sentences]
-    lengths = np.fromiter((len(s) + 1 for s in sentences), np.int64, len(sentences))
-    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]) if len(sentences) else lengths
-    return "\0".join(sentences), starts
+    return {theme: rule.sentences(batch) for theme, rule in _LEXICON.items()}
 
 
 def fft_theme_labels(frame: pd.DataFrame) -> np.ndarray:

@@ -13,6 +13,7 @@ import pytest
 from sources import settings
 from sources import text as text_module
 from sources.__main__ import main
+from sources.keywords import prepare as prepare_scan
 from sources.text import Reading, read_text, read_texts, themes_to_str
 from sources.themes import (
     KEY_QUESTIONS,
@@ -109,7 +110,7 @@ def test_topics_imply_their_key_question() -> None:
 
 def test_batch_lexicon_scan_agrees_with_sentence_by_sentence() -> None:
     sentences = ["The food was cold", "Short staffed again", "Nothing", "Clean rooms, rude manager"]
-    hits = lexicon_hits(sentences)
+    hits = lexicon_hits(prepare_scan(sentences))
     by_sentence = [sorted(t for t, idx in hits.items() if i in idx) for i in range(4)]
     assert by_sentence == [sorted(lexicon_themes(s)) for s in sentences]
 
