@@ -19,8 +19,8 @@ from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import FeatureUnion
 from sklearn.preprocessing import normalize
-from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
+from sources import vader
 from sources.ngrams import ngram_counts
 
 LABELS = ("negative", "neutral", "positive")
@@ -77,12 +77,9 @@ def make_features(max_word: int = 30000, max_char: int = 60000) -> FeatureUnion:
     )
 
 
-_VADER = SentimentIntensityAnalyzer()
-
-
 def vader_compound(texts: Sequence[str]) -> np.ndarray:
     """Returns VADER's compound score (-1..1) for each text."""
-    return np.fromiter((_VADER.polarity_scores(t)["compound"] for t in texts), float, len(texts))
+    return np.fromiter((vader.compound(t) for t in texts), float, len(texts))
 
 
 def _per_owner(values: np.ndarray, owner: np.ndarray, n: int, how: str) -> np.ndarray:
