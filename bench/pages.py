@@ -3,6 +3,7 @@
     .venv/bin/python bench/pages.py                      # demo world of 50,000 providers
     .venv/bin/python bench/pages.py --providers 5000     # a modest scale
     .venv/bin/python bench/pages.py --store sqlite:///path/to/carelens.db   # an existing store
+    .venv/bin/python bench/pages.py --keep /tmp/national  # build, time, keep the store there
 
 The first visit to a page fills the caches; the figure that matters (target < 1 s) is the
 visit after it, as when a person moves between pages. Builds the demo world, loads it and
@@ -100,9 +101,12 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--store", help="an existing, scored store (SQLAlchemy URL)")
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--keep", type=Path, help="build the store in this folder and keep it")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        url = args.store or build_store(args.providers, args.seed, Path(tmp))
+        folder = args.keep or Path(tmp)
+        folder.mkdir(parents=True, exist_ok=True)
+        url = args.store or build_store(args.providers, args.seed, folder)
         from risk import views
         from sources.store import make_engine
 
