@@ -9,6 +9,7 @@ page switch with nothing new is answered from the cache.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import threading
 from collections.abc import Callable
@@ -27,6 +28,37 @@ Progress = Callable[[float, str], None]
 VIA_APP = "_via_app"  # set by app.py in every session it runs
 # One demo build at a time in this process: a second session waits, then finds it done.
 _BUILD_LOCK = threading.Lock()
+_SHARED: list[Callable[..., object]] = []  # the shared_frame caches, for clear()
+
+
+def shared_frame(
+    show_spinner: bool | str = False, max_entries: int = 2
+) -> Callable[[Callable[..., pd.DataFrame]], Callable[..., pd.DataFrame]]:
+    """Caches a loader's frame once for every session, handing each caller its own view.
+
+    st.cache_data pickles and unpickles its value on every hit: at national scale that was
+    most of a page's time (the 50,000-row triage frame, the comments heard in a year). Here
+    the frame is kept as it is and each call gets a shallow copy, which pandas copies on
+    write, so a page that changes its frame changes only its own.
+    """
+
+    def wrap(loader: Callable[..., pd.DataFrame]) -> Callable[..., pd.DataFrame]:
+        cached = st.cache_resource(show_spinner=show_spinner, max_entries=max_entries)(loader)
+        _SHARED.append(cached.clear)
+
+        @functools.wraps(loader)
+        def read(*args: object) -> pd.DataFrame:
+            return cached(*args).copy(deep=False)
+
+        return read
+
+    return wrap
+
+
+def _forget_all() -> None:
+    st.cache_data.clear()
+    for clear_cache in _SHARED:
+        clear_cache()
 
 
 @st.cache_resource(show_spinner=False)
@@ -106,7 +138,7 @@ def current_user() -> str:
 
 def clear() -> None:
     """Forgets every cached frame: after a write made in the app."""
-    st.cache_data.clear()
+    _forget_all()
 
 
 def md_escape(text: object) -> str:
@@ -202,7 +234,7 @@ def build_demo_store(
     except Exception as error:  # shown on the page: a newcomer must see why
         build.error = f"{type(error).__name__}: {error}"
     finally:
-        st.cache_data.clear()
+        _forget_all()
         build.finished = True
 
 
@@ -222,7 +254,7 @@ def score_store(progress: Progress | None = None) -> int:
 # ---------------------------------------------------------------- cached loaders
 
 
-@st.cache_data(show_spinner="Reading the scores…", max_entries=2)
+@shared_frame(show_spinner="Reading the scores…", max_entries=2)
 def triage(stamp: tuple[int, str, int]) -> pd.DataFrame:
     """Every provider ranked by its newest score (views.triage_frame)."""
     return views.triage_frame(engine())
@@ -234,7 +266,7 @@ def scored_dates(stamp: tuple[int, str, int]) -> list[dt.date]:
     return views.scored_dates(engine())
 
 
-@st.cache_data(show_spinner=False, max_entries=2)
+@shared_frame(show_spinner=False, max_entries=2)
 def map_points(stamp: tuple[int, str, int]) -> pd.DataFrame:
     """Providers with coordinates and their newest score."""
     return views.map_frame(engine(), triage(stamp))
@@ -294,7 +326,7 @@ def brief_files(
     return brief.brief_html(made), brief.brief_pdf(made)
 
 
-@st.cache_data(show_spinner=False, max_entries=2)
+@shared_frame(show_spinner=False, max_entries=2)
 def unlinked(stamp: tuple[int, str, int]) -> pd.DataFrame:
     """Comments waiting to be linked to a provider."""
     return views.unlinked_comments(engine())
@@ -375,7 +407,7 @@ def run_backtest(stamp: tuple[int, str, int]) -> tuple[str, pd.DataFrame] | None
 # ---------------------------------------------------------------- voices (issue 7)
 
 
-@st.cache_data(show_spinner="Reading who is heard…", max_entries=4)
+@shared_frame(show_spinner="Reading who is heard…", max_entries=4)
 def heard(stamp: tuple[int, str, int], since: dt.date | None) -> pd.DataFrame:
     """Linked comments (copies once) with their provider's region and area (voices.heard_frame)."""
     from sources import voices
@@ -407,7 +439,7 @@ def voices_report(
     )
 
 
-@st.cache_data(show_spinner=False, max_entries=4)
+@shared_frame(show_spinner=False, max_entries=4)
 def no_recent_voice(stamp: tuple[int, str, int], as_of: dt.date) -> pd.DataFrame:
     """Providers of a type that usually hears from people, silent for months (voices)."""
     from sources import voices

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import streamlit as st
 from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -19,6 +18,7 @@ from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.local_script_runner import LocalScriptRunner
 
+from pages import _data
 from risk import brief, views
 from sources import access, accounts, audit
 from sources.store import Account, AuditEvent, Comment, EbeNote, Provider
@@ -431,7 +431,7 @@ def test_links_dismissals_and_loads_are_audited(world: Engine) -> None:
                 link_method="unlinked",
             )
         )
-    st.cache_data.clear()
+    _data.clear()  # what the app does after a write of its own
     at = open_page("inspector", "inbox")
     at.button(key="inbox_dismiss").click().run()
     assert not at.exception
