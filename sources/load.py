@@ -15,9 +15,12 @@ import csv
 import datetime as dt
 import io
 import math
+import multiprocessing
 import re
 import sys
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,7 +43,7 @@ from sqlalchemy import table as sa_table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
-from sources import audit
+from sources import audit, settings
 from sources.contract import BY_FILENAME, FILES, Column, FileSpec, enum_key, header_key
 from sources.store import Load, get_engine, make_engine, utcnow
 
@@ -75,6 +78,9 @@ ID_CHUNK = 2_000  # ids per IN (...) query
 SQLITE_CACHE_KIB = 256 * 1024  # page cache of the loading connection
 SQLITE_DEFAULT_CACHE = -2000  # SQLite's own default (2 MB)
 TEXT_CHUNK = 2_000  # texts read or comments linked between two progress notes
+# Fewer fresh texts than this are read in the loading process: starting a worker (Python,
+# scikit-learn, the model) costs about as much as reading a few thousand texts.
+PARALLEL_TEXTS = 20_000
 
 # Free text keeps its spacing exactly as written; every other value is trimmed.
 FREE_TEXT = frozenset({"text", "description", "summary"})
@@ -682,6 +688,33 @@ def read_stored_texts(texts: list[str]) -> list[dict[str, Any]]:
     ]
 
 
+def _read_in_order(chunks: list[list[str]]) -> Iterator[list[dict[str, Any]]]:
+    """read_stored_texts of each chunk, in order: in worker processes (settings.text_workers)
+    when there are enough texts to pay for starting them, else in this process.
+
+    Reading text is pure CPU and most of a national load's time; one process uses one core.
+    Workers are spawned (not forked: the loader may run inside the app's threaded server)
+    and each loads the model file, which load_model makes first if it must train one.
+    """
+    workers = min(settings.text_workers(), len(chunks))
+    if workers < 2 or sum(len(c) for c in chunks) < PARALLEL_TEXTS:
+        yield from map(read_stored_texts, chunks)
+        return
+    from sources.text import load_model
+
+    load_model()  # trains and saves the model once, here, if no usable file exists yet
+    done = 0
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+    try:
+        for readings in pool.map(read_stored_texts, chunks):
+            yield readings
+            done += 1
+    except BrokenProcessPool:  # a worker died (e.g. out of memory): read the rest here
+        yield from map(read_stored_texts, chunks[done:])
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
 def link_comments(
     providers: pd.DataFrame,
     names: list[str | None],
@@ -756,11 +789,13 @@ def _enrich_texts(
         else:
             fresh.append(i)
     low, high = share
-    for start in range(0, len(fresh), TEXT_CHUNK):
-        batch = fresh[start : start + TEXT_CHUNK]
-        for i, r in zip(batch, read_stored_texts([texts[i] for i in batch]), strict=True):
+    batches = [fresh[start : start + TEXT_CHUNK] for start in range(0, len(fresh), TEXT_CHUNK)]
+    done = 0
+    read = _read_in_order([[texts[i] for i in batch] for batch in batches])
+    for batch, readings in zip(batches, read, strict=True):
+        for i, r in zip(batch, readings, strict=True):
             reading[i] = r
-        done = start + len(batch)
+        done += len(batch)
         note(
             low + (high - low) * done / len(fresh),
             f"reading {spec.filename}: {done:,} of {len(fresh):,} texts",

@@ -55,3 +55,10 @@ def text_model_path() -> Path:
     """The shipped text model file (`CARELENS_TEXT_MODEL`); if unusable, one is trained."""
     default = ROOT / "sources" / "models" / "text_model.joblib"
     return Path(os.environ.get("CARELENS_TEXT_MODEL", default))
+
+
+def text_workers() -> int:
+    """Processes that read comments and notes in a big load (CARELENS_TEXT_WORKERS; one per
+    core unless set; 1 reads in the loading process itself)."""
+    raw = os.environ.get("CARELENS_TEXT_WORKERS", "").strip()
+    return max(1, int(raw)) if raw else max(1, os.cpu_count() or 1)

@@ -600,3 +600,86 @@ def test_a_reload_relinks_only_what_changed(
     grown = PROVIDERS + "P3,Zzyzx Qwerty,care_home,Nowhere,,,\n"
     assert load_folder(write(tmp_path / "d", {**WORLD, "providers.csv": grown}), engine).ok
     assert linked == ["Oak House", "Zzyzx Qwerty"]  # a new register: every name again
+
+
+def many_comments(n: int) -> tuple[list[str], str]:
+    """n demo comments for P1 as a comments.csv, and their texts in id order."""
+    import csv
+    import io
+    import random
+
+    from sources import demo_text
+
+    r = random.Random(4)
+    texts = [
+        demo_text.compose_comment(r, "care_home", tone, ["staffing"], None)
+        for tone in r.choices(["positive", "mixed", "negative"], k=n)
+    ]
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["comment_id", "received_on", "text", "provider_id"])
+    writer.writerows([f"M{i:03d}", "2025-04-01", t, "P1"] for i, t in enumerate(texts))
+    return texts, out.getvalue()
+
+
+def stored_readings(engine: Engine) -> list[dict]:
+    table = Comment.__table__
+    columns = [table.c[c] for c in loader.READING_COLUMNS]
+    query = select(*columns).where(table.c.comment_id.like("M%")).order_by(table.c.comment_id)
+    with engine.connect() as conn:
+        return [
+            {**row._asdict(), "serious": bool(row.serious)} for row in conn.execute(query).all()
+        ]
+
+
+def test_a_big_load_reads_texts_in_worker_processes_with_the_same_readings(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    texts, comments = many_comments(60)
+    started: list[int] = []
+
+    class Recorded(loader.ProcessPoolExecutor):
+        def __init__(self, workers: int, **kwargs) -> None:
+            started.append(workers)
+            super().__init__(workers, **kwargs)
+
+    monkeypatch.setattr(loader, "ProcessPoolExecutor", Recorded)
+    monkeypatch.setattr(loader, "PARALLEL_TEXTS", 50)  # "big" for a test
+    monkeypatch.setattr(loader, "TEXT_CHUNK", 10)
+    monkeypatch.setenv("CARELENS_TEXT_WORKERS", "2")
+    assert load_folder(write(tmp_path / "in", {**WORLD, "comments.csv": comments}), engine).ok
+    assert started == [2]
+    assert stored_readings(engine) == loader.read_stored_texts(texts)
+
+
+def test_a_small_load_or_one_worker_reads_texts_here(monkeypatch: pytest.MonkeyPatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("no worker process for this")
+
+    monkeypatch.setattr(loader, "ProcessPoolExecutor", refuse)
+    monkeypatch.setenv("CARELENS_TEXT_WORKERS", "2")
+    chunks = [["Kind staff."], ["Cold food."]]
+    assert len(list(loader._read_in_order(chunks))) == 2  # 2 texts: fewer than PARALLEL_TEXTS
+    monkeypatch.setattr(loader, "PARALLEL_TEXTS", 1)
+    monkeypatch.setenv("CARELENS_TEXT_WORKERS", "1")
+    assert len(list(loader._read_in_order(chunks))) == 2
+
+
+def test_when_a_worker_dies_the_rest_is_read_here(monkeypatch: pytest.MonkeyPatch):
+    class Dying:
+        def __init__(self, *args, **kwargs) -> None:
+            pass
+
+        def map(self, read, chunks):
+            yield read(chunks[0])
+            raise loader.BrokenProcessPool("a worker was killed")
+
+        def shutdown(self, **kwargs) -> None:
+            pass
+
+    monkeypatch.setattr(loader, "ProcessPoolExecutor", Dying)
+    monkeypatch.setattr(loader, "PARALLEL_TEXTS", 1)
+    monkeypatch.setenv("CARELENS_TEXT_WORKERS", "2")
+    chunks = [["Kind staff."], ["Cold food."], ["Nobody came."]]
+    got = list(loader._read_in_order(chunks))
+    assert got == [loader.read_stored_texts(c) for c in chunks]
