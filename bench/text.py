@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/text.py               # 5,000 demo comments, 5,000 real FFT comments
     .venv/bin/python bench/text.py --n 20000
+    .venv/bin/python bench/text.py --loader 40000   # also the loader's way, workers and all
 
 Speed: comments per second for `read_texts` (model already loaded), on the demo world's
 care-home, home-care, GP, hospital and mental-health comments and on real FFT comments.
@@ -61,11 +62,37 @@ def rate(texts: list[str]) -> str:
     return f"{wall:,.0f} comments/s wall, {cpu:,.0f} per CPU-second"
 
 
+def loader_rate(texts: list[str]) -> str:
+    """Comments per second read the loader's way (sources.load._read_in_order), workers'
+    start-up included, beside the same texts read in this process alone."""
+    from sources import load
+
+    chunks = [texts[i : i + load.TEXT_CHUNK] for i in range(0, len(texts), load.TEXT_CHUNK)]
+    start = time.perf_counter()
+    list(load._read_in_order(chunks))
+    pooled = len(texts) / (time.perf_counter() - start)
+    start = time.perf_counter()
+    read_texts(texts)
+    alone = len(texts) / (time.perf_counter() - start)
+    workers = settings.text_workers() if len(texts) >= load.PARALLEL_TEXTS else 1
+    return (
+        f"the loader's way ({len(texts):,} demo comments, {workers} worker processes): "
+        f"{pooled:,.0f} comments/s wall; one process: {alone:,.0f}"
+    )
+
+
 def main() -> int:
     """Prints the figures; returns 0."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--n", type=int, default=5000)
     parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument(
+        "--loader",
+        type=int,
+        default=0,
+        help="also time this many demo comments read as the loader reads them (in worker "
+        "processes from 20,000 texts, CARELENS_TEXT_WORKERS), start-up included",
+    )
     args = parser.parse_args()
 
     start = time.perf_counter()
@@ -80,6 +107,9 @@ def main() -> int:
         real = pd.read_csv(feedback)["text"].dropna().astype(str).tolist()
         real = (real * (args.n // len(real) + 1))[: args.n]
         print(f"real FFT comments ({len(real):,}): {rate(real)}")
+
+    if args.loader:
+        print(loader_rate(demo_comments(args.loader, args.seed + 1)["text"].tolist()))
 
     readings = read_texts(demo["text"].tolist())
     demo["label"] = [x.sentiment for x in readings]
