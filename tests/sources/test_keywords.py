@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 import re
 from pathlib import Path
 
@@ -12,10 +11,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sources import concerns, demo_text, themes
+from sources import concerns, themes
 from sources import settings as carelens_settings
 from sources.keywords import KeywordPattern, prepare, without_lookarounds
 from sources.sentiment import split_sentences
+from tests.sources.corpora import demo_texts
 
 HOSTILE = Path(__file__).resolve().parent.parent / "data" / "hostile_texts.csv"
 FEEDBACK = carelens_settings.feedback_data_dir() / "patient-feedback" / "fft_themes_sentiment.csv"
@@ -35,18 +35,7 @@ def by_sentence(rule: re.Pattern[str], sentences: list[str]) -> np.ndarray:
 
 
 def corpus() -> list[str]:
-    r = random.Random(5)
-    kinds, topics = list(demo_text.VOCAB), list(demo_text.NEGATIVE)
-    texts = [
-        demo_text.compose_comment(
-            r,
-            r.choice(kinds),
-            r.choice(["positive", "mixed", "negative"]),
-            r.sample(topics, 2),
-            r.choice([None, *demo_text.SERIOUS]),
-        )
-        for _ in range(300)
-    ]
+    texts = demo_texts(300, seed=5)
     texts += pd.read_csv(HOSTILE)["text"].fillna("").astype(str).tolist()
     if FEEDBACK.is_file():
         texts += pd.read_csv(FEEDBACK)["text"].dropna().astype(str).head(2000).tolist()

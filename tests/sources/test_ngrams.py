@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 from pathlib import Path
 
 import numpy as np
@@ -12,10 +11,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 
-from sources import demo_text
 from sources import settings as carelens_settings
 from sources.ngrams import CharNgramCounter, WordNgramCounter, ngram_counts
 from sources.sentiment import make_features, split_sentences
+from tests.sources.corpora import demo_texts
 
 HOSTILE = Path(__file__).resolve().parent.parent / "data" / "hostile_texts.csv"
 FEEDBACK = carelens_settings.feedback_data_dir() / "patient-feedback" / "fft_themes_sentiment.csv"
@@ -25,21 +24,6 @@ FEEDBACK = carelens_settings.feedback_data_dir() / "patient-feedback" / "fft_the
 # kind of space and line break, lone surrogates from a badly decoded file.
 ODD = "ÉéßİıΣσςﬁ😀\u00a0\u2003\u3000\u1680\x1c\x85\t\r\n \ud800'-.,!?<>=&"
 WORDS = "the staff were kind rude never came night care home food cold caf\u0301e".split()
-
-
-def demo_texts(n: int, seed: int = 3) -> list[str]:
-    r = random.Random(seed)
-    kinds, themes = list(demo_text.VOCAB), list(demo_text.NEGATIVE)
-    return [
-        demo_text.compose_comment(
-            r,
-            r.choice(kinds),
-            r.choice(["positive", "mixed", "negative"]),
-            r.sample(themes, 2),
-            r.choice([None, *demo_text.SERIOUS]),
-        )
-        for _ in range(n)
-    ]
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 from pathlib import Path
 
 import pandas as pd
@@ -11,8 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-from sources import demo_text, vader
 from sources import settings as carelens_settings
+from sources import vader
+from tests.sources.corpora import demo_texts
 
 HOSTILE = Path(__file__).resolve().parent.parent / "data" / "hostile_texts.csv"
 DATA = carelens_settings.feedback_data_dir() / "patient-feedback"
@@ -49,18 +49,7 @@ def test_same_as_the_package_on_rule_cases() -> None:
 
 
 def test_same_as_the_package_on_every_text_we_hold() -> None:
-    r = random.Random(7)
-    kinds, topics = list(demo_text.VOCAB), list(demo_text.NEGATIVE)
-    texts = [
-        demo_text.compose_comment(
-            r,
-            r.choice(kinds),
-            r.choice(["positive", "mixed", "negative"]),
-            r.sample(topics, 2),
-            r.choice([None, *demo_text.SERIOUS]),
-        )
-        for _ in range(500)
-    ]
+    texts = demo_texts(500, seed=7)
     texts += pd.read_csv(HOSTILE)["text"].fillna("").astype(str).tolist()
     for name in ("fft_themes_sentiment.csv", "fft_categories_criticality.csv"):
         if (DATA / name).is_file():
