@@ -74,7 +74,7 @@ def loader_rate(texts: list[str]) -> str:
     start = time.perf_counter()
     read_texts(texts)
     alone = len(texts) / (time.perf_counter() - start)
-    workers = settings.text_workers() if len(texts) >= load.PARALLEL_TEXTS else 1
+    workers = settings.load_workers() if len(texts) >= load.PARALLEL_ITEMS else 1
     return (
         f"the loader's way ({len(texts):,} demo comments, {workers} worker processes): "
         f"{pooled:,.0f} comments/s wall; one process: {alone:,.0f}"
@@ -91,7 +91,7 @@ def main() -> int:
         type=int,
         default=0,
         help="also time this many demo comments read as the loader reads them (in worker "
-        "processes from 20,000 texts, CARELENS_TEXT_WORKERS), start-up included",
+        "processes from 20,000 texts, CARELENS_LOAD_WORKERS), start-up included",
     )
     args = parser.parse_args()
 

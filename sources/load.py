@@ -78,9 +78,10 @@ ID_CHUNK = 2_000  # ids per IN (...) query
 SQLITE_CACHE_KIB = 256 * 1024  # page cache of the loading connection
 SQLITE_DEFAULT_CACHE = -2000  # SQLite's own default (2 MB)
 TEXT_CHUNK = 2_000  # texts read or comments linked between two progress notes
-# Fewer fresh texts than this are read in the loading process: starting a worker (Python,
-# scikit-learn, the model) costs about as much as reading a few thousand texts.
-PARALLEL_TEXTS = 20_000
+# Fewer texts to read (or comments to link) than this are worked in the loading process:
+# starting a worker (Python, scikit-learn, the model or the register) costs about as much
+# as reading a few thousand texts.
+PARALLEL_ITEMS = 20_000
 
 # Free text keeps its spacing exactly as written; every other value is trimmed.
 FREE_TEXT = frozenset({"text", "description", "summary"})
@@ -688,31 +689,53 @@ def read_stored_texts(texts: list[str]) -> list[dict[str, Any]]:
     ]
 
 
-def _read_in_order(chunks: list[list[str]]) -> Iterator[list[dict[str, Any]]]:
-    """read_stored_texts of each chunk, in order: in worker processes (settings.text_workers)
-    when there are enough texts to pay for starting them, else in this process.
+def _in_workers(
+    work: Callable[[Any], Any],
+    chunks: list[Any],
+    items: int,
+    setup: Callable[..., None] | None = None,
+    setup_args: tuple[Any, ...] = (),
+) -> Iterator[Any]:
+    """work(chunk) for each chunk, in order: in worker processes (settings.load_workers) when
+    there are `items` enough to pay for starting them, else in this process.
 
-    Reading text is pure CPU and most of a national load's time; one process uses one core.
-    Workers are spawned (not forked: the loader may run inside the app's threaded server)
-    and each loads the model file, which load_model makes first if it must train one.
+    Reading and linking comments is pure CPU and most of a national load's time; one process
+    uses one core. Workers are spawned (not forked: the loader may run inside the app's
+    threaded server) and each runs setup(*setup_args) once. If a worker dies (e.g. out of
+    memory), the chunks not yet done are worked here.
     """
-    workers = min(settings.text_workers(), len(chunks))
-    if workers < 2 or sum(len(c) for c in chunks) < PARALLEL_TEXTS:
-        yield from map(read_stored_texts, chunks)
+    workers = min(settings.load_workers(), len(chunks))
+    if workers < 2 or items < PARALLEL_ITEMS:
+        if setup is not None:
+            setup(*setup_args)
+        yield from map(work, chunks)
         return
-    from sources.text import load_model
-
-    load_model()  # trains and saves the model once, here, if no usable file exists yet
     done = 0
-    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+    pool = ProcessPoolExecutor(
+        workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=setup,
+        initargs=setup_args,
+    )
     try:
-        for readings in pool.map(read_stored_texts, chunks):
-            yield readings
+        for result in pool.map(work, chunks):
+            yield result
             done += 1
-    except BrokenProcessPool:  # a worker died (e.g. out of memory): read the rest here
-        yield from map(read_stored_texts, chunks[done:])
+    except BrokenProcessPool:
+        if setup is not None:
+            setup(*setup_args)
+        yield from map(work, chunks[done:])
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _read_in_order(chunks: list[list[str]]) -> Iterator[list[dict[str, Any]]]:
+    """read_stored_texts of each chunk, in order, in worker processes when there are many."""
+    from sources.text import load_model
+
+    if sum(len(c) for c in chunks) >= PARALLEL_ITEMS:
+        load_model()  # trains and saves the model once, here, if no usable file exists yet
+    return _in_workers(read_stored_texts, chunks, sum(len(c) for c in chunks))
 
 
 def link_comments(
@@ -729,23 +752,43 @@ def link_comments(
     """
     if not names:
         return []
+    chunks = [
+        (
+            names[start : start + TEXT_CHUNK],
+            places[start : start + TEXT_CHUNK],
+            texts[start : start + TEXT_CHUNK],
+        )
+        for start in range(0, len(names), TEXT_CHUNK)
+    ]
+    links: list[tuple[str | None, float | None]] = []
+    try:
+        for part in _in_workers(_link_chunk, chunks, len(names), _start_linker, (providers,)):
+            links += part
+            if progress:
+                progress(len(links))
+    finally:
+        _start_linker(None)  # the register is not kept after the load
+    return links
+
+
+_LINKER: Any = None  # this process's Linker while a load links comments
+
+
+def _start_linker(providers: pd.DataFrame | None) -> None:
+    """Builds this process's Linker over the register (None forgets it)."""
+    global _LINKER
     from sources.linking import Linker
 
-    linker = Linker(providers)
-    links: list[tuple[str | None, float | None]] = []
-    for start in range(0, len(names), TEXT_CHUNK):
-        stop = start + TEXT_CHUNK
-        rows = pd.DataFrame(
-            {
-                "provider_name": names[start:stop],
-                "place": places[start:stop],
-                "text": texts[start:stop],
-            }
-        )
-        links += [(r.provider_id, float(r.confidence)) for r in linker.link_many(rows)]
-        if progress:
-            progress(len(links))
-    return links
+    _LINKER = None if providers is None else Linker(providers)
+
+
+def _link_chunk(
+    chunk: tuple[list[str | None], list[str | None], list[str]],
+) -> list[tuple[str | None, float | None]]:
+    """(provider_id or None, confidence) for each comment of a chunk (names, places, texts)."""
+    names, places, texts = chunk
+    rows = pd.DataFrame({"provider_name": names, "place": places, "text": texts})
+    return [(r.provider_id, float(r.confidence)) for r in _LINKER.link_many(rows)]
 
 
 def _register(engine: Engine, load_providers: _Checked | None) -> tuple[pd.DataFrame, bool]:

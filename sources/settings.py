@@ -57,8 +57,8 @@ def text_model_path() -> Path:
     return Path(os.environ.get("CARELENS_TEXT_MODEL", default))
 
 
-def text_workers() -> int:
-    """Processes that read comments and notes in a big load (CARELENS_TEXT_WORKERS; one per
-    core unless set; 1 reads in the loading process itself)."""
-    raw = os.environ.get("CARELENS_TEXT_WORKERS", "").strip()
+def load_workers() -> int:
+    """Processes that read and link comments and notes in a big load (CARELENS_LOAD_WORKERS;
+    one per core unless set; 1 works in the loading process itself)."""
+    raw = os.environ.get("CARELENS_LOAD_WORKERS", "").strip()
     return max(1, int(raw)) if raw else max(1, os.cpu_count() or 1)

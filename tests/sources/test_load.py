@@ -12,7 +12,7 @@ from sources import audit
 from sources import load as loader
 from sources.__main__ import main
 from sources.load import Problem, load_files, load_folder
-from sources.store import EVIDENCE_TABLES, Comment, Load
+from sources.store import EVIDENCE_TABLES, Comment, Load, make_engine
 
 PROVIDERS = (
     "provider_id,name,type,town,capacity,latitude,longitude\n"
@@ -602,8 +602,9 @@ def test_a_reload_relinks_only_what_changed(
     assert linked == ["Oak House", "Zzyzx Qwerty"]  # a new register: every name again
 
 
-def many_comments(n: int) -> tuple[list[str], str]:
-    """n demo comments for P1 as a comments.csv, and their texts in id order."""
+def many_comments(n: int) -> str:
+    """A comments.csv of n demo comments: even ones name P1, odd ones only a name and place
+    (Oak House, Oakford; Elm Surgery, Elmbridge; or no provider at all) for linking."""
     import csv
     import io
     import random
@@ -611,31 +612,37 @@ def many_comments(n: int) -> tuple[list[str], str]:
     from sources import demo_text
 
     r = random.Random(4)
-    texts = [
-        demo_text.compose_comment(r, "care_home", tone, ["staffing"], None)
-        for tone in r.choices(["positive", "mixed", "negative"], k=n)
-    ]
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["comment_id", "received_on", "text", "provider_id"])
-    writer.writerows([f"M{i:03d}", "2025-04-01", t, "P1"] for i, t in enumerate(texts))
-    return texts, out.getvalue()
+    writer.writerow(["comment_id", "received_on", "text", "provider_id", "provider_name", "place"])
+    named = [("Oak House", "Oakford"), ("Elm Surgery", "Elmbridge"), ("Zzyzx", "Nowhere")]
+    for i, tone in enumerate(r.choices(["positive", "mixed", "negative"], k=n)):
+        text = demo_text.compose_comment(r, "care_home", tone, ["staffing"], None)
+        name, place = named[i % 3] if i % 2 else ("", "")
+        writer.writerow([f"M{i:03d}", "2025-04-01", text, "" if i % 2 else "P1", name, place])
+    return out.getvalue()
 
 
-def stored_readings(engine: Engine) -> list[dict]:
+def read_and_linked(engine: Engine) -> list[dict]:
+    """What the loader read and linked for the M comments, in id order."""
     table = Comment.__table__
-    columns = [table.c[c] for c in loader.READING_COLUMNS]
-    query = select(*columns).where(table.c.comment_id.like("M%")).order_by(table.c.comment_id)
+    names = [*loader.READING_COLUMNS, "provider_id", "link_method", "link_confidence"]
+    query = select(*(table.c[c] for c in names)).where(table.c.comment_id.like("M%"))
     with engine.connect() as conn:
-        return [
-            {**row._asdict(), "serious": bool(row.serious)} for row in conn.execute(query).all()
-        ]
+        rows = conn.execute(query.order_by(table.c.comment_id)).all()
+    return [{**row._asdict(), "serious": bool(row.serious)} for row in rows]  # SQLite: 0/1
 
 
-def test_a_big_load_reads_texts_in_worker_processes_with_the_same_readings(
+def test_a_big_load_reads_and_links_in_worker_processes_as_one_process_would(
     engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
-    texts, comments = many_comments(60)
+    files = {**WORLD, "comments.csv": many_comments(120)}
+    monkeypatch.setattr(loader, "PARALLEL_ITEMS", 50)  # "big" for a test
+    monkeypatch.setattr(loader, "TEXT_CHUNK", 10)
+    monkeypatch.setenv("CARELENS_LOAD_WORKERS", "1")
+    alone = make_engine(f"sqlite:///{tmp_path / 'alone.db'}")
+    assert load_folder(write(tmp_path / "in", files), alone).ok
+
     started: list[int] = []
 
     class Recorded(loader.ProcessPoolExecutor):
@@ -644,12 +651,13 @@ def test_a_big_load_reads_texts_in_worker_processes_with_the_same_readings(
             super().__init__(workers, **kwargs)
 
     monkeypatch.setattr(loader, "ProcessPoolExecutor", Recorded)
-    monkeypatch.setattr(loader, "PARALLEL_TEXTS", 50)  # "big" for a test
-    monkeypatch.setattr(loader, "TEXT_CHUNK", 10)
-    monkeypatch.setenv("CARELENS_TEXT_WORKERS", "2")
-    assert load_folder(write(tmp_path / "in", {**WORLD, "comments.csv": comments}), engine).ok
-    assert started == [2]
-    assert stored_readings(engine) == loader.read_stored_texts(texts)
+    monkeypatch.setenv("CARELENS_LOAD_WORKERS", "2")
+    assert load_folder(write(tmp_path / "in", files), engine).ok
+    assert started == [2, 2]  # one pool to read, one to link
+    expected = read_and_linked(alone)
+    assert read_and_linked(engine) == expected
+    methods = {row["link_method"] for row in expected}
+    assert methods == {"given", "fuzzy", "unlinked"}  # every path was taken
 
 
 def test_a_small_load_or_one_worker_reads_texts_here(monkeypatch: pytest.MonkeyPatch):
@@ -657,11 +665,11 @@ def test_a_small_load_or_one_worker_reads_texts_here(monkeypatch: pytest.MonkeyP
         raise AssertionError("no worker process for this")
 
     monkeypatch.setattr(loader, "ProcessPoolExecutor", refuse)
-    monkeypatch.setenv("CARELENS_TEXT_WORKERS", "2")
+    monkeypatch.setenv("CARELENS_LOAD_WORKERS", "2")
     chunks = [["Kind staff."], ["Cold food."]]
-    assert len(list(loader._read_in_order(chunks))) == 2  # 2 texts: fewer than PARALLEL_TEXTS
-    monkeypatch.setattr(loader, "PARALLEL_TEXTS", 1)
-    monkeypatch.setenv("CARELENS_TEXT_WORKERS", "1")
+    assert len(list(loader._read_in_order(chunks))) == 2  # 2 texts: fewer than PARALLEL_ITEMS
+    monkeypatch.setattr(loader, "PARALLEL_ITEMS", 1)
+    monkeypatch.setenv("CARELENS_LOAD_WORKERS", "1")
     assert len(list(loader._read_in_order(chunks))) == 2
 
 
@@ -678,8 +686,8 @@ def test_when_a_worker_dies_the_rest_is_read_here(monkeypatch: pytest.MonkeyPatc
             pass
 
     monkeypatch.setattr(loader, "ProcessPoolExecutor", Dying)
-    monkeypatch.setattr(loader, "PARALLEL_TEXTS", 1)
-    monkeypatch.setenv("CARELENS_TEXT_WORKERS", "2")
+    monkeypatch.setattr(loader, "PARALLEL_ITEMS", 1)
+    monkeypatch.setenv("CARELENS_LOAD_WORKERS", "2")
     chunks = [["Kind staff."], ["Cold food."], ["Nobody came."]]
     got = list(loader._read_in_order(chunks))
     assert got == [loader.read_stored_texts(c) for c in chunks]
