@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import func, null, select, update
+from sqlalchemy import Select, func, null, select, update
 from sqlalchemy.engine import Engine
 
 from sources import audit
@@ -151,17 +151,20 @@ def evidence_counts(engine: Engine, since: dt.date, until: dt.date) -> pd.DataFr
     return counts.reindex(columns=list(EVIDENCE), fill_value=0)
 
 
+def unseen_serious_count_query(table: type) -> Select:
+    """Per provider, how many serious texts in `table` (Comment or EbeNote) nobody has marked
+    seen (answered from the partial index sources.store made for it)."""
+    t = table.__table__
+    return (
+        select(t.c.provider_id, func.count().label("n"))
+        .where(t.c.serious.is_(True), t.c.serious_seen_at.is_(None))
+        .where(t.c.provider_id.is_not(None))
+        .group_by(t.c.provider_id)
+    )
+
+
 def _unseen_serious_counts(engine: Engine) -> pd.Series:
-    parts = []
-    for table in (Comment, EbeNote):
-        t = table.__table__
-        query = (
-            select(t.c.provider_id, func.count().label("n"))
-            .where(t.c.serious.is_(True), t.c.serious_seen_at.is_(None))
-            .where(t.c.provider_id.is_not(None))
-            .group_by(t.c.provider_id)
-        )
-        parts.append(_read(engine, query))
+    parts = [_read(engine, unseen_serious_count_query(table)) for table in (Comment, EbeNote)]
     both = pd.concat(parts)
     if both.empty:
         return pd.Series(dtype="int64")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from functools import lru_cache
 
-from sqlalchemy import DateTime, Index, Text, event, text
+from sqlalchemy import DateTime, Index, Text, event, inspect, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Field, Session, SQLModel, create_engine
 
@@ -87,6 +87,19 @@ class SafeguardingAlert(SQLModel, table=True):
     summary: str | None = Field(default=None, sa_type=Text)
 
 
+def _unseen_serious_index(table: str) -> Index:
+    """A partial index of the serious texts nobody has marked seen: the triage page and the
+    inbox count them per provider; without it that read every comment (4.5 s at 50,000
+    providers). The condition is written as SQLAlchemy renders `serious.is_(True)` on each
+    database, so each planner sees the query's condition implies it."""
+    return Index(
+        f"ix_{table}_unseen_serious",
+        "provider_id",
+        sqlite_where=text("serious IS 1 AND serious_seen_at IS NULL"),
+        postgresql_where=text("serious IS true AND serious_seen_at IS NULL"),
+    )
+
+
 class TextReading(SQLModel):
     """What Carelens read in a text when it was loaded (sources/text.py)."""
 
@@ -103,7 +116,10 @@ class TextReading(SQLModel):
 class EbeNote(TextReading, table=True):
     """A note by an expert by experience from a visit. `author` is a reference, not a name."""
 
-    __table_args__ = (Index("ix_ebenote_provider_date", "provider_id", "visit_on"),)
+    __table_args__ = (
+        Index("ix_ebenote_provider_date", "provider_id", "visit_on"),
+        _unseen_serious_index("ebenote"),
+    )
 
     note_id: str = Field(primary_key=True)
     provider_id: str
@@ -120,7 +136,10 @@ class Comment(TextReading, table=True):
     empty while the comment is unlinked; such comments wait in the inbox.
     """
 
-    __table_args__ = (Index("ix_comment_provider_date", "provider_id", "received_on"),)
+    __table_args__ = (
+        Index("ix_comment_provider_date", "provider_id", "received_on"),
+        _unseen_serious_index("comment"),
+    )
 
     comment_id: str = Field(primary_key=True)
     received_on: dt.date = Field(index=True)
@@ -290,7 +309,24 @@ def make_engine(url: str | None = None) -> Engine:
     else:
         engine = create_engine(url, pool_pre_ping=True)
     SQLModel.metadata.create_all(engine)
+    _add_missing_indexes(engine)
     return engine
+
+
+def _add_missing_indexes(engine: Engine) -> None:
+    """Creates the indexes a store made by an earlier version lacks (create_all makes only
+    missing tables, with their indexes; a table that exists keeps the indexes it had)."""
+    with engine.begin() as conn:
+        catalogue = inspect(conn)
+        have = {
+            (name, index["name"])
+            for name in catalogue.get_table_names()
+            for index in catalogue.get_indexes(name)
+        }
+        for table in SQLModel.metadata.sorted_tables:
+            for index in table.indexes:
+                if (table.name, index.name) not in have:
+                    index.create(conn)
 
 
 @lru_cache(maxsize=4)
