@@ -42,7 +42,7 @@ ADMIN_PAGES = ("loads", "accounts", "audit")
 def build_store(providers: int, seed: int, folder: Path) -> str:
     """A scored demo-world store of `providers` under `folder`; returns its URL."""
     from risk import score
-    from sources import demo, load
+    from sources import demo, load, settings
     from sources.store import make_engine
 
     url = f"sqlite:///{folder / 'carelens.db'}"
@@ -51,7 +51,9 @@ def build_store(providers: int, seed: int, folder: Path) -> str:
     demo.write_demo_world(folder / "demo", providers=providers, seed=seed)
     print(f"demo world written in {time.perf_counter() - started:.0f} s", flush=True)
     started = time.perf_counter()
-    result = load.load_folder(folder / "demo", engine=engine, by="bench")
+    result = load.load_folder(
+        folder / "demo", engine=engine, by="bench", workers=settings.load_workers()
+    )
     if not result.ok:
         raise SystemExit(f"the demo world did not load: {result.problems[:3]}")
     print(f"loaded in {time.perf_counter() - started:.0f} s", flush=True)

@@ -69,12 +69,13 @@ def loader_rate(texts: list[str]) -> str:
 
     chunks = [texts[i : i + load.TEXT_CHUNK] for i in range(0, len(texts), load.TEXT_CHUNK)]
     start = time.perf_counter()
-    list(load._read_in_order(chunks))
+    workers = settings.load_workers()
+    list(load._read_in_order(chunks, workers))
     pooled = len(texts) / (time.perf_counter() - start)
     start = time.perf_counter()
     read_texts(texts)
     alone = len(texts) / (time.perf_counter() - start)
-    workers = settings.load_workers() if len(texts) >= load.PARALLEL_ITEMS else 1
+    workers = workers if len(texts) >= load.PARALLEL_ITEMS else 1
     return (
         f"the loader's way ({len(texts):,} demo comments, {workers} worker processes): "
         f"{pooled:,.0f} comments/s wall; one process: {alone:,.0f}"

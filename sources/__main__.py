@@ -10,6 +10,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from sources import settings
+
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of `python -m sources`."""
@@ -20,6 +22,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("dir", type=Path)
     p.add_argument("--database-url", default=None, help="default: DATABASE_URL or data/")
     p.add_argument("--by", default="cli", help="who is loading, for the loads table")
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=settings.load_workers(),
+        help="processes that read and link comments when a load brings 20,000 or more "
+        "(default CARELENS_LOAD_WORKERS, else one per core; 1: all in this process)",
+    )
 
     p = sub.add_parser("demo", help="write a fictional demo world in the contract's format")
     p.add_argument("dir", type=Path)

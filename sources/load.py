@@ -43,7 +43,7 @@ from sqlalchemy import table as sa_table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
-from sources import audit, settings
+from sources import audit
 from sources.contract import BY_FILENAME, FILES, Column, FileSpec, enum_key, header_key
 from sources.store import Load, get_engine, make_engine, utcnow
 
@@ -693,18 +693,20 @@ def _in_workers(
     work: Callable[[Any], Any],
     chunks: list[Any],
     items: int,
+    workers: int,
     setup: Callable[..., None] | None = None,
     setup_args: tuple[Any, ...] = (),
 ) -> Iterator[Any]:
-    """work(chunk) for each chunk, in order: in worker processes (settings.load_workers) when
-    there are `items` enough to pay for starting them, else in this process.
+    """work(chunk) for each chunk, in order: in up to `workers` worker processes when there
+    are `items` enough to pay for starting them, else in this process.
 
     Reading and linking comments is pure CPU and most of a national load's time; one process
-    uses one core. Workers are spawned (not forked: the loader may run inside the app's
-    threaded server) and each runs setup(*setup_args) once. If a worker dies (e.g. out of
-    memory), the chunks not yet done are worked here.
+    uses one core. Workers are spawned, not forked (forking a threaded process, such as the
+    app's server, can copy a lock some other thread holds), so each imports the main module
+    again, and each runs setup(*setup_args) once. If a worker dies (e.g. out of memory), the
+    chunks not yet done are worked here.
     """
-    workers = min(settings.load_workers(), len(chunks))
+    workers = min(workers, len(chunks))
     if workers < 2 or items < PARALLEL_ITEMS:
         if setup is not None:
             setup(*setup_args)
@@ -729,13 +731,14 @@ def _in_workers(
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _read_in_order(chunks: list[list[str]]) -> Iterator[list[dict[str, Any]]]:
+def _read_in_order(chunks: list[list[str]], workers: int) -> Iterator[list[dict[str, Any]]]:
     """read_stored_texts of each chunk, in order, in worker processes when there are many."""
     from sources.text import load_model
 
-    if sum(len(c) for c in chunks) >= PARALLEL_ITEMS:
+    items = sum(len(c) for c in chunks)
+    if workers > 1 and items >= PARALLEL_ITEMS:
         load_model()  # trains and saves the model once, here, if no usable file exists yet
-    return _in_workers(read_stored_texts, chunks, sum(len(c) for c in chunks))
+    return _in_workers(read_stored_texts, chunks, items, workers)
 
 
 def link_comments(
@@ -744,6 +747,7 @@ def link_comments(
     places: list[str | None],
     texts: list[str],
     progress: Callable[[int], None] | None = None,
+    workers: int = 1,
 ) -> list[tuple[str | None, float | None]]:
     """(provider_id or None, confidence) per comment with no usable provider_id.
 
@@ -762,7 +766,8 @@ def link_comments(
     ]
     links: list[tuple[str | None, float | None]] = []
     try:
-        for part in _in_workers(_link_chunk, chunks, len(names), _start_linker, (providers,)):
+        linking = _in_workers(_link_chunk, chunks, len(names), workers, _start_linker, (providers,))
+        for part in linking:
             links += part
             if progress:
                 progress(len(links))
@@ -813,7 +818,7 @@ def _register(engine: Engine, load_providers: _Checked | None) -> tuple[pd.DataF
 
 
 def _enrich_texts(
-    engine: Engine, checked: _Checked, note: Progress, share: tuple[float, float]
+    engine: Engine, checked: _Checked, note: Progress, share: tuple[float, float], workers: int
 ) -> None:
     """Adds the reading columns; texts unchanged since the store read them keep their reading."""
     spec = checked.spec
@@ -834,7 +839,7 @@ def _enrich_texts(
     low, high = share
     batches = [fresh[start : start + TEXT_CHUNK] for start in range(0, len(fresh), TEXT_CHUNK)]
     done = 0
-    read = _read_in_order([[texts[i] for i in batch] for batch in batches])
+    read = _read_in_order([[texts[i] for i in batch] for batch in batches], workers)
     for batch, readings in zip(batches, read, strict=True):
         for i, r in zip(batch, readings, strict=True):
             reading[i] = r
@@ -854,6 +859,7 @@ def _link(
     same_register: bool,
     warnings: list[str],
     note: Progress,
+    workers: int,
 ) -> None:
     """Sets provider_id, link_method and link_confidence of every comment.
 
@@ -919,6 +925,7 @@ def _link(
         lambda done: note(
             0.55 + 0.1 * done / len(to_link), f"linking comments: {done:,} of {len(to_link):,}"
         ),
+        workers,
     )
     for i, (pid, conf) in zip(to_link, links, strict=True):
         confidence[i] = conf if conf else None
@@ -937,8 +944,14 @@ def load_folder(
     engine: Engine | None = None,
     by: str = "cli",
     progress: Progress | None = None,
+    workers: int = 1,
 ) -> LoadResult:
-    """Loads the contract files found in `folder` (not its subfolders), all or nothing."""
+    """Loads the contract files found in `folder` (not its subfolders), all or nothing.
+
+    `workers` > 1 reads and links the comments of a big load in that many spawned worker
+    processes (see _in_workers): only from a program whose main module is guarded by
+    `if __name__ == "__main__"`, as `python -m sources load` is, since spawning imports it.
+    """
     folder = Path(folder)
     files: dict[str, bytes] = {}
     warnings: list[str] = []
@@ -950,7 +963,7 @@ def load_folder(
                 files[path.name.lower()] = path.read_bytes()
             else:
                 warnings.append(f"{path.name}: not a contract file; ignored")
-    return _load(files, engine, by, progress, warnings, source=str(folder))
+    return _load(files, engine, by, progress, warnings, str(folder), workers)
 
 
 def load_files(
@@ -968,7 +981,7 @@ def load_files(
             chosen[base] = data
         else:
             warnings.append(f"{Path(name).name}: not a contract file; ignored")
-    return _load(chosen, engine, by, progress, warnings, source="upload")
+    return _load(chosen, engine, by, progress, warnings, "upload", 1)
 
 
 def _load(
@@ -978,6 +991,7 @@ def _load(
     progress: Progress | None,
     warnings: list[str],
     source: str,
+    workers: int,
 ) -> LoadResult:
     engine = engine or get_engine()
     note = progress or (lambda _done, _message: None)
@@ -1018,11 +1032,11 @@ def _load(
         for name in ("ebe_notes.csv", "comments.csv"):
             if name in checked:
                 share = (0.3, 0.4) if name == "ebe_notes.csv" else (0.4, 0.55)
-                _enrich_texts(engine, checked[name], note, share)
+                _enrich_texts(engine, checked[name], note, share, workers)
         if "comments.csv" in checked:
             comments = checked["comments.csv"]
             register, same = _register(engine, checked.get("providers.csv"))
-            _link(engine, comments, register, same, warnings, note)
+            _link(engine, comments, register, same, warnings, note, workers)
         result = _commit(engine, by, started, names, checked, rows, warnings, note)
     except Exception as error:  # the store or a reader failed: rolled back, said, kept
         why = f"{type(error).__name__}: {error}"
@@ -1215,7 +1229,7 @@ def run_load_command(args: argparse.Namespace) -> int:
         return 2
     engine = make_engine(args.database_url) if args.database_url else get_engine()
     by = getattr(args, "by", "cli") or "cli"
-    result = load_folder(folder, engine, by=by)
+    result = load_folder(folder, engine, by=by, workers=getattr(args, "workers", 1) or 1)
     print_result(result)
     if not result.failed:
         record_in_audit(result, str(folder), by, engine)

@@ -583,9 +583,9 @@ def test_a_reload_relinks_only_what_changed(
     linked: list[str | None] = []
     real = loader.link_comments
 
-    def counting(providers, names, places, texts, progress=None):
+    def counting(providers, names, places, texts, progress=None, workers=1):
         linked.extend(names)
-        return real(providers, names, places, texts, progress)
+        return real(providers, names, places, texts, progress, workers)
 
     monkeypatch.setattr(loader, "link_comments", counting)
     assert load_folder(write(tmp_path / "b", WORLD), engine).ok
@@ -639,9 +639,8 @@ def test_a_big_load_reads_and_links_in_worker_processes_as_one_process_would(
     files = {**WORLD, "comments.csv": many_comments(120)}
     monkeypatch.setattr(loader, "PARALLEL_ITEMS", 50)  # "big" for a test
     monkeypatch.setattr(loader, "TEXT_CHUNK", 10)
-    monkeypatch.setenv("CARELENS_LOAD_WORKERS", "1")
     alone = make_engine(f"sqlite:///{tmp_path / 'alone.db'}")
-    assert load_folder(write(tmp_path / "in", files), alone).ok
+    assert load_folder(write(tmp_path / "in", files), alone).ok  # workers=1, the default
 
     started: list[int] = []
 
@@ -651,8 +650,7 @@ def test_a_big_load_reads_and_links_in_worker_processes_as_one_process_would(
             super().__init__(workers, **kwargs)
 
     monkeypatch.setattr(loader, "ProcessPoolExecutor", Recorded)
-    monkeypatch.setenv("CARELENS_LOAD_WORKERS", "2")
-    assert load_folder(write(tmp_path / "in", files), engine).ok
+    assert load_folder(write(tmp_path / "in", files), engine, workers=2).ok
     assert started == [2, 2]  # one pool to read, one to link
     expected = read_and_linked(alone)
     assert read_and_linked(engine) == expected
@@ -665,12 +663,10 @@ def test_a_small_load_or_one_worker_reads_texts_here(monkeypatch: pytest.MonkeyP
         raise AssertionError("no worker process for this")
 
     monkeypatch.setattr(loader, "ProcessPoolExecutor", refuse)
-    monkeypatch.setenv("CARELENS_LOAD_WORKERS", "2")
     chunks = [["Kind staff."], ["Cold food."]]
-    assert len(list(loader._read_in_order(chunks))) == 2  # 2 texts: fewer than PARALLEL_ITEMS
+    assert len(list(loader._read_in_order(chunks, 2))) == 2  # 2 texts: fewer than PARALLEL_ITEMS
     monkeypatch.setattr(loader, "PARALLEL_ITEMS", 1)
-    monkeypatch.setenv("CARELENS_LOAD_WORKERS", "1")
-    assert len(list(loader._read_in_order(chunks))) == 2
+    assert len(list(loader._read_in_order(chunks, 1))) == 2
 
 
 def test_when_a_worker_dies_the_rest_is_read_here(monkeypatch: pytest.MonkeyPatch):
@@ -687,7 +683,6 @@ def test_when_a_worker_dies_the_rest_is_read_here(monkeypatch: pytest.MonkeyPatc
 
     monkeypatch.setattr(loader, "ProcessPoolExecutor", Dying)
     monkeypatch.setattr(loader, "PARALLEL_ITEMS", 1)
-    monkeypatch.setenv("CARELENS_LOAD_WORKERS", "2")
     chunks = [["Kind staff."], ["Cold food."], ["Nobody came."]]
-    got = list(loader._read_in_order(chunks))
+    got = list(loader._read_in_order(chunks, 2))
     assert got == [loader.read_stored_texts(c) for c in chunks]
