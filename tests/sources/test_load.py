@@ -491,6 +491,24 @@ def test_cli_loads_and_prints_counts(engine: Engine, tmp_path: Path, capsys):
     ]
 
 
+def test_cli_workers_default_to_the_setting_and_can_be_given(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    asked: list[int] = []
+    real = loader.load_folder
+
+    def recording(folder, engine=None, by="cli", progress=None, workers=1):
+        asked.append(workers)
+        return real(folder, engine, by, progress, workers)
+
+    monkeypatch.setattr(loader, "load_folder", recording)
+    folder = write(tmp_path / "in", {"providers.csv": PROVIDERS})
+    monkeypatch.setenv("CARELENS_LOAD_WORKERS", "3")
+    assert main(["load", str(folder)]) == 0
+    assert main(["load", str(folder), "--workers", "1"]) == 0
+    assert asked == [3, 1]
+
+
 def test_cli_prints_fifty_problems_then_how_many_more_and_exits_2(
     engine: Engine, tmp_path: Path, capsys
 ):
