@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,6 +30,7 @@ from sources.store import (
     Provider,
     RiskScore,
     SafeguardingAlert,
+    read_frame,
     utcnow,
 )
 
@@ -67,15 +68,7 @@ TRIAGE_COLUMNS: tuple[str, ...] = (
 FORMULA_START: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _read(engine: Engine, query: object, columns: Sequence[str] | None = None) -> pd.DataFrame:
-    with engine.connect() as conn:
-        result = conn.execute(query)  # type: ignore[arg-type]
-        names = list(columns) if columns is not None else list(result.keys())
-        # The driver's own tuples: building SQLAlchemy Row objects, and pandas probing them,
-        # cost seconds at 650,000 rows. Types are the driver's (dates may be ISO strings,
-        # booleans 0/1 on SQLite): callers normalise what they use.
-        rows = result.cursor.fetchall() if result.cursor is not None else []
-    return pd.DataFrame.from_records(rows, columns=names)
+_read = read_frame
 
 
 def _dates(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:

@@ -8,8 +8,10 @@ fills from the text or that people set in the app; the loader never overwrites t
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from functools import lru_cache
 
+import pandas as pd
 from sqlalchemy import DateTime, Index, Text, event, inspect, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Field, Session, SQLModel, create_engine
@@ -327,6 +329,20 @@ def _add_missing_indexes(engine: Engine) -> None:
             for index in table.indexes:
                 if (table.name, index.name) not in have:
                     index.create(conn)
+
+
+def read_frame(engine: Engine, query: object, columns: Sequence[str] | None = None) -> pd.DataFrame:
+    """The rows of a query as a DataFrame, built from the driver's own tuples.
+
+    Building SQLAlchemy Row objects, and pandas probing each of them, cost seconds at a few
+    hundred thousand rows. Types are the driver's (dates may be ISO strings, booleans 0/1
+    on SQLite): callers normalise what they use.
+    """
+    with engine.connect() as conn:
+        result = conn.execute(query)  # type: ignore[call-overload]
+        names = list(columns) if columns is not None else list(result.keys())
+        rows = result.cursor.fetchall() if result.cursor is not None else []
+    return pd.DataFrame.from_records(rows, columns=names)
 
 
 @lru_cache(maxsize=4)

@@ -19,7 +19,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.engine import Engine
 
 from sources import settings
-from sources.store import Comment, Provider, get_engine
+from sources.store import Comment, Provider, get_engine, read_frame
 
 FIELDS = ("age_band", "carer", "disability", "ethnicity")
 ALL_REGIONS = "*"
@@ -60,8 +60,10 @@ def heard_frame(engine: Engine | None = None, since: dt.date | None = None) -> p
     )
     if since is not None:
         query = query.where(c.c.received_on >= since)
-    with engine.connect() as conn:
-        return pd.DataFrame(conn.execute(query).all(), columns=list(query.selected_columns.keys()))
+    frame = read_frame(engine, query)
+    # SQLite gives dates as ISO strings, PostgreSQL as dates: callers compare with dates.
+    frame["received_on"] = pd.to_datetime(frame["received_on"]).dt.date
+    return frame
 
 
 def _fold(values: pd.Series) -> pd.Series:
@@ -219,16 +221,10 @@ def no_recent_voice(
         .where(c.c.provider_id.is_not(None), c.c.received_on <= as_of)
         .group_by(c.c.provider_id)
     )
-    with engine.connect() as conn:
-        providers = pd.DataFrame(
-            conn.execute(
-                select(p.c.provider_id, p.c.name, p.c.type, p.c.region, p.c.local_authority)
-            ).all(),
-            columns=["provider_id", "name", "type", "region", "local_authority"],
-        )
-        comments = pd.DataFrame(
-            conn.execute(heard).all(), columns=["provider_id", "last_comment", "last_year"]
-        ).set_index("provider_id")
+    providers = read_frame(
+        engine, select(p.c.provider_id, p.c.name, p.c.type, p.c.region, p.c.local_authority)
+    )
+    comments = read_frame(engine, heard).set_index("provider_id")
     columns = [
         "provider_id",
         "name",
