@@ -706,8 +706,8 @@ def _in_workers(
     again, and each runs setup(*setup_args) once. If a worker dies (e.g. out of memory), the
     chunks not yet done are worked here.
     """
-    workers = min(workers, len(chunks))
-    if workers < 2 or items < PARALLEL_ITEMS:
+    workers = _worth_workers(workers, len(chunks), items)
+    if workers < 2:
         if setup is not None:
             setup(*setup_args)
         yield from map(work, chunks)
@@ -731,12 +731,17 @@ def _in_workers(
         pool.shutdown(wait=True, cancel_futures=True)
 
 
+def _worth_workers(workers: int, chunks: int, items: int) -> int:
+    """How many worker processes to start (below 2: none, work here)."""
+    return min(workers, chunks) if items >= PARALLEL_ITEMS else 1
+
+
 def _read_in_order(chunks: list[list[str]], workers: int) -> Iterator[list[dict[str, Any]]]:
     """read_stored_texts of each chunk, in order, in worker processes when there are many."""
     from sources.text import load_model
 
     items = sum(len(c) for c in chunks)
-    if workers > 1 and items >= PARALLEL_ITEMS:
+    if _worth_workers(workers, len(chunks), items) > 1:
         load_model()  # trains and saves the model once, here, if no usable file exists yet
     return _in_workers(read_stored_texts, chunks, items, workers)
 
@@ -765,35 +770,47 @@ def link_comments(
         for start in range(0, len(names), TEXT_CHUNK)
     ]
     links: list[tuple[str | None, float | None]] = []
-    try:
-        linking = _in_workers(_link_chunk, chunks, len(names), workers, _start_linker, (providers,))
-        for part in linking:
-            links += part
-            if progress:
-                progress(len(links))
-    finally:
-        _start_linker(None)  # the register is not kept after the load
+    if _worth_workers(workers, len(chunks), len(names)) > 1:
+        parts = _in_workers(_link_chunk, chunks, len(names), workers, _start_linker, (providers,))
+    else:
+        # A Linker of this call's own: the app's threads may run two loads at once.
+        from sources.linking import Linker
+
+        linker = Linker(providers)
+        parts = (_link_rows(linker, chunk) for chunk in chunks)
+    for part in parts:
+        links += part
+        if progress:
+            progress(len(links))
     return links
 
 
-_LINKER: Any = None  # this process's Linker while a load links comments
+# A worker process's Linker (one load at a time in a worker; set by _start_linker).
+_WORKER_LINKER: Any = None
 
 
-def _start_linker(providers: pd.DataFrame | None) -> None:
-    """Builds this process's Linker over the register (None forgets it)."""
-    global _LINKER
+def _start_linker(providers: pd.DataFrame) -> None:
+    """Builds the worker's Linker over the register, once, as the worker starts."""
+    global _WORKER_LINKER
     from sources.linking import Linker
 
-    _LINKER = None if providers is None else Linker(providers)
+    _WORKER_LINKER = Linker(providers)
 
 
 def _link_chunk(
     chunk: tuple[list[str | None], list[str | None], list[str]],
 ) -> list[tuple[str | None, float | None]]:
+    """_link_rows with the worker's Linker."""
+    return _link_rows(_WORKER_LINKER, chunk)
+
+
+def _link_rows(
+    linker: Any, chunk: tuple[list[str | None], list[str | None], list[str]]
+) -> list[tuple[str | None, float | None]]:
     """(provider_id or None, confidence) for each comment of a chunk (names, places, texts)."""
     names, places, texts = chunk
     rows = pd.DataFrame({"provider_name": names, "place": places, "text": texts})
-    return [(r.provider_id, float(r.confidence)) for r in _LINKER.link_many(rows)]
+    return [(r.provider_id, float(r.confidence)) for r in linker.link_many(rows)]
 
 
 def _register(engine: Engine, load_providers: _Checked | None) -> tuple[pd.DataFrame, bool]:
