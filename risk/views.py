@@ -68,9 +68,6 @@ TRIAGE_COLUMNS: tuple[str, ...] = (
 FORMULA_START: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
 
 
-_read = read_frame
-
-
 def _dates(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
     # SQLite gives ISO strings, PostgreSQL date objects: both become datetime64.
     for column in columns:
@@ -99,14 +96,14 @@ def provider_count(engine: Engine) -> int:
 
 def scored_dates(engine: Engine) -> list[dt.date]:
     """Every date the store has scores for, oldest first."""
-    frame = _read(engine, select(RiskScore.as_of).distinct(), ["as_of"])
+    frame = read_frame(engine, select(RiskScore.as_of).distinct(), ["as_of"])
     dates = pd.to_datetime(frame["as_of"]).dt.date
     return sorted(dates.tolist())
 
 
 def providers_frame(engine: Engine) -> pd.DataFrame:
     """Every provider with its register columns, one row each."""
-    return _read(engine, select(Provider.__table__))
+    return read_frame(engine, select(Provider.__table__))
 
 
 # ---------------------------------------------------------------- triage
@@ -117,13 +114,13 @@ def _score_history(engine: Engine, since: dt.date, until: dt.date) -> pd.DataFra
     query = select(t.c.provider_id, t.c.as_of, t.c.score).where(
         t.c.as_of >= since, t.c.as_of <= until
     )
-    return _dates(_read(engine, query), "as_of")
+    return _dates(read_frame(engine, query), "as_of")
 
 
 def _scores_on(engine: Engine, day: dt.date) -> pd.DataFrame:
     t = RiskScore.__table__
     query = select(t.c.provider_id, t.c.score, t.c.band, t.c.uncertainty).where(t.c.as_of == day)
-    return _read(engine, query).set_index("provider_id")
+    return read_frame(engine, query).set_index("provider_id")
 
 
 def evidence_counts(engine: Engine, since: dt.date, until: dt.date) -> pd.DataFrame:
@@ -139,7 +136,7 @@ def evidence_counts(engine: Engine, since: dt.date, until: dt.date) -> pd.DataFr
         if table is Comment:
             # A copy of one concern sent by another channel counts once.
             query = query.where(t.c.duplicate_of.is_(None))
-        parts.append(_read(engine, query).set_index("provider_id"))
+        parts.append(read_frame(engine, query).set_index("provider_id"))
     counts = pd.concat(parts, axis=1).fillna(0).astype("int64")
     return counts.reindex(columns=list(EVIDENCE), fill_value=0)
 
@@ -157,7 +154,7 @@ def unseen_serious_count_query(table: type) -> Select:
 
 
 def _unseen_serious_counts(engine: Engine) -> pd.Series:
-    parts = [_read(engine, unseen_serious_count_query(table)) for table in (Comment, EbeNote)]
+    parts = [read_frame(engine, unseen_serious_count_query(table)) for table in (Comment, EbeNote)]
     both = pd.concat(parts)
     if both.empty:
         return pd.Series(dtype="int64")
@@ -167,7 +164,7 @@ def _unseen_serious_counts(engine: Engine) -> pd.Series:
 def latest_ratings(engine: Engine) -> pd.DataFrame:
     """Per provider, its newest published rating: last_rating, last_rated_on, key questions."""
     t = Inspection.__table__
-    frame = _dates(_read(engine, select(t)), "published_on")
+    frame = _dates(read_frame(engine, select(t)), "published_on")
     if frame.empty:
         return pd.DataFrame(columns=["last_rating", "last_rated_on", *KEY_QUESTIONS])
     frame = frame.sort_values(["provider_id", "published_on"]).drop_duplicates(
@@ -336,7 +333,7 @@ def band_counts(frame: pd.DataFrame, by: str) -> pd.DataFrame:
 def map_frame(engine: Engine, triage: pd.DataFrame) -> pd.DataFrame:
     """Providers with coordinates and a score: id, name, type, latitude, longitude, score, band."""
     t = Provider.__table__
-    coords = _read(
+    coords = read_frame(
         engine,
         select(t.c.provider_id, t.c.latitude, t.c.longitude).where(
             t.c.latitude.is_not(None), t.c.longitude.is_not(None)
@@ -363,7 +360,7 @@ def provider_ratings(engine: Engine, provider_id: str) -> pd.DataFrame:
     """The provider's published ratings, newest first (overall and per key question)."""
     t = Inspection.__table__
     query = select(t).where(t.c.provider_id == provider_id)
-    frame = _dates(_read(engine, query), "published_on")
+    frame = _dates(read_frame(engine, query), "published_on")
     return frame.sort_values("published_on", ascending=False).reset_index(drop=True)
 
 
@@ -373,7 +370,7 @@ def provider_scores(engine: Engine, provider_id: str) -> pd.DataFrame:
     query = select(
         t.c.as_of, t.c.score, t.c.band, t.c.uncertainty, t.c.evidence_count, t.c.contributions
     ).where(t.c.provider_id == provider_id)
-    frame = _dates(_read(engine, query), "as_of").sort_values("as_of").reset_index(drop=True)
+    frame = _dates(read_frame(engine, query), "as_of").sort_values("as_of").reset_index(drop=True)
     frame["contributions"] = frame["contributions"].map(lambda s: json.loads(s or "{}"))
     return frame
 
@@ -418,7 +415,8 @@ def provider_events(engine: Engine, provider_id: str) -> pd.DataFrame:
         if table is Comment:
             # A copy of one concern sent by another channel is one event, not two.
             query = query.where(t.c.duplicate_of.is_(None))
-        frame = _read(engine, query, ["date", "level", "record_id", "text", "summary", "author"])
+        columns = ["date", "level", "record_id", "text", "summary", "author"]
+        frame = read_frame(engine, query, columns)
         frame.insert(1, "source", source)
         parts.append(frame)
     events = pd.concat([p for p in parts if not p.empty] or parts, ignore_index=True)
@@ -457,7 +455,7 @@ def provider_voices(engine: Engine, provider_id: str) -> pd.DataFrame:
     c = Comment.__table__
     n = EbeNote.__table__
     reading = ("sentiment", "sentiment_score", "themes", "serious", "serious_terms")
-    comments = _read(
+    comments = read_frame(
         engine,
         select(
             c.c.comment_id.label("record_id"),
@@ -469,7 +467,7 @@ def provider_voices(engine: Engine, provider_id: str) -> pd.DataFrame:
         ).where(c.c.provider_id == provider_id, c.c.duplicate_of.is_(None)),
     )
     comments.insert(0, "kind", "comment")
-    notes = _read(
+    notes = read_frame(
         engine,
         select(
             n.c.note_id.label("record_id"),
@@ -645,7 +643,7 @@ def unlinked_comments(engine: Engine, limit: int = 500) -> pd.DataFrame:
         .order_by(t.c.received_on.desc(), t.c.comment_id)
         .limit(limit)
     )
-    frame = _dates(_read(engine, query), "received_on")
+    frame = _dates(read_frame(engine, query), "received_on")
     frame["serious"] = frame["serious"].fillna(False).astype(bool)
     return frame
 
@@ -691,7 +689,7 @@ def unseen_serious(engine: Engine, limit: int = 500) -> pd.DataFrame:
             .order_by(t.c[date_col].desc())
             .limit(limit)
         )
-        frame = _read(engine, query)
+        frame = read_frame(engine, query)
         frame.insert(0, "kind", kind)
         parts.append(frame)
     both = _dates(pd.concat(parts, ignore_index=True), "date")
@@ -761,7 +759,7 @@ def loads_frame(engine: Engine, limit: int = 200) -> pd.DataFrame:
     """The history of loads, newest first."""
     t = Load.__table__
     query = select(t).order_by(t.c.id.desc()).limit(limit)
-    frame = _read(engine, query)
+    frame = read_frame(engine, query)
     for column in ("started_at", "finished_at"):
         frame[column] = pd.to_datetime(frame[column], utc=True, format="ISO8601")
     return frame
