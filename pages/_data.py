@@ -55,12 +55,6 @@ def shared_frame(
     return wrap
 
 
-def _forget_all() -> None:
-    st.cache_data.clear()
-    for clear_cache in _SHARED:
-        clear_cache()
-
-
 @st.cache_resource(show_spinner=False)
 def _engine(url: str) -> Engine:
     return make_engine(url)
@@ -137,8 +131,10 @@ def current_user() -> str:
 
 
 def clear() -> None:
-    """Forgets every cached frame: after a write made in the app."""
-    _forget_all()
+    """Forgets every cached frame, shared ones too: after a write made in the app."""
+    st.cache_data.clear()
+    for clear_cache in _SHARED:
+        clear_cache()
 
 
 def md_escape(text: object) -> str:
@@ -234,7 +230,7 @@ def build_demo_store(
     except Exception as error:  # shown on the page: a newcomer must see why
         build.error = f"{type(error).__name__}: {error}"
     finally:
-        _forget_all()
+        clear()
         build.finished = True
 
 

@@ -49,7 +49,6 @@ class Batch:
 
     plain: _Joined  # ASCII sentences without odd spaces, for RE2
     other: _Joined  # the rest, for `re`
-    size: int
 
 
 def prepare(sentences: Sequence[str]) -> Batch:
@@ -61,7 +60,6 @@ def prepare(sentences: Sequence[str]) -> Batch:
     return Batch(
         _Joined.of([lowered[i] for i in plain], plain),
         _Joined.of([lowered[i] for i in other], other),
-        len(lowered),
     )
 
 
@@ -81,8 +79,8 @@ class KeywordPattern:
         if screen or plain == pattern:
             try:
                 self.fast = re2.compile(plain)
-            except re2.error:  # e.g. a back-reference
-                self.fast = None
+            except re2.error:  # e.g. a back-reference: `re` scans everything
+                pass
 
     def sentences(self, batch: Batch) -> np.ndarray:
         """Returns the sorted indexes of the batch's sentences where the pattern occurs."""

@@ -692,13 +692,11 @@ def read_stored_texts(texts: list[str]) -> list[dict[str, Any]]:
 def _in_workers(
     work: Callable[[Any], Any],
     chunks: list[Any],
-    items: int,
     workers: int,
     setup: Callable[..., None] | None = None,
     setup_args: tuple[Any, ...] = (),
 ) -> Iterator[Any]:
-    """work(chunk) for each chunk, in order: in up to `workers` worker processes when there
-    are `items` enough to pay for starting them, else in this process.
+    """work(chunk) for each chunk, in order, in `workers` worker processes.
 
     Reading and linking comments is pure CPU and most of a national load's time; one process
     uses one core. Workers are spawned, not forked (forking a threaded process, such as the
@@ -706,12 +704,6 @@ def _in_workers(
     again, and each runs setup(*setup_args) once. If a worker dies (e.g. out of memory), the
     chunks not yet done are worked here.
     """
-    workers = _worth_workers(workers, len(chunks), items)
-    if workers < 2:
-        if setup is not None:
-            setup(*setup_args)
-        yield from map(work, chunks)
-        return
     done = 0
     pool = ProcessPoolExecutor(
         workers,
@@ -732,18 +724,19 @@ def _in_workers(
 
 
 def _worth_workers(workers: int, chunks: int, items: int) -> int:
-    """How many worker processes to start (below 2: none, work here)."""
+    """How many worker processes to start for `items` in `chunks` (below 2: none, work here)."""
     return min(workers, chunks) if items >= PARALLEL_ITEMS else 1
 
 
 def _read_in_order(chunks: list[list[str]], workers: int) -> Iterator[list[dict[str, Any]]]:
     """read_stored_texts of each chunk, in order, in worker processes when there are many."""
+    workers = _worth_workers(workers, len(chunks), sum(len(c) for c in chunks))
+    if workers < 2:
+        return map(read_stored_texts, chunks)
     from sources.text import load_model
 
-    items = sum(len(c) for c in chunks)
-    if _worth_workers(workers, len(chunks), items) > 1:
-        load_model()  # trains and saves the model once, here, if no usable file exists yet
-    return _in_workers(read_stored_texts, chunks, items, workers)
+    load_model()  # trains and saves the model once, here, if no usable file exists yet
+    return _in_workers(read_stored_texts, chunks, workers)
 
 
 def link_comments(
@@ -770,8 +763,9 @@ def link_comments(
         for start in range(0, len(names), TEXT_CHUNK)
     ]
     links: list[tuple[str | None, float | None]] = []
-    if _worth_workers(workers, len(chunks), len(names)) > 1:
-        parts = _in_workers(_link_chunk, chunks, len(names), workers, _start_linker, (providers,))
+    workers = _worth_workers(workers, len(chunks), len(names))
+    if workers > 1:
+        parts = _in_workers(_link_chunk, chunks, workers, _start_linker, (providers,))
     else:
         # A Linker of this call's own: the app's threads may run two loads at once.
         from sources.linking import Linker
