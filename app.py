@@ -82,6 +82,10 @@ if build is not None:
     time.sleep(0.5)
     st.rerun()
 
+# Reads what the pages open on into the caches before anyone asks, and again after every
+# load or scoring (pages/_data.Warmer): it shows nothing, so it need not wait for sign-in.
+_data.keep_warm()
+
 # ---- Sign-in: nobody past this line without an account (pages/_signin.py) ---------------
 # The demo-build screen above comes first: it shows no data, and the demo accounts are
 # made at its end. Each page checks again (pages/_data.require), and draws who is signed in.

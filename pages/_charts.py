@@ -272,19 +272,34 @@ def band_bars_figure(counts: pd.DataFrame, by: str, label: Callable[[str], str] 
     return fig
 
 
-def risk_map_figure(points: pd.DataFrame, max_points: int = 20000) -> go.Figure:
+NO_COORDINATES = "No provider has coordinates: add latitude and longitude to providers.csv."
+# Above this many providers the map shows areas (views.map_cells), not one dot each: 20,000
+# dots took a browser without a graphics card 7 s to draw, and blot the country out.
+MAP_POINTS = 5000
+
+
+def _map_axes(fig: go.Figure) -> go.Figure:
+    # One degree of latitude is about 1.6 degrees of longitude in England (cos 52.5°).
+    fig.update_xaxes(title_text="longitude", showgrid=False, zeroline=False)
+    fig.update_yaxes(
+        title_text="latitude", showgrid=False, zeroline=False, scaleanchor="x", scaleratio=1.64
+    )
+    fig.update_layout(height=560, margin={"l": 10, "r": 10, "t": 10, "b": 10})
+    fig.update_layout(plot_bgcolor="#f7f9fa")
+    return fig
+
+
+def risk_map_figure(points: pd.DataFrame) -> go.Figure:
     """Providers placed by longitude and latitude, coloured by band.
 
     Plain axes, not a geo map: plotly's geo outlines and map tiles are fetched from the
-    internet, and the app must work without it. The dots draw England themselves. Above
-    `max_points` the highest-scored are drawn: the ones a reader looks for.
+    internet, and the app must work without it. The dots draw England themselves.
     """
     if points.empty:
-        return _empty("No provider has coordinates: add latitude and longitude to providers.csv.")
-    shown = points.nlargest(max_points, "score") if len(points) > max_points else points
+        return _empty(NO_COORDINATES)
     fig = go.Figure()
     for band, colour in BAND_COLOURS.items():
-        part = shown[shown["band"] == band]
+        part = points[points["band"] == band]
         if part.empty:
             continue
         fig.add_trace(
@@ -302,18 +317,56 @@ def risk_map_figure(points: pd.DataFrame, max_points: int = 20000) -> go.Figure:
                 hovertemplate="%{customdata[0]}<br>score %{customdata[1]:.1f}<extra></extra>",
             )
         )
-    # One degree of latitude is about 1.6 degrees of longitude in England (cos 52.5°).
-    fig.update_xaxes(title_text="longitude", showgrid=False, zeroline=False)
-    fig.update_yaxes(
-        title_text="latitude", showgrid=False, zeroline=False, scaleanchor="x", scaleratio=1.64
+    fig.update_layout(legend_title="band")
+    return _map_axes(fig)
+
+
+def risk_area_figure(cells: pd.DataFrame) -> go.Figure:
+    """Areas of views.map_cells as dots: the area's size by its providers, its colour by
+    the share of them at high or very high risk against the share over every area (yellow
+    at that share, green below, red at twice it and above), so the places that stand out
+    do, whatever the country's level."""
+    if cells.empty:
+        return _empty(NO_COORDINATES)
+    cells = cells.sort_values("high_share", kind="stable")  # the worst drawn on top
+    size = 4 + 14 * (cells["providers"] / cells["providers"].max()) ** 0.5
+    overall = float(cells["high"].sum() / cells["providers"].sum())
+    top = min(1.0, 2 * overall) or 1.0
+    fig = go.Figure(
+        go.Scattergl(
+            x=cells["longitude"],
+            y=cells["latitude"],
+            mode="markers",
+            marker={
+                "size": size,
+                "color": cells["high_share"],
+                "cmin": 0,
+                "cmax": top,
+                "colorscale": [
+                    [0.0, BAND_COLOURS["low"]],
+                    [overall / top, BAND_COLOURS["moderate"]],
+                    [(1 + overall / top) / 2, BAND_COLOURS["high"]],
+                    [1.0, BAND_COLOURS["very high"]],
+                ],
+                "opacity": 0.85,
+                "colorbar": {
+                    "title": {
+                        "text": f"high or very high (all areas: {overall:.0%})",
+                        "side": "right",
+                    },
+                    "tickformat": ".0%",
+                },
+            },
+            customdata=cells[["providers", "high", "high_share", "top_name", "top_score"]].assign(
+                top_name=cells["top_name"].map(plain_label)
+            ),
+            hovertemplate=(
+                "%{customdata[0]} providers, %{customdata[1]} (%{customdata[2]:.0%}) high or "
+                "very high<br>highest: %{customdata[3]} (%{customdata[4]:.1f})<extra></extra>"
+            ),
+        )
     )
-    fig.update_layout(
-        height=560,
-        margin={"l": 10, "r": 10, "t": 10, "b": 10},
-        legend_title="band",
-        plot_bgcolor="#f7f9fa",
-    )
-    return fig
+    return _map_axes(fig)
 
 
 def score_histogram(triage: pd.DataFrame) -> go.Figure:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import logging
 import re
 import threading
 from collections.abc import Callable
@@ -20,6 +21,7 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy.engine import Engine
 
+from pages import _charts
 from risk import views
 from sources import settings
 from sources.store import make_engine
@@ -131,10 +133,12 @@ def current_user() -> str:
 
 
 def clear() -> None:
-    """Forgets every cached frame, shared ones too: after a write made in the app."""
+    """Forgets every cached frame, shared ones too: after a write made in the app. The
+    warmer, if on, reads the landing pages' frames again at once."""
     st.cache_data.clear()
     for clear_cache in _SHARED:
         clear_cache()
+    rewarm()
 
 
 def md_escape(text: object) -> str:
@@ -266,6 +270,12 @@ def scored_dates(stamp: tuple[int, str, int]) -> list[dt.date]:
 def map_points(stamp: tuple[int, str, int]) -> pd.DataFrame:
     """Providers with coordinates and their newest score."""
     return views.map_frame(engine(), triage(stamp))
+
+
+@st.cache_data(show_spinner=False, max_entries=2)
+def map_areas(stamp: tuple[int, str, int]) -> pd.DataFrame:
+    """The mapped providers gathered into areas of about 11 km (views.map_cells)."""
+    return views.map_cells(map_points(stamp))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -496,3 +506,145 @@ def mark_used(kind: str, record_id: str, used_for: str, outcome: str) -> int:
     for loader in (provider_uses, you_said_we_did, uses_between):
         loader.clear()
     return mark
+
+
+# ---------------------------------------------------------------- warming the caches
+
+# The Voices page's periods; the first is what it opens on (and what warm() reads).
+VOICE_PERIODS: dict[str, int | None] = {
+    "Last year": 365,
+    "Last 3 years": 3 * 365,
+    "Everything": None,
+}
+VOICES_PER = "QE"  # its "you said, we did" table opens per quarter
+_WARM_LOCK = threading.Lock()
+_WARM_THREAD = "carelens-warm"
+
+
+class _QuietWarming(logging.Filter):
+    """Drops Streamlit's "missing ScriptRunContext" warning for the warming thread: its
+    loaders run outside any page on purpose, so their spinners have nowhere to go."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.threadName != _WARM_THREAD
+
+
+def voices_since(stamp: tuple[int, str, int], period: str | None = None) -> dt.date | None:
+    """The first day of the Voices page's `period` (default its first), counted back from
+    the newest scoring (today when nothing is scored); None for everything."""
+    dates = scored_dates(stamp)
+    today = dates[-1] if dates else dt.date.today()
+    days = VOICE_PERIODS.get(period or next(iter(VOICE_PERIODS)))
+    return today - dt.timedelta(days=days) if days else None
+
+
+def said_window(stamp: tuple[int, str, int]) -> tuple[dt.date, dt.date]:
+    """The days the Voices page's "you said, we did" table opens on: the year to the newest
+    scoring (today when nothing is scored)."""
+    dates = scored_dates(stamp)
+    today = dates[-1] if dates else dt.date.today()
+    return today - dt.timedelta(days=365), today
+
+
+def warm(stamp: tuple[int, str, int]) -> None:
+    """Reads into the caches what the pages open on for this stamp, so the first person to
+    visit after a load or a scoring does not wait for it: at 50,000 providers the triage
+    frame and the comments heard in a year take 10-15 s to aggregate, their later visits
+    under a second. Each loader is called as its page calls it (same arguments, same key)."""
+    triage(stamp)
+    silent_providers(stamp)
+    if len(map_points(stamp)) > _charts.MAP_POINTS:
+        map_areas(stamp)
+    unlinked(stamp)
+    unlinked_total(stamp)
+    unseen(stamp)
+    since = voices_since(stamp)
+    heard(stamp, since)
+    you_said_we_did(stamp, *said_window(stamp), VOICES_PER, None)
+    reference = settings.voice_reference_path()
+    if reference.exists():  # else the Voices page says what is missing
+        voices_report(stamp, since, None, None, str(reference))
+
+
+@dataclass
+class Warmer:
+    """Warms the caches in a thread of its own whenever the store's stamp changes.
+
+    It looks every `interval` seconds (a load or a scoring made by the command line) and
+    at once when nudged (one made in the app). A store with no scores yet is left alone:
+    a demo build or a first load is still under way.
+    """
+
+    interval: float
+    warmed: tuple[int, str, int] | None = None
+    error: str | None = None
+    rounds: int = 0  # stamps looked at, for tests and the curious
+    wake: threading.Event = field(default_factory=threading.Event, repr=False)
+    looked: threading.Condition = field(default_factory=threading.Condition, repr=False)
+    thread: threading.Thread | None = field(default=None, repr=False)
+
+    def start(self) -> None:
+        """Starts the thread (once; later calls do nothing)."""
+        with _WARM_LOCK:
+            if self.thread is None:
+                context_log = logging.getLogger(
+                    "streamlit.runtime.scriptrunner_utils.script_run_context"
+                )
+                if not any(isinstance(f, _QuietWarming) for f in context_log.filters):
+                    context_log.addFilter(_QuietWarming())
+                self.thread = threading.Thread(target=self._run, name=_WARM_THREAD, daemon=True)
+                self.thread.start()
+
+    def nudge(self) -> None:
+        """Looks at the stamp now rather than at the next interval."""
+        self.wake.set()
+
+    def step(self) -> None:
+        """Looks at the stamp once, and warms the caches for it if it is new and scored."""
+        try:
+            now = stamp()
+            if now != self.warmed and now[1]:
+                warm(now)
+                self.warmed, self.error = now, None
+        except Exception as error:  # a store being replaced or unreachable: try again later
+            self.error = f"{type(error).__name__}: {error}"
+        with self.looked:
+            self.rounds += 1
+            self.looked.notify_all()
+
+    def wait_for(self, rounds: int, timeout: float) -> bool:
+        """Waits until `rounds` stamps have been looked at; False if `timeout` passed first."""
+        with self.looked:
+            return self.looked.wait_for(lambda: self.rounds >= rounds, timeout)
+
+    def _run(self) -> None:
+        while True:
+            self.step()
+            self.wake.wait(self.interval)
+            self.wake.clear()
+
+
+@st.cache_resource(show_spinner=False)
+def _warmer(url: str, interval: float) -> Warmer:
+    return Warmer(interval)
+
+
+def keep_warm() -> Warmer | None:
+    """The store's warmer, started on first call (app.py calls this on every run);
+    None when CARELENS_WARM_SECONDS is 0."""
+    interval = settings.warm_seconds()
+    if interval <= 0:
+        return None
+    warmer = _warmer(settings.database_url(), interval)
+    warmer.start()
+    return warmer
+
+
+def rewarm() -> None:
+    """Has a running warmer read the caches again now, even for the stamp it last warmed
+    (clear() emptied them; a link or a dismissal leaves the stamp as it was)."""
+    interval = settings.warm_seconds()
+    if interval > 0:
+        warmer = _warmer(settings.database_url(), interval)
+        warmer.warmed = None
+        warmer.nudge()

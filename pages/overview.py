@@ -48,7 +48,14 @@ where, spread = st.columns([3, 2])
 with where:
     st.subheader("Where")
     points = _data.map_points(stamp)
-    st.plotly_chart(_charts.risk_map_figure(points), key="map")
+    if len(points) > _charts.MAP_POINTS:
+        st.plotly_chart(_charts.risk_area_figure(_data.map_areas(stamp)), key="map")
+        st.caption(
+            f"{len(points):,} providers in areas of about 11 km: a dot's size is how many "
+            "providers the area has, its colour the share of them at high or very high risk."
+        )
+    else:
+        st.plotly_chart(_charts.risk_map_figure(points), key="map")
     if len(points) < len(scored):
         st.caption(f"{len(scored) - len(points):,} scored providers have no coordinates.")
 with spread:

@@ -16,7 +16,6 @@ _data.via_app(__file__)
 _data.require(access.VIEW_PROVIDERS)
 
 ALL = "All regions"
-PERIODS = {"Last year": 365, "Last 3 years": 3 * 365, "Everything": None}
 FIELD_NAMES = {
     "age_band": "age band",
     "carer": "carer",
@@ -52,11 +51,9 @@ if not reference_path.exists():
     st.stop()
 
 top = st.columns([2, 3, 3])
-period = top[0].segmented_control(
-    "Comments received", list(PERIODS), default="Last year", key="v_period"
-)
-days = PERIODS.get(period or "Last year")
-since = today - dt.timedelta(days=days) if days else None
+periods = list(_data.VOICE_PERIODS)
+period = top[0].segmented_control("Comments received", periods, default=periods[0], key="v_period")
+since = _data.voices_since(stamp, period)
 everyone = _data.heard(stamp, since)
 regions = sorted(everyone["region"].dropna().unique())
 region_pick = top[1].selectbox("Region", [ALL, *regions], key="v_region")
@@ -198,14 +195,16 @@ st.caption(
 c1, c2 = st.columns([3, 2])
 window = c1.date_input(
     "Received between",
-    (today - dt.timedelta(days=365), today),
+    _data.said_window(stamp),
     max_value=today,
     key="ysd_dates",
 )
 start, end = (tuple(window) + (None, None))[:2] if isinstance(window, tuple) else (window, None)
 end = end or start
 freq = c2.segmented_control("Per", ["Quarter", "Month"], default="Quarter", key="ysd_freq")
-said = _data.you_said_we_did(stamp, start, end, "ME" if freq == "Month" else "QE", region)
+said = _data.you_said_we_did(
+    stamp, start, end, "ME" if freq == "Month" else _data.VOICES_PER, region
+)
 if said.empty:
     st.info("No comments received in these dates.")
 else:

@@ -232,7 +232,10 @@ def _score_and_store(
 ) -> tuple[int, pd.DataFrame]:
     as_of = as_of or evidence_end(engine) or dt.date.today()
     evidence = read_evidence(engine, as_of)
-    days = history_days(as_of, history_months)
+    # Oldest first and the as-of day last: the store's stamp (views.store_stamp) takes the
+    # newest scored day, so a page or the app's warming that reads while this runs never
+    # caches a half-written history under the finished scoring's stamp.
+    days = history_days(as_of, history_months)[::-1]
     stored = 0
     first = pd.DataFrame()
     for i, day in enumerate(days):

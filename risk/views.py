@@ -345,6 +345,52 @@ def map_frame(engine: Engine, triage: pd.DataFrame) -> pd.DataFrame:
     return merged.dropna(subset=["score"]).reset_index(drop=True)
 
 
+# An area of about 11 km by 11 km in England (a degree of longitude is ~0.61 of one of
+# latitude at 52.5 degrees north).
+CELL_LATITUDE = 0.1
+CELL_LONGITUDE = 0.16
+
+
+def map_cells(points: pd.DataFrame) -> pd.DataFrame:
+    """Providers of a map_frame gathered into areas of about 11 km square, for a map of the
+    whole country (tens of thousands of dots are a blot, and slow to draw).
+
+    One row per area with providers, most worrying first: latitude and longitude (the mean
+    of its providers', so the dot sits where they are), providers, high (how many are in the
+    high or very high band), high_share, top_name and top_score (its highest-scored).
+    """
+    columns = ["latitude", "longitude", "providers", "high", "high_share", "top_name", "top_score"]
+    if points.empty:
+        return pd.DataFrame(columns=columns)
+    cell = pd.DataFrame(
+        {
+            "row": np.floor(points["latitude"].to_numpy(float) / CELL_LATITUDE),
+            "col": np.floor(points["longitude"].to_numpy(float) / CELL_LONGITUDE),
+            "latitude": points["latitude"].to_numpy(float),
+            "longitude": points["longitude"].to_numpy(float),
+            "high": points["band"].isin(BANDS[2:]).to_numpy(),
+            "score": points["score"].to_numpy(float),
+            "name": points["name"].to_numpy(object),
+        }
+    )
+    top = cell.sort_values("score", ascending=False, kind="stable").drop_duplicates(["row", "col"])
+    cells = cell.groupby(["row", "col"]).agg(
+        latitude=("latitude", "mean"),
+        longitude=("longitude", "mean"),
+        providers=("score", "size"),
+        high=("high", "sum"),
+    )
+    cells = cells.join(
+        top.set_index(["row", "col"])[["name", "score"]].rename(
+            columns={"name": "top_name", "score": "top_score"}
+        )
+    )
+    cells["high"] = cells["high"].astype("int64")
+    cells["high_share"] = cells["high"] / cells["providers"]
+    cells = cells.sort_values(["high_share", "providers"], ascending=[False, False])
+    return cells.reset_index(drop=True)[columns]
+
+
 # ---------------------------------------------------------------- one provider
 
 

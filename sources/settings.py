@@ -62,3 +62,9 @@ def load_workers() -> int:
     one per core unless set; 1 works in the loading process itself)."""
     raw = os.environ.get("CARELENS_LOAD_WORKERS", "").strip()
     return max(1, int(raw)) if raw else max(1, os.cpu_count() or 1)
+
+
+def warm_seconds() -> float:
+    """How often the app looks for a new load or scoring to read into its caches before
+    anyone asks (`CARELENS_WARM_SECONDS`, default 30; 0 turns the warming off)."""
+    return max(0.0, float(os.environ.get("CARELENS_WARM_SECONDS", "30")))

@@ -28,6 +28,9 @@ def on_postgres() -> bool:
 @pytest.fixture(autouse=True)
 def _isolated_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CARELENS_DATA_DIR", str(tmp_path / "data"))
+    # No cache-warming thread left polling a test's store after it ends (the warming's own
+    # tests turn it on).
+    monkeypatch.setenv("CARELENS_WARM_SECONDS", "0")
     get_engine.cache_clear()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 from sqlalchemy.engine import Engine
 
 from pages import _charts
@@ -82,3 +83,28 @@ def test_band_bars_name_service_types_in_words() -> None:
     fig = _charts.band_bars_figure(counts, "type", service_type_label)
     low = next(trace for trace in fig.data if trace.name == "low")
     assert list(low.x) == ["GP practice", "care home", "dental"]
+
+
+def test_area_map_colours_each_area_by_its_share_at_high_risk() -> None:
+    cells = pd.DataFrame(
+        {
+            "latitude": [51.5, 53.4],
+            "longitude": [-0.1, -2.2],
+            "providers": [40, 10],
+            "high": [2, 5],
+            "high_share": [0.05, 0.5],
+            "top_name": [HOSTILE, "Oak House"],
+            "top_score": [71.0, 88.5],
+        }
+    )
+    fig = _charts.risk_area_figure(cells)
+    (dots,) = fig.data
+    assert list(dots.marker.color) == [0.05, 0.5]  # the worse area drawn last, on top
+    # Yellow at the share over all areas (7 of 50), red from twice it.
+    assert dots.marker.cmax == pytest.approx(2 * 7 / 50)
+    assert dots.marker.colorscale[1][0] == pytest.approx(0.5)
+    assert "14%" in dots.marker.colorbar.title.text
+    assert dots.marker.size[0] > dots.marker.size[1]  # more providers, a bigger dot
+    hover = str(dots.customdata)
+    assert "<script>" not in hover and "&lt;script&gt;" in hover
+    assert _charts.risk_area_figure(cells.iloc[0:0]).layout.annotations

@@ -206,6 +206,17 @@ def test_overview_draws_bands_map_and_distribution(world: Engine) -> None:
     assert [m.value for m in at.metric] == ["1", "0", "0", "1"]
 
 
+def test_overview_maps_areas_once_there_are_many_providers(
+    world: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pages import _charts
+
+    monkeypatch.setattr(_charts, "MAP_POINTS", 1)  # the tiny world maps two providers
+    at = open_page("overview")
+    assert len(at.get("plotly_chart")) == 4
+    assert any("2 providers in areas of about 11 km" in c.value for c in at.caption)
+
+
 def test_data_page_lists_loads_and_scores(world: Engine) -> None:
     at = open_page("loads")
     assert any("No loads yet" in i.value for i in at.info)

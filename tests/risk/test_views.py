@@ -310,3 +310,28 @@ def test_voices_read_without_themes_or_sentiment(world: Engine) -> None:
     assert voices.loc["c5", "themes"] == []
     assert voices.loc["c5", "sentiment"] == "unknown"
     assert views.themes_over_time(voices.reset_index())["theme"].tolist() == ["dignity_respect"]
+
+
+def test_map_cells_gathers_providers_into_areas() -> None:
+    points = pd.DataFrame(
+        {
+            "provider_id": ["a", "b", "c", "d"],
+            "name": ["Ash", "Birch", "Cedar", "Dell"],
+            "type": ["care_home"] * 4,
+            # a and b a few hundred metres apart; c in the same town; d far north.
+            "latitude": [51.501, 51.503, 51.52, 54.9],
+            "longitude": [-0.121, -0.125, -0.10, -1.6],
+            "score": [80.0, 20.0, 45.0, 10.0],
+            "band": ["very high", "low", "high", "low"],
+        }
+    )
+    cells = views.map_cells(points)
+    assert cells["providers"].sum() == len(points)
+    town = cells.iloc[0]  # the most worrying area first
+    assert (town["providers"], town["high"]) == (3, 2)
+    assert town["high_share"] == pytest.approx(2 / 3)
+    assert (town["top_name"], town["top_score"]) == ("Ash", 80.0)
+    assert town["latitude"] == pytest.approx((51.501 + 51.503 + 51.52) / 3)
+    north = cells.iloc[1]
+    assert (north["providers"], north["high"], north["high_share"]) == (1, 0, 0.0)
+    assert views.map_cells(points.iloc[0:0]).empty
