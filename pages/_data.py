@@ -345,6 +345,12 @@ def unlinked_total(stamp: tuple[int, str, int]) -> int:
 
 
 @st.cache_data(show_spinner=False, max_entries=2)
+def unseen_total(stamp: tuple[int, str, int]) -> int:
+    """How many serious concerns wait to be seen."""
+    return views.unseen_serious_total(engine())
+
+
+@st.cache_data(show_spinner=False, max_entries=2)
 def unseen(stamp: tuple[int, str, int]) -> pd.DataFrame:
     """Serious concerns nobody has marked seen."""
     return views.unseen_serious(engine())
@@ -558,6 +564,7 @@ def warm(stamp: tuple[int, str, int]) -> None:
     unlinked(stamp)
     unlinked_total(stamp)
     unseen(stamp)
+    unseen_total(stamp)
     since = voices_since(stamp)
     heard(stamp, since)
     you_said_we_did(stamp, *said_window(stamp), VOICES_PER, None)

@@ -19,13 +19,14 @@ user = _data.current_user()
 unlinked = _data.unlinked(stamp)
 unlinked_total = _data.unlinked_total(stamp)
 unseen = _data.unseen(stamp)
+unseen_total = _data.unseen_total(stamp)
 
 done = st.session_state.pop("inbox_done", None)
 if done:
     st.success(done)
 
 linking, concerns = st.tabs(
-    [f"Comments to link ({unlinked_total:,})", f"Serious concerns to see ({len(unseen):,})"]
+    [f"Comments to link ({unlinked_total:,})", f"Serious concerns to see ({unseen_total:,})"]
 )
 
 with linking:
@@ -153,3 +154,5 @@ with concerns:
             stamp_now = pd.Timestamp.now(tz="UTC").strftime("%Y-%m-%d %H:%M UTC")
             st.session_state["inbox_done"] = f"{len(picked)} marked seen by {user} at {stamp_now}."
             st.rerun()
+        if unseen_total > len(unseen):
+            st.caption(f"Showing the newest {len(unseen):,} of {unseen_total:,}.")

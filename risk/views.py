@@ -708,6 +708,22 @@ def unlinked_count(engine: Engine) -> int:
         return int(conn.execute(query).scalar() or 0)
 
 
+def unseen_serious_total(engine: Engine) -> int:
+    """How many serious concerns (comments, linked or not, and notes) nobody has marked
+    seen (counted from the partial indexes sources.store made for them)."""
+    total = 0
+    with engine.connect() as conn:
+        for table in (Comment, EbeNote):
+            t = table.__table__
+            query = (
+                select(func.count())
+                .select_from(t)
+                .where(t.c.serious.is_(True), t.c.serious_seen_at.is_(None))
+            )
+            total += int(conn.execute(query).scalar() or 0)
+    return total
+
+
 def unseen_serious(engine: Engine, limit: int = 500) -> pd.DataFrame:
     """Serious concerns nobody has marked seen, newest first: comments and expert notes.
 

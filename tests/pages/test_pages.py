@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
+from risk import views
 from sources import audit
 from sources.store import Comment
 from tests.pages import apptest
@@ -187,6 +188,16 @@ def test_inbox_says_none_for_a_place_or_name_nobody_gave(world: Engine) -> None:
     assert not any("nan" in value.split() for value in shown)
     table = next(d.value for d in at.dataframe if "channel" in d.value.columns)
     assert "listening event" in table["channel"].tolist()
+
+
+def test_inbox_counts_every_concern_waiting_not_just_those_listed(
+    world: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    newest = views.unseen_serious
+    monkeypatch.setattr(views, "unseen_serious", lambda engine: newest(engine, limit=1))
+    at = open_page("inbox")
+    assert "Serious concerns to see (3)" in [t.label for t in at.tabs]
+    assert "Showing the newest 1 of 3." in [c.value for c in at.caption]
 
 
 def test_inbox_marks_concerns_seen(world: Engine) -> None:

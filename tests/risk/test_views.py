@@ -187,6 +187,11 @@ def test_inbox_lists_unlinked_comments_and_unseen_concerns(world: Engine) -> Non
         ("comment", "c2"),
         ("comment", "c1"),
     }
+    # The queue shows the newest; its count is of all of them.
+    assert len(views.unseen_serious(world, limit=2)) == 2
+    assert views.unseen_serious_total(world) == 3
+    views.mark_seen(world, "comment", "c1", by="inspector1")
+    assert views.unseen_serious_total(world) == 2
 
 
 def test_linking_a_comment_records_who_and_is_audited(world: Engine) -> None:
