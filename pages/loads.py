@@ -5,15 +5,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 import streamlit as st
 
 from pages import _data
+from risk import views
 from sources import access, settings
 from sources.contract import FILES
 
 _data.via_app(__file__)
 _data.require(access.LOAD)
+
+HISTORICAL_DAYS = 90  # the "received before" day offered: this long before the newest scores
 
 st.title("Data")
 st.write(
@@ -102,6 +107,34 @@ if st.button("Score the store now", key="score"):
         st.success(f"Stored {stored:,} scores.")
     else:
         st.info("No evidence to score.")
+
+st.subheader("Serious concerns from before Carelens")
+st.write(
+    "A first load of past years brings the serious concerns already handled before Carelens. "
+    "Left unseen they bury the new ones in the inbox: mark those received before a day as "
+    "seen. Each keeps who marked it and the day chosen, and the audit log records it once."
+)
+newest = dates[-1] if dates else dt.date.today()
+before = st.date_input(
+    "Received before",
+    value=newest - dt.timedelta(days=HISTORICAL_DAYS),
+    max_value=dt.date.today(),
+    key="historical_before",
+)
+waiting = _data.unseen_before(_data.stamp(), before)
+st.caption(f"{waiting:,} serious concerns received before {before:%d %B %Y} wait to be seen.")
+handled = st.checkbox(
+    "They were handled outside Carelens", key="historical_handled", disabled=not waiting
+)
+if st.button("Mark them seen", key="historical_seen", disabled=not (waiting and handled)):
+    marked = views.mark_seen_before(_data.engine(), before, _data.current_user(), dt.date.today())
+    _data.clear()
+    st.session_state["historical_done"] = (
+        f"{marked:,} serious concerns received before {before:%d %B %Y} marked seen."
+    )
+    st.rerun()
+if "historical_done" in st.session_state:
+    st.success(st.session_state.pop("historical_done"))
 
 st.subheader("History of loads")
 history = _data.loads(_data.stamp())

@@ -708,12 +708,19 @@ def unlinked_count(engine: Engine) -> int:
         return int(conn.execute(query).scalar() or 0)
 
 
+# The texts the concern screen reads: kind -> (table, id column, date column).
+_SERIOUS_TABLES = {
+    "comment": (Comment, "comment_id", "received_on"),
+    "note": (EbeNote, "note_id", "visit_on"),
+}
+
+
 def unseen_serious_total(engine: Engine) -> int:
     """How many serious concerns (comments, linked or not, and notes) nobody has marked
     seen (counted from the partial indexes sources.store made for them)."""
     total = 0
     with engine.connect() as conn:
-        for table in (Comment, EbeNote):
+        for table, _, _ in _SERIOUS_TABLES.values():
             t = table.__table__
             query = (
                 select(func.count())
@@ -729,14 +736,10 @@ def unseen_serious(engine: Engine, limit: int = 500) -> pd.DataFrame:
 
     Columns kind (comment, note), record_id, date, provider_id, name, serious_terms, text.
     """
-    c = Comment.__table__
-    n = EbeNote.__table__
     p = Provider.__table__
     parts = []
-    for kind, t, id_col, date_col in (
-        ("comment", c, "comment_id", "received_on"),
-        ("note", n, "note_id", "visit_on"),
-    ):
+    for kind, (table, id_col, date_col) in _SERIOUS_TABLES.items():
+        t = table.__table__
         query = (
             select(
                 t.c[id_col].label("record_id"),
@@ -799,10 +802,10 @@ def dismiss_comment(engine: Engine, comment_id: str, by: str) -> None:
 
 def mark_seen(engine: Engine, kind: str, record_id: str, by: str) -> None:
     """Marks a serious concern (kind 'comment' or 'note') seen by `by`, now; audited."""
-    tables = {"comment": (Comment.__table__, "comment_id"), "note": (EbeNote.__table__, "note_id")}
-    if kind not in tables:
+    if kind not in _SERIOUS_TABLES:
         raise InboxError(f"kind must be comment or note, not {kind!r}")
-    t, id_col = tables[kind]
+    table, id_col, _ = _SERIOUS_TABLES[kind]
+    t = table.__table__
     with engine.begin() as conn:
         done = conn.execute(
             update(t)
@@ -815,6 +818,48 @@ def mark_seen(engine: Engine, kind: str, record_id: str, by: str) -> None:
 
 
 # ---------------------------------------------------------------- loads
+
+
+def unseen_serious_before(engine: Engine, before: dt.date) -> int:
+    """How many serious concerns dated before `before` (received, or the visit's day)
+    nobody has marked seen."""
+    total = 0
+    with engine.connect() as conn:
+        for table, _, date_col in _SERIOUS_TABLES.values():
+            t = table.__table__
+            query = (
+                select(func.count())
+                .select_from(t)
+                .where(t.c.serious.is_(True), t.c.serious_seen_at.is_(None))
+                .where(t.c[date_col] < before)
+            )
+            total += int(conn.execute(query).scalar() or 0)
+    return total
+
+
+def mark_seen_before(engine: Engine, before: dt.date, by: str, today: dt.date) -> int:
+    """Marks every serious concern dated before `before` that nobody has seen as seen, for
+    the past a first load brings: concerns handled before Carelens, which would otherwise
+    bury the new ones. Recorded on each as seen by `by` (historical) and once in the audit
+    log with the counts; returns how many. `before` may not be after `today`."""
+    if before > today:
+        raise InboxError(f"{before:%d %B %Y} is after today: only the past can be marked")
+    counts = {}
+    seen_by = f"{by} (historical: before {before.isoformat()})"
+    with engine.begin() as conn:
+        for kind, (table, _, date_col) in _SERIOUS_TABLES.items():
+            t = table.__table__
+            done = conn.execute(
+                update(t)
+                .where(t.c.serious.is_(True), t.c.serious_seen_at.is_(None))
+                .where(t.c[date_col] < before)
+                .values(serious_seen_by=seen_by, serious_seen_at=utcnow())
+            )
+            counts[kind] = int(done.rowcount or 0)
+    total = sum(counts.values())
+    detail = f"{counts['comment']} comments, {counts['note']} notes"
+    audit.record(by, "mark_seen_historical", f"before:{before.isoformat()}", detail, engine=engine)
+    return total
 
 
 def loads_frame(engine: Engine, limit: int = 200) -> pd.DataFrame:

@@ -23,6 +23,7 @@ ACTIONS = (
     "link",
     "dismiss",
     "mark_seen",
+    "mark_seen_historical",
     "mark_used",
     "load",
     "account",

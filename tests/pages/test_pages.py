@@ -234,6 +234,22 @@ def test_data_page_lists_loads_and_scores(world: Engine) -> None:
     assert any("30 June 2026" in m.value for m in at.markdown)
 
 
+def test_data_page_marks_concerns_from_before_a_day_seen(world: Engine) -> None:
+    at = open_page("loads")
+    at.date_input(key="historical_before").set_value(dt.date(2026, 6, 1)).run()
+    assert any("2 serious concerns received before 01 June 2026" in c.value for c in at.caption)
+    assert at.button(key="historical_seen").disabled  # not until they say it was handled
+    at.checkbox(key="historical_handled").check().run()
+    at.button(key="historical_seen").click().run()
+    assert not at.exception
+    assert any(
+        "2 serious concerns received before 01 June 2026 marked seen" in s.value for s in at.success
+    )
+    assert any("0 serious concerns received before" in c.value for c in at.caption)
+    assert audit.search(world, action="mark_seen_historical")["username"].tolist() == ["admin1"]
+    assert views.unseen_serious(world)["record_id"].tolist() == ["u1"]
+
+
 def test_method_page_shows_every_weight(world: Engine) -> None:
     from risk import weights
 

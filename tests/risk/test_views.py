@@ -340,3 +340,27 @@ def test_map_cells_gathers_providers_into_areas() -> None:
     north = cells.iloc[1]
     assert (north["providers"], north["high"], north["high_share"]) == (1, 0, 0.0)
     assert views.map_cells(points.iloc[0:0]).empty
+
+
+def test_concerns_from_before_a_day_can_be_marked_seen_at_once(world: Engine) -> None:
+    # Serious and unseen: c1 (1 April), c2 (2 April), u1 (2 June); the note n1 was seen.
+    assert views.unseen_serious_before(world, dt.date(2026, 6, 1)) == 2
+    marked = views.mark_seen_before(world, dt.date(2026, 6, 1), "admin1", dt.date(2026, 12, 2))
+    assert marked == 2
+    assert views.unseen_serious(world)["record_id"].tolist() == ["u1"]
+    with world.connect() as conn:
+        rows = conn.execute(
+            select(Comment.comment_id, Comment.serious_seen_by).where(
+                Comment.comment_id.in_(["c1", "c2"])
+            )
+        ).all()
+        note_by = conn.execute(select(EbeNote.serious_seen_by)).scalar()
+    assert {by for _, by in rows} == {"admin1 (historical: before 2026-06-01)"}
+    assert note_by == "lead"  # one already seen keeps who saw it
+    logged = audit.search(world, action="mark_seen_historical")
+    assert logged["target"].tolist() == ["before:2026-06-01"]
+    assert logged["detail"].tolist() == ["2 comments, 0 notes"]
+    assert views.mark_seen_before(world, dt.date(2026, 6, 1), "admin1", dt.date(2026, 12, 2)) == 0
+    with pytest.raises(views.InboxError, match="after today"):
+        views.mark_seen_before(world, dt.date(2026, 12, 3), "admin1", dt.date(2026, 12, 2))
+    assert views.unseen_serious_total(world) == 1
