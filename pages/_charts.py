@@ -273,9 +273,10 @@ def band_bars_figure(counts: pd.DataFrame, by: str, label: Callable[[str], str] 
 
 
 NO_COORDINATES = "No provider has coordinates: add latitude and longitude to providers.csv."
-# Above this many providers the map shows areas (views.map_cells), not one dot each: 20,000
-# dots took a browser without a graphics card 7 s to draw, and blot the country out.
-MAP_POINTS = 5000
+# Above this many providers the map shows areas (views.map_cells), not one dot each: 2,000
+# dots of a town each already piled into red blots (the worst drawn on top), and 20,000
+# took a browser without a graphics card 7 s to draw.
+MAP_POINTS = 1000
 
 
 def _map_axes(fig: go.Figure) -> go.Figure:
@@ -323,12 +324,12 @@ def risk_map_figure(points: pd.DataFrame) -> go.Figure:
 
 def risk_area_figure(cells: pd.DataFrame) -> go.Figure:
     """Areas of views.map_cells as dots: the area's size by its providers, its colour by
-    the share of them at high or very high risk against the share over every area (yellow
-    at that share, green below, red at twice it and above), so the places that stand out
-    do, whatever the country's level."""
+    the share of them at high or very high risk (shrunk_share: a small area's pulled towards
+    all areas'), against the share over all areas (yellow at that share, green below, red
+    at twice it and above), so the places that stand out do, whatever the country's level."""
     if cells.empty:
         return _empty(NO_COORDINATES)
-    cells = cells.sort_values("high_share", kind="stable")  # the worst drawn on top
+    cells = cells.sort_values("shrunk_share", kind="stable")  # the worst drawn on top
     size = 4 + 14 * (cells["providers"] / cells["providers"].max()) ** 0.5
     overall = float(cells["high"].sum() / cells["providers"].sum())
     top = min(1.0, 2 * overall) or 1.0
@@ -339,7 +340,7 @@ def risk_area_figure(cells: pd.DataFrame) -> go.Figure:
             mode="markers",
             marker={
                 "size": size,
-                "color": cells["high_share"],
+                "color": cells["shrunk_share"],
                 "cmin": 0,
                 "cmax": top,
                 "colorscale": [

@@ -52,7 +52,8 @@ with where:
         st.plotly_chart(_charts.risk_area_figure(_data.map_areas(stamp)), key="map")
         st.caption(
             f"{len(points):,} providers in areas of about 11 km: a dot's size is how many "
-            "providers the area has, its colour the share of them at high or very high risk."
+            "providers the area has, its colour the share of them at high or very high risk "
+            "(where an area has few, pulled towards the share over all areas)."
         )
     else:
         st.plotly_chart(_charts.risk_map_figure(points), key="map")

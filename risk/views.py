@@ -349,6 +349,9 @@ def map_frame(engine: Engine, triage: pd.DataFrame) -> pd.DataFrame:
 # latitude at 52.5 degrees north).
 CELL_LATITUDE = 0.1
 CELL_LONGITUDE = 0.16
+# An area's share is read as if it also had this many providers at the share over all
+# areas: three providers, two of them high, is not a red area but an uncertain one.
+AREA_PRIOR_PROVIDERS = 10
 
 
 def map_cells(points: pd.DataFrame) -> pd.DataFrame:
@@ -357,9 +360,20 @@ def map_cells(points: pd.DataFrame) -> pd.DataFrame:
 
     One row per area with providers, most worrying first: latitude and longitude (the mean
     of its providers', so the dot sits where they are), providers, high (how many are in the
-    high or very high band), high_share, top_name and top_score (its highest-scored).
+    high or very high band), high_share, shrunk_share (high_share pulled towards the share
+    over all areas by AREA_PRIOR_PROVIDERS, so a small area's few providers do not paint it
+    red or green), top_name and top_score (its highest-scored).
     """
-    columns = ["latitude", "longitude", "providers", "high", "high_share", "top_name", "top_score"]
+    columns = [
+        "latitude",
+        "longitude",
+        "providers",
+        "high",
+        "high_share",
+        "shrunk_share",
+        "top_name",
+        "top_score",
+    ]
     if points.empty:
         return pd.DataFrame(columns=columns)
     cell = pd.DataFrame(
@@ -387,7 +401,11 @@ def map_cells(points: pd.DataFrame) -> pd.DataFrame:
     )
     cells["high"] = cells["high"].astype("int64")
     cells["high_share"] = cells["high"] / cells["providers"]
-    cells = cells.sort_values(["high_share", "providers"], ascending=[False, False])
+    overall = cells["high"].sum() / cells["providers"].sum()
+    cells["shrunk_share"] = (cells["high"] + AREA_PRIOR_PROVIDERS * overall) / (
+        cells["providers"] + AREA_PRIOR_PROVIDERS
+    )
+    cells = cells.sort_values(["shrunk_share", "providers"], ascending=[False, False])
     return cells.reset_index(drop=True)[columns]
 
 

@@ -15,7 +15,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import joblib
@@ -259,12 +259,13 @@ class Evaluation:
     sentiment: dict[str, dict[str, float]]  # method -> macro_f1 and recall_<label>
     themes: dict[str, dict[str, float]]  # theme -> precision, recall, f1, support
     theme_summary: dict[str, float]  # micro/macro F1 over key questions and topics
+    split_seed: int = SPLIT_SEED  # of the held-out split
 
     def report(self) -> str:
         """Returns the evaluation as plain text lines."""
         lines = [
             f"Held-out split of {THEMES_FILE}: {self.n_test} comments never seen in training "
-            f"(stratified, seed {SPLIT_SEED}); trained on {self.n_train}.",
+            f"(stratified, seed {self.split_seed}); trained on {self.n_train}.",
             "",
             "Sentiment              macro-F1  recall neg  recall neu  recall pos",
         ]
@@ -298,25 +299,32 @@ def _read_feedback(data_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     return first, second
 
 
-def split_feedback(first: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Returns (train, test): the fixed stratified split of the first file."""
+def split_feedback(
+    first: pd.DataFrame, seed: int = SPLIT_SEED
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Returns (train, test): the fixed stratified split of the first file (another `seed`
+    only for bench/sentiment.py, which measures how much the figures vary with the split)."""
     train, test = train_test_split(
-        first, test_size=TEST_SHARE, stratify=first["sentiment"], random_state=SPLIT_SEED
+        first, test_size=TEST_SHARE, stratify=first["sentiment"], random_state=seed
     )
     return train.reset_index(drop=True), test.reset_index(drop=True)
 
 
 def train_model(
-    data_dir: Path, progress: Progress | None = None, sample: int | None = None
+    data_dir: Path,
+    progress: Progress | None = None,
+    sample: int | None = None,
+    split_seed: int = SPLIT_SEED,
 ) -> tuple[TextModel, Evaluation]:
     """Returns a model trained on the fixed training split, and its held-out evaluation.
 
-    `sample` (tests only) keeps that many training comments, to prove the command quickly.
+    `sample` (tests only) keeps that many training comments, to prove the command quickly;
+    `split_seed` (bench/sentiment.py only) draws another split.
     """
     say = progress or (lambda f, m: None)
     say(0.0, "reading the labelled feedback")
     first, second = _read_feedback(data_dir)
-    train, test = split_feedback(first)
+    train, test = split_feedback(first, split_seed)
     if sample:
         train = train.sample(n=min(sample, len(train)), random_state=SPLIT_SEED)
         train = train.reset_index(drop=True)
@@ -387,7 +395,7 @@ def train_model(
         trained_on={"first_file": len(train), "second_file": len(second)},
     )
     say(0.85, "held-out evaluation")
-    evaluation = evaluate(model, train, test)
+    evaluation = replace(evaluate(model, train, test), split_seed=split_seed)
     say(1.0, "done")
     return model, evaluation
 

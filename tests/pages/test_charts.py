@@ -93,13 +93,14 @@ def test_area_map_colours_each_area_by_its_share_at_high_risk() -> None:
             "providers": [40, 10],
             "high": [2, 5],
             "high_share": [0.05, 0.5],
+            "shrunk_share": [0.06, 0.3],
             "top_name": [HOSTILE, "Oak House"],
             "top_score": [71.0, 88.5],
         }
     )
     fig = _charts.risk_area_figure(cells)
     (dots,) = fig.data
-    assert list(dots.marker.color) == [0.05, 0.5]  # the worse area drawn last, on top
+    assert list(dots.marker.color) == [0.06, 0.3]  # the worse area drawn last, on top
     # Yellow at the share over all areas (7 of 50), red from twice it.
     assert dots.marker.cmax == pytest.approx(2 * 7 / 50)
     assert dots.marker.colorscale[1][0] == pytest.approx(0.5)

@@ -339,6 +339,11 @@ def test_map_cells_gathers_providers_into_areas() -> None:
     assert town["latitude"] == pytest.approx((51.501 + 51.503 + 51.52) / 3)
     north = cells.iloc[1]
     assert (north["providers"], north["high"], north["high_share"]) == (1, 0, 0.0)
+    # Read with ten providers at the share over all areas (2 of 4): few providers, little pull.
+    prior = views.AREA_PRIOR_PROVIDERS
+    assert town["shrunk_share"] == pytest.approx((2 + prior * 0.5) / (3 + prior))
+    assert north["shrunk_share"] == pytest.approx((0 + prior * 0.5) / (1 + prior))
+    assert 2 / 3 > town["shrunk_share"] > 0.5 > north["shrunk_share"] > 0.0
     assert views.map_cells(points.iloc[0:0]).empty
 
 

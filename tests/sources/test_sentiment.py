@@ -87,6 +87,10 @@ def test_the_split_is_fixed_and_disjoint() -> None:
     assert shares["neutral"] == pytest.approx(
         first["sentiment"].value_counts(normalize=True)["neutral"], abs=0.01
     )
+    # Another seed (bench/sentiment.py's) draws another split of the same size and mix.
+    _, other = split_feedback(first, seed=1)
+    assert len(other) == len(test) and set(other["id"]) != set(test["id"])
+    assert other["sentiment"].value_counts().to_dict() == test["sentiment"].value_counts().to_dict()
 
 
 @needs_data
