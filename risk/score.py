@@ -34,7 +34,7 @@ from risk.indicators import (
     read_evidence,
 )
 from sources import voices
-from sources.store import RiskPeers, RiskScore, utcnow
+from sources.store import RiskPeers, RiskScore, Scoring, utcnow
 
 SOURCES: tuple[str, ...] = ("incidents", "safeguarding", "comments", "ebe_notes", "ratings")
 BANDS: tuple[str, ...] = ("low", "moderate", "high", "very high")
@@ -250,6 +250,11 @@ def _score_and_store(
         _store_peers(engine, ind.peers)
         if day == as_of:
             first = frame
+    with engine.begin() as conn:
+        conn.execute(
+            insert(Scoring),
+            [{"as_of": as_of, "days": len(days), "providers": len(first), "finished_at": utcnow()}],
+        )
     if progress:
         progress(1.0, "scored")
     return stored, first

@@ -30,6 +30,7 @@ from sources.store import (
     Provider,
     RiskScore,
     SafeguardingAlert,
+    Scoring,
     read_frame,
     utcnow,
 )
@@ -80,12 +81,15 @@ def _dates(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
 
 
 def store_stamp(engine: Engine) -> tuple[int, str, int]:
-    """(newest load id, newest scoring date, number of providers): changes when data does."""
+    """(newest load id, "newest scored day/newest scoring id", number of providers): changes
+    when data does, a scoring of a day already scored included. The scored day comes first,
+    empty when nothing is scored."""
     with engine.connect() as conn:
         load_id = conn.execute(select(func.max(Load.id))).scalar() or 0
         as_of = conn.execute(select(func.max(RiskScore.as_of))).scalar()
+        scoring = conn.execute(select(func.max(Scoring.id))).scalar() or 0
         providers = conn.execute(select(func.count()).select_from(Provider)).scalar() or 0
-    return int(load_id), str(as_of or ""), int(providers)
+    return int(load_id), f"{as_of}/{scoring}" if as_of else "", int(providers)
 
 
 def provider_count(engine: Engine) -> int:

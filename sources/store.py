@@ -192,6 +192,20 @@ class Load(SQLModel, table=True):
     message: str | None = Field(default=None, sa_type=Text)
 
 
+class Scoring(SQLModel, table=True):
+    """One scoring of the store by risk/score.py, recorded once all its days are stored.
+
+    Its id is part of the store's stamp (risk.views.store_stamp): scoring the same day again
+    (new weights, a rerun) must reach the pages as surely as a new day does.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    as_of: dt.date
+    days: int  # the as-of day and the month-ends before it
+    providers: int
+    finished_at: dt.datetime = Field(sa_type=DateTime(timezone=True))
+
+
 class RiskScore(SQLModel, table=True):
     """A provider's risk of poor care scored as of one day (written by risk/score.py).
 

@@ -256,7 +256,15 @@ def test_every_indicator_has_a_label_a_person_can_read() -> None:
 
 
 def test_store_stamp_changes_with_new_scores(world: Engine) -> None:
-    assert views.store_stamp(world) == (0, str(AS_OF), 3)
+    from risk import score
+
+    assert views.store_stamp(world) == (0, f"{AS_OF}/0", 3)  # scores written by hand
+    score.score_and_store(world, as_of=AS_OF, history_months=1)
+    first = views.store_stamp(world)
+    assert first == (0, f"{AS_OF}/1", 3)
+    # The same day scored again (new weights, a rerun) is new to the pages too.
+    score.score_and_store(world, as_of=AS_OF, history_months=1)
+    assert views.store_stamp(world) == (0, f"{AS_OF}/2", 3) != first
 
 
 def test_weights_table_comes_from_risk_weights() -> None:
