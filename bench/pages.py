@@ -66,6 +66,9 @@ def build_store(providers: int, seed: int, folder: Path) -> str:
 def time_pages(url: str, repeats: int) -> list[tuple[str, float, float]]:
     """(page, first visit seconds, median later visit seconds) for every page."""
     os.environ["DATABASE_URL"] = url
+    # First visits are timed as they were before warming: cold, with no warming thread
+    # taking the other core meanwhile (the CHANGELOG times the warming in a browser).
+    os.environ["CARELENS_WARM_SECONDS"] = "0"
     from streamlit.testing.v1 import AppTest
 
     from risk import views
