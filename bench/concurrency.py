@@ -156,6 +156,33 @@ def run(args: list[str], env: dict[str, str]) -> str:
 # ---------------------------------------------------------------- the store and the files
 
 
+def start_app(env: dict[str, str], log_path: Path) -> tuple[subprocess.Popen, str]:
+    """`streamlit run app.py` on a free port with `env`, its output in `log_path`; returns
+    the server and its address once it answers its health check (a minute at most)."""
+    port = free_port()
+    log = log_path.open("w")
+    server = subprocess.Popen(
+        [
+            PYTHON, "-m", "streamlit", "run", str(ROOT / "app.py"),
+            "--server.headless", "true", "--server.address", "127.0.0.1",
+            "--server.port", str(port), "--server.fileWatcherType", "none",
+            "--browser.gatherUsageStats", "false",
+        ],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as answer:
+                if answer.status == 200:
+                    return server, base
+        except OSError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(log_path.read_text()) from None
+            time.sleep(0.3)
+
+
 def fresh_store(url: str) -> None:
     """Drops Carelens's tables in `url` (refusing a store holding loads made by anyone but
     this bench) and creates them empty."""
@@ -537,28 +564,7 @@ def main() -> int:
             flush=True,
         )
 
-        port = free_port()
-        log = (folder / "streamlit.log").open("w")
-        server = subprocess.Popen(
-            [
-                PYTHON, "-m", "streamlit", "run", str(ROOT / "app.py"),
-                "--server.headless", "true", "--server.address", "127.0.0.1",
-                "--server.port", str(port), "--server.fileWatcherType", "none",
-                "--browser.gatherUsageStats", "false",
-            ],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as answer:
-                    if answer.status == 200:
-                        break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    raise SystemExit((folder / "streamlit.log").read_text()) from None
-                time.sleep(0.3)
+        server, base = start_app(env, folder / "streamlit.log")
 
         load_args = [PYTHON, "-m", "sources", "load", str(second), "--by", "bench-load"]
         before = os.getloadavg()[0]
