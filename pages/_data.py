@@ -541,20 +541,23 @@ class _QuietWarming(logging.Filter):
         return record.threadName != _WARM_THREAD
 
 
+def _newest_day(stamp: tuple[int, str, int]) -> dt.date:
+    """The newest scored day, which the Voices page counts back from (today if none)."""
+    dates = scored_dates(stamp)
+    return dates[-1] if dates else dt.date.today()
+
+
 def voices_since(stamp: tuple[int, str, int], period: str | None = None) -> dt.date | None:
     """The first day of the Voices page's `period` (default its first), counted back from
     the newest scoring (today when nothing is scored); None for everything."""
-    dates = scored_dates(stamp)
-    today = dates[-1] if dates else dt.date.today()
     days = VOICE_PERIODS.get(period or next(iter(VOICE_PERIODS)))
-    return today - dt.timedelta(days=days) if days else None
+    return _newest_day(stamp) - dt.timedelta(days=days) if days else None
 
 
 def said_window(stamp: tuple[int, str, int]) -> tuple[dt.date, dt.date]:
     """The days the Voices page's "you said, we did" table opens on: the year to the newest
     scoring (today when nothing is scored)."""
-    dates = scored_dates(stamp)
-    today = dates[-1] if dates else dt.date.today()
+    today = _newest_day(stamp)
     return today - dt.timedelta(days=365), today
 
 
@@ -592,6 +595,7 @@ class Warmer:
     warmed: tuple[int, str, int] | None = None
     error: str | None = None
     rounds: int = 0  # stamps looked at, for tests and the curious
+    generation: int = 0  # one more at each rewarm(): a warming it overtook is not done
     wake: threading.Event = field(default_factory=threading.Event, repr=False)
     looked: threading.Condition = field(default_factory=threading.Condition, repr=False)
     thread: threading.Thread | None = field(default=None, repr=False)
@@ -614,11 +618,15 @@ class Warmer:
 
     def step(self) -> None:
         """Looks at the stamp once, and warms the caches for it if it is new and scored."""
+        generation = self.generation
         try:
             now = stamp()
             if now != self.warmed and now[1]:
                 warm(now)
-                self.warmed, self.error = now, None
+                # Caches cleared while it ran lost part of what it read: leave it to the
+                # next look (the clearing nudged it) to read them again.
+                if self.generation == generation:
+                    self.warmed, self.error = now, None
         except Exception as error:  # a store being replaced or unreachable: try again later
             self.error = f"{type(error).__name__}: {error}"
         with self.looked:
@@ -659,5 +667,6 @@ def rewarm() -> None:
     interval = settings.warm_seconds()
     if interval > 0:
         warmer = _warmer(settings.database_url(), interval)
+        warmer.generation += 1
         warmer.warmed = None
         warmer.nudge()

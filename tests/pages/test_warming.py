@@ -147,3 +147,24 @@ def test_a_scoring_shows_its_new_day_only_once_its_history_is_stored(world: Engi
         dt.date(2026, 6, 30),
         new_day,
     ]
+
+
+def test_a_clearing_during_a_warming_has_it_read_again(
+    world: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CARELENS_WARM_SECONDS", "3600")
+    warmer = _data._warmer(str(world.url.render_as_string(hide_password=False)), 3600.0)
+    warmed: list[tuple[int, str, int]] = []
+
+    def warm(stamp: tuple[int, str, int]) -> None:
+        warmed.append(stamp)
+        if len(warmed) == 1:
+            _data.clear()  # a link made in the inbox while the first warming runs
+
+    monkeypatch.setattr(_data, "warm", warm)
+    warmer.step()
+    assert len(warmed) == 1 and warmer.warmed is None  # what it read may be gone
+    warmer.step()
+    assert len(warmed) == 2 and warmer.warmed == views.store_stamp(world)
+    warmer.step()
+    assert len(warmed) == 2  # nothing new: nothing read
