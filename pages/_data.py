@@ -353,7 +353,7 @@ def unseen_total(stamp: tuple[int, str, int]) -> int:
 @st.cache_data(show_spinner=False, max_entries=8)
 def unseen_before(stamp: tuple[int, str, int], before: dt.date) -> int:
     """How many serious concerns dated before `before` wait to be seen."""
-    return views.unseen_serious_before(engine(), before)
+    return views.unseen_serious_total(engine(), before)
 
 
 @st.cache_data(show_spinner=False, max_entries=2)

@@ -737,18 +737,21 @@ _SERIOUS_TABLES = {
 }
 
 
-def unseen_serious_total(engine: Engine) -> int:
+def unseen_serious_total(engine: Engine, before: dt.date | None = None) -> int:
     """How many serious concerns (comments, linked or not, and notes) nobody has marked
-    seen (counted from the partial indexes sources.store made for them)."""
+    seen, or only those dated before `before` (received, or the visit's day); counted from
+    the partial indexes sources.store made for them."""
     total = 0
     with engine.connect() as conn:
-        for table, _, _ in _SERIOUS_TABLES.values():
+        for table, _, date_col in _SERIOUS_TABLES.values():
             t = table.__table__
             query = (
                 select(func.count())
                 .select_from(t)
                 .where(t.c.serious.is_(True), t.c.serious_seen_at.is_(None))
             )
+            if before is not None:
+                query = query.where(t.c[date_col] < before)
             total += int(conn.execute(query).scalar() or 0)
     return total
 
@@ -840,23 +843,6 @@ def mark_seen(engine: Engine, kind: str, record_id: str, by: str) -> None:
 
 
 # ---------------------------------------------------------------- loads
-
-
-def unseen_serious_before(engine: Engine, before: dt.date) -> int:
-    """How many serious concerns dated before `before` (received, or the visit's day)
-    nobody has marked seen."""
-    total = 0
-    with engine.connect() as conn:
-        for table, _, date_col in _SERIOUS_TABLES.values():
-            t = table.__table__
-            query = (
-                select(func.count())
-                .select_from(t)
-                .where(t.c.serious.is_(True), t.c.serious_seen_at.is_(None))
-                .where(t.c[date_col] < before)
-            )
-            total += int(conn.execute(query).scalar() or 0)
-    return total
 
 
 def mark_seen_before(engine: Engine, before: dt.date, by: str, today: dt.date) -> int:

@@ -357,7 +357,7 @@ def test_map_cells_gathers_providers_into_areas() -> None:
 
 def test_concerns_from_before_a_day_can_be_marked_seen_at_once(world: Engine) -> None:
     # Serious and unseen: c1 (1 April), c2 (2 April), u1 (2 June); the note n1 was seen.
-    assert views.unseen_serious_before(world, dt.date(2026, 6, 1)) == 2
+    assert views.unseen_serious_total(world, before=dt.date(2026, 6, 1)) == 2
     marked = views.mark_seen_before(world, dt.date(2026, 6, 1), "admin1", dt.date(2026, 12, 2))
     assert marked == 2
     assert views.unseen_serious(world)["record_id"].tolist() == ["u1"]
