@@ -261,6 +261,12 @@ def triage(stamp: tuple[int, str, int]) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=2)
+def newest_scoring(stamp: tuple[int, str, int]) -> dict[str, object] | None:
+    """The newest scoring recorded (views.newest_scoring), or None."""
+    return views.newest_scoring(engine())
+
+
+@st.cache_data(show_spinner=False, max_entries=2)
 def scored_dates(stamp: tuple[int, str, int]) -> list[dt.date]:
     """The dates the store has scores for, oldest first."""
     return views.scored_dates(engine())

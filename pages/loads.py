@@ -95,6 +95,14 @@ st.subheader("Scores")
 dates = _data.scored_dates(_data.stamp())
 if dates:
     st.write(f"The newest scores are as of {dates[-1]:%d %B %Y}.")
+    last = _data.newest_scoring(_data.stamp())
+    if last:
+        finished = pd.Timestamp(last["finished_at"])
+        finished = finished.tz_localize("UTC") if finished.tzinfo is None else finished
+        st.caption(
+            f"Last scoring: as of {last['as_of']:%d %B %Y}, {last['providers']:,} providers "
+            f"and {last['days']} days, finished {finished.tz_convert('UTC'):%d %B %Y %H:%M} UTC."
+        )
 else:
     st.info("Nothing is scored yet: load providers and evidence, then score the store.")
 if st.button("Score the store now", key="score"):

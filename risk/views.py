@@ -92,6 +92,15 @@ def store_stamp(engine: Engine) -> tuple[int, str, int]:
     return int(load_id), f"{as_of}/{scoring}" if as_of else "", int(providers)
 
 
+def newest_scoring(engine: Engine) -> dict[str, object] | None:
+    """The newest scoring recorded (store.Scoring: as_of, days, providers, finished_at),
+    or None when none is (nothing scored, or scores written before scorings were kept)."""
+    t = Scoring.__table__
+    with engine.connect() as conn:
+        row = conn.execute(select(t).order_by(t.c.id.desc()).limit(1)).mappings().first()
+    return dict(row) if row else None
+
+
 def provider_count(engine: Engine) -> int:
     """How many providers the store holds (0 means an empty store)."""
     with engine.connect() as conn:

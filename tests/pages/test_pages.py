@@ -234,6 +234,18 @@ def test_data_page_lists_loads_and_scores(world: Engine) -> None:
     assert any("30 June 2026" in m.value for m in at.markdown)
 
 
+def test_data_page_says_when_the_last_scoring_finished(world: Engine) -> None:
+    from risk import score
+
+    assert not any("Last scoring" in c.value for c in open_page("loads").caption)
+    score.score_and_store(world, as_of=tiny_world.AS_OF, history_months=1)
+    shown = [c.value for c in open_page("loads").caption]
+    assert any(
+        c.startswith("Last scoring: as of 30 June 2026, 3 providers and 2 days, finished ")
+        for c in shown
+    ), shown
+
+
 def test_data_page_marks_concerns_from_before_a_day_seen(world: Engine) -> None:
     at = open_page("loads")
     at.date_input(key="historical_before").set_value(dt.date(2026, 6, 1)).run()

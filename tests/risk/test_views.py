@@ -259,9 +259,13 @@ def test_store_stamp_changes_with_new_scores(world: Engine) -> None:
     from risk import score
 
     assert views.store_stamp(world) == (0, f"{AS_OF}/0", 3)  # scores written by hand
+    assert views.newest_scoring(world) is None
     score.score_and_store(world, as_of=AS_OF, history_months=1)
     first = views.store_stamp(world)
     assert first == (0, f"{AS_OF}/1", 3)
+    last = views.newest_scoring(world)
+    assert last is not None
+    assert (last["id"], last["as_of"], last["days"], last["providers"]) == (1, AS_OF, 2, 3)
     # The same day scored again (new weights, a rerun) is new to the pages too.
     score.score_and_store(world, as_of=AS_OF, history_months=1)
     assert views.store_stamp(world) == (0, f"{AS_OF}/2", 3) != first
