@@ -122,11 +122,12 @@ st.write(
     "Left unseen they bury the new ones in the inbox: mark those received before a day as "
     "seen. Each keeps who marked it and the day chosen, and the audit log records it once."
 )
-newest = dates[-1] if dates else dt.date.today()
+today = dt.date.today()
+newest = min(dates[-1], today) if dates else today
 before = st.date_input(
     "Received before",
     value=newest - dt.timedelta(days=HISTORICAL_DAYS),
-    max_value=dt.date.today(),
+    max_value=today,
     key="historical_before",
 )
 waiting = _data.unseen_before(_data.stamp(), before)
@@ -135,7 +136,7 @@ handled = st.checkbox(
     "They were handled outside Carelens", key="historical_handled", disabled=not waiting
 )
 if st.button("Mark them seen", key="historical_seen", disabled=not (waiting and handled)):
-    marked = views.mark_seen_before(_data.engine(), before, _data.current_user(), dt.date.today())
+    marked = views.mark_seen_before(_data.engine(), before, _data.current_user(), today)
     _data.clear()
     st.session_state["historical_done"] = (
         f"{marked:,} serious concerns received before {before:%d %B %Y} marked seen."
