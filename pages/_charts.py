@@ -325,8 +325,8 @@ def risk_map_figure(points: pd.DataFrame) -> go.Figure:
 def risk_area_figure(cells: pd.DataFrame) -> go.Figure:
     """Areas of views.map_cells as dots: the area's size by its providers, its colour by
     the share of them at high or very high risk (shrunk_share: a small area's pulled towards
-    all areas'), against the share over all areas (yellow at that share, green below, red
-    at twice it and above), so the places that stand out do, whatever the country's level."""
+    all areas'), from pale yellow at none through orange at the share over all areas to dark
+    red at twice it, so the places that stand out do, whatever the country's level."""
     if cells.empty:
         return _empty(NO_COORDINATES)
     cells = cells.sort_values("shrunk_share", kind="stable")  # the worst drawn on top
@@ -343,12 +343,9 @@ def risk_area_figure(cells: pd.DataFrame) -> go.Figure:
                 "color": cells["shrunk_share"],
                 "cmin": 0,
                 "cmax": top,
-                "colorscale": [
-                    [0.0, BAND_COLOURS["low"]],
-                    [overall / top, BAND_COLOURS["moderate"]],
-                    [(1 + overall / top) / 2, BAND_COLOURS["high"]],
-                    [1.0, BAND_COLOURS["very high"]],
-                ],
+                # One hue getting darker, not green to red: read alike by the one man in
+                # twelve who cannot tell those apart; the middle is the all-areas share.
+                "colorscale": "YlOrRd",
                 "opacity": 0.85,
                 "colorbar": {
                     "title": {
