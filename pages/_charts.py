@@ -355,9 +355,10 @@ def risk_area_figure(cells: pd.DataFrame) -> go.Figure:
                     "tickformat": ".0%",
                 },
             },
-            customdata=cells[["providers", "high", "high_share", "top_name", "top_score"]].assign(
-                top_name=cells["top_name"].map(plain_label)
-            ),
+            # The area's key last: the overview lists the providers of the areas picked.
+            customdata=cells[
+                ["providers", "high", "high_share", "top_name", "top_score", "area"]
+            ].assign(top_name=cells["top_name"].map(plain_label)),
             hovertemplate=(
                 "%{customdata[0]} providers, %{customdata[1]} (%{customdata[2]:.0%}) high or "
                 "very high<br>highest: %{customdata[3]} (%{customdata[4]:.1f})<extra></extra>"

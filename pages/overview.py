@@ -45,15 +45,26 @@ with by_type:
     )
 
 where, spread = st.columns([3, 2])
+picked: list[str] = []  # map_cells areas a person clicked or drew round
 with where:
     st.subheader("Where")
     points = _data.map_points(stamp)
     if len(points) > _charts.MAP_POINTS:
-        st.plotly_chart(_charts.risk_area_figure(_data.map_areas(stamp)), key="map")
+        event = st.plotly_chart(
+            _charts.risk_area_figure(_data.map_areas(stamp)),
+            key="map",
+            on_select="rerun",
+            selection_mode=("points", "box", "lasso"),
+        )
+        selection = getattr(event, "selection", None)
+        for point in selection.points if selection else []:
+            if point.get("customdata"):
+                picked.append(str(point["customdata"][-1]))
         st.caption(
             f"{len(points):,} providers in areas of about 11 km: a dot's size is how many "
             "providers the area has, its colour the share of them at high or very high risk "
-            "(where an area has few, pulled towards the share over all areas)."
+            "(where an area has few, pulled towards the share over all areas). Click an area, "
+            "or draw round several, to list their providers."
         )
     else:
         st.plotly_chart(_charts.risk_map_figure(points), key="map")
@@ -64,6 +75,31 @@ with spread:
     st.plotly_chart(
         _charts.score_histogram(scored), key="histogram", config={"displayModeBar": False}
     )
+
+if picked:
+    inside = views.area_providers(points, picked)
+    areas = len(set(picked))
+    st.subheader(f"In the {areas:,} area{'s' if areas > 1 else ''} picked")
+    st.caption(f"{len(inside):,} providers, highest score first. Select one to open it.")
+    chosen = st.dataframe(
+        inside.assign(type=inside["type"].map(service_type_label)),
+        hide_index=True,
+        on_select="rerun",
+        selection_mode="single-row",
+        key="area_table",
+        column_order=["name", "type", "score", "band"],
+        column_config={
+            "name": st.column_config.TextColumn("Provider"),
+            "type": st.column_config.TextColumn("Type"),
+            "score": st.column_config.ProgressColumn(
+                "Score", min_value=0, max_value=100, format="%.1f"
+            ),
+            "band": st.column_config.TextColumn("Band"),
+        },
+    )
+    if chosen is not None and chosen.selection.rows:
+        provider_id = str(inside.iloc[chosen.selection.rows[0]]["provider_id"])
+        st.switch_page("pages/provider.py", query_params={"provider": provider_id})
 
 st.subheader("How well the score predicts")
 result = _data.backtest(stamp)

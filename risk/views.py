@@ -371,13 +371,15 @@ def map_cells(points: pd.DataFrame) -> pd.DataFrame:
     """Providers of a map_frame gathered into areas of about 11 km square, for a map of the
     whole country (tens of thousands of dots are a blot, and slow to draw).
 
-    One row per area with providers, most worrying first: latitude and longitude (the mean
+    One row per area with providers, most worrying first: area (its key, for
+    area_providers), latitude and longitude (the mean
     of its providers', so the dot sits where they are), providers, high (how many are in the
     high or very high band), high_share, shrunk_share (high_share pulled towards the share
     over all areas by AREA_PRIOR_PROVIDERS, so a small area's few providers do not paint it
     red or green), top_name and top_score (its highest-scored).
     """
     columns = [
+        "area",
         "latitude",
         "longitude",
         "providers",
@@ -391,8 +393,7 @@ def map_cells(points: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(columns=columns)
     cell = pd.DataFrame(
         {
-            "row": np.floor(points["latitude"].to_numpy(float) / CELL_LATITUDE),
-            "col": np.floor(points["longitude"].to_numpy(float) / CELL_LONGITUDE),
+            "area": _area_keys(points),
             "latitude": points["latitude"].to_numpy(float),
             "longitude": points["longitude"].to_numpy(float),
             "high": points["band"].isin(BANDS[2:]).to_numpy(),
@@ -400,15 +401,15 @@ def map_cells(points: pd.DataFrame) -> pd.DataFrame:
             "name": points["name"].to_numpy(object),
         }
     )
-    top = cell.sort_values("score", ascending=False, kind="stable").drop_duplicates(["row", "col"])
-    cells = cell.groupby(["row", "col"]).agg(
+    top = cell.sort_values("score", ascending=False, kind="stable").drop_duplicates("area")
+    cells = cell.groupby("area").agg(
         latitude=("latitude", "mean"),
         longitude=("longitude", "mean"),
         providers=("score", "size"),
         high=("high", "sum"),
     )
     cells = cells.join(
-        top.set_index(["row", "col"])[["name", "score"]].rename(
+        top.set_index("area")[["name", "score"]].rename(
             columns={"name": "top_name", "score": "top_score"}
         )
     )
@@ -419,7 +420,22 @@ def map_cells(points: pd.DataFrame) -> pd.DataFrame:
         cells["providers"] + AREA_PRIOR_PROVIDERS
     )
     cells = cells.sort_values(["shrunk_share", "providers"], ascending=[False, False])
-    return cells.reset_index(drop=True)[columns]
+    return cells.reset_index()[columns]
+
+
+def _area_keys(points: pd.DataFrame) -> np.ndarray:
+    """Each provider's area of map_cells as "row:column" of the grid."""
+    row = np.floor(points["latitude"].to_numpy(float) / CELL_LATITUDE).astype(int)
+    col = np.floor(points["longitude"].to_numpy(float) / CELL_LONGITUDE).astype(int)
+    return (pd.Series(row).astype(str) + ":" + pd.Series(col).astype(str)).to_numpy()
+
+
+def area_providers(points: pd.DataFrame, areas: Iterable[str]) -> pd.DataFrame:
+    """The providers of a map_frame in the map_cells `areas` named, highest score first:
+    provider_id, name, type, score, band."""
+    inside = points[np.isin(_area_keys(points), list(areas))] if len(points) else points
+    inside = inside.sort_values(["score", "name"], ascending=[False, True], kind="stable")
+    return inside[["provider_id", "name", "type", "score", "band"]].reset_index(drop=True)
 
 
 # ---------------------------------------------------------------- one provider

@@ -88,6 +88,7 @@ def test_band_bars_name_service_types_in_words() -> None:
 def test_area_map_colours_each_area_by_its_share_at_high_risk() -> None:
     cells = pd.DataFrame(
         {
+            "area": ["515:-1", "534:-14"],
             "latitude": [51.5, 53.4],
             "longitude": [-0.1, -2.2],
             "providers": [40, 10],
@@ -105,6 +106,7 @@ def test_area_map_colours_each_area_by_its_share_at_high_risk() -> None:
     assert (dots.marker.cmin, dots.marker.cmax) == (0, pytest.approx(2 * 7 / 50))
     assert "14%" in dots.marker.colorbar.title.text
     assert dots.marker.size[0] > dots.marker.size[1]  # more providers, a bigger dot
+    assert [row[-1] for row in dots.customdata] == ["515:-1", "534:-14"]  # what a click picks
     hover = str(dots.customdata)
     assert "<script>" not in hover and "&lt;script&gt;" in hover
     assert _charts.risk_area_figure(cells.iloc[0:0]).layout.annotations

@@ -357,6 +357,15 @@ def test_map_cells_gathers_providers_into_areas() -> None:
     assert north["shrunk_share"] == pytest.approx((0 + prior * 0.5) / (1 + prior))
     assert 2 / 3 > town["shrunk_share"] > 0.5 > north["shrunk_share"] > 0.0
     assert views.map_cells(points.iloc[0:0]).empty
+    # Picking an area lists its providers, highest score first.
+    assert views.area_providers(points, [town["area"]])["name"].tolist() == [
+        "Ash",
+        "Cedar",
+        "Birch",
+    ]
+    both = views.area_providers(points, cells["area"])
+    assert both["provider_id"].tolist() == ["a", "c", "b", "d"]
+    assert views.area_providers(points, ["no such area"]).empty
 
 
 def test_concerns_from_before_a_day_can_be_marked_seen_at_once(world: Engine) -> None:
