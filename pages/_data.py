@@ -547,7 +547,7 @@ class _QuietWarming(logging.Filter):
         return record.threadName != _WARM_THREAD
 
 
-def _newest_day(stamp: tuple[int, str, int]) -> dt.date:
+def newest_day(stamp: tuple[int, str, int]) -> dt.date:
     """The newest scored day, which the Voices page counts back from (today if none)."""
     dates = scored_dates(stamp)
     return dates[-1] if dates else dt.date.today()
@@ -557,13 +557,13 @@ def voices_since(stamp: tuple[int, str, int], period: str | None = None) -> dt.d
     """The first day of the Voices page's `period` (default its first), counted back from
     the newest scoring (today when nothing is scored); None for everything."""
     days = VOICE_PERIODS.get(period or next(iter(VOICE_PERIODS)))
-    return _newest_day(stamp) - dt.timedelta(days=days) if days else None
+    return newest_day(stamp) - dt.timedelta(days=days) if days else None
 
 
 def said_window(stamp: tuple[int, str, int]) -> tuple[dt.date, dt.date]:
     """The days the Voices page's "you said, we did" table opens on: the year to the newest
     scoring (today when nothing is scored)."""
-    today = _newest_day(stamp)
+    today = newest_day(stamp)
     return today - dt.timedelta(days=365), today
 
 

@@ -40,8 +40,7 @@ st.caption(
     "places that are silent, and what was done with what people said."
 )
 
-dates = _data.scored_dates(stamp)
-today = dates[-1] if dates else dt.date.today()
+today = _data.newest_day(stamp)
 reference_path = settings.voice_reference_path()
 if not reference_path.exists():
     st.error(
