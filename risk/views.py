@@ -372,11 +372,11 @@ def map_cells(points: pd.DataFrame) -> pd.DataFrame:
     whole country (tens of thousands of dots are a blot, and slow to draw).
 
     One row per area with providers, most worrying first: area (its key, for
-    area_providers), latitude and longitude (the mean
-    of its providers', so the dot sits where they are), providers, high (how many are in the
-    high or very high band), high_share, shrunk_share (high_share pulled towards the share
-    over all areas by AREA_PRIOR_PROVIDERS, so a small area's few providers do not paint it
-    red or green), top_name and top_score (its highest-scored).
+    area_providers), latitude and longitude (the mean of its providers', so the dot sits
+    where they are), providers, high (how many are in the high or very high band),
+    high_share, shrunk_share (high_share pulled towards the share over all areas by
+    AREA_PRIOR_PROVIDERS, so a small area's few providers do not paint it), top_name and
+    top_score (its highest-scored).
     """
     columns = [
         "area",
@@ -433,7 +433,7 @@ def _area_keys(points: pd.DataFrame) -> np.ndarray:
 def area_providers(points: pd.DataFrame, areas: Iterable[str]) -> pd.DataFrame:
     """The providers of a map_frame in the map_cells `areas` named, highest score first:
     provider_id, name, type, score, band."""
-    inside = points[np.isin(_area_keys(points), list(areas))] if len(points) else points
+    inside = points[np.isin(_area_keys(points), list(areas))]
     inside = inside.sort_values(["score", "name"], ascending=[False, True], kind="stable")
     return inside[["provider_id", "name", "type", "score", "band"]].reset_index(drop=True)
 
@@ -867,9 +867,6 @@ def mark_seen(engine: Engine, kind: str, record_id: str, by: str) -> None:
     audit.record(by, "mark_seen", f"{kind}:{record_id}", engine=engine)
 
 
-# ---------------------------------------------------------------- loads
-
-
 def mark_seen_before(engine: Engine, before: dt.date, by: str, today: dt.date) -> int:
     """Marks every serious concern dated before `before` that nobody has seen as seen, for
     the past a first load brings: concerns handled before Carelens, which would otherwise
@@ -893,6 +890,9 @@ def mark_seen_before(engine: Engine, before: dt.date, by: str, today: dt.date) -
     detail = f"{counts['comment']} comments, {counts['note']} notes"
     audit.record(by, "mark_seen_historical", f"before:{before.isoformat()}", detail, engine=engine)
     return total
+
+
+# ---------------------------------------------------------------- loads
 
 
 def loads_frame(engine: Engine, limit: int = 200) -> pd.DataFrame:
