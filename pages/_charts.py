@@ -273,8 +273,8 @@ def band_bars_figure(counts: pd.DataFrame, by: str, label: Callable[[str], str] 
 
 
 NO_COORDINATES = "No provider has coordinates: add latitude and longitude to providers.csv."
-# Above this many providers the map shows areas (views.map_cells), not one dot each: 2,000
-# dots of a town each already piled into red blots (the worst drawn on top), and 20,000
+# Above this many providers the map shows areas (views.map_cells), not one dot each: at
+# 2,000 a town's dots already piled into red blots (the worst drawn on top), and 20,000
 # took a browser without a graphics card 7 s to draw.
 MAP_POINTS = 1000
 
@@ -285,8 +285,9 @@ def _map_axes(fig: go.Figure) -> go.Figure:
     fig.update_yaxes(
         title_text="latitude", showgrid=False, zeroline=False, scaleanchor="x", scaleratio=1.64
     )
-    fig.update_layout(height=560, margin={"l": 10, "r": 10, "t": 10, "b": 10})
-    fig.update_layout(plot_bgcolor="#f7f9fa")
+    fig.update_layout(
+        height=560, margin={"l": 10, "r": 10, "t": 10, "b": 10}, plot_bgcolor="#f7f9fa"
+    )
     return fig
 
 
