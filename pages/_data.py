@@ -656,23 +656,26 @@ def _warmer(url: str, interval: float) -> Warmer:
     return Warmer(interval)
 
 
+def _store_warmer() -> Warmer | None:
+    """The configured store's warmer (not started), or None when warming is off."""
+    interval = settings.warm_seconds()
+    return _warmer(settings.database_url(), interval) if interval > 0 else None
+
+
 def keep_warm() -> Warmer | None:
     """The store's warmer, started on first call (app.py calls this on every run);
     None when CARELENS_WARM_SECONDS is 0."""
-    interval = settings.warm_seconds()
-    if interval <= 0:
-        return None
-    warmer = _warmer(settings.database_url(), interval)
-    warmer.start()
+    warmer = _store_warmer()
+    if warmer is not None:
+        warmer.start()
     return warmer
 
 
 def rewarm() -> None:
     """Has a running warmer read the caches again now, even for the stamp it last warmed
     (clear() emptied them; a link or a dismissal leaves the stamp as it was)."""
-    interval = settings.warm_seconds()
-    if interval > 0:
-        warmer = _warmer(settings.database_url(), interval)
+    warmer = _store_warmer()
+    if warmer is not None:
         warmer.generation += 1
         warmer.warmed = None
         warmer.nudge()

@@ -92,10 +92,11 @@ if outcome:
         st.dataframe(pd.DataFrame({"warning": outcome["warnings"]}), hide_index=True)
 
 st.subheader("Scores")
-dates = _data.scored_dates(_data.stamp())
+stamp = _data.stamp()  # read after any load above; again below, after any scoring
+dates = _data.scored_dates(stamp)
 if dates:
     st.write(f"The newest scores are as of {dates[-1]:%d %B %Y}.")
-    last = _data.newest_scoring(_data.stamp())
+    last = _data.newest_scoring(stamp)
     if last:
         finished = pd.Timestamp(last["finished_at"])
         finished = finished.tz_localize("UTC") if finished.tzinfo is None else finished
@@ -116,6 +117,7 @@ if st.button("Score the store now", key="score"):
     else:
         st.info("No evidence to score.")
 
+stamp = _data.stamp()
 st.subheader("Serious concerns from before Carelens")
 st.write(
     "A first load of past years brings the serious concerns already handled before Carelens. "
@@ -130,7 +132,7 @@ before = st.date_input(
     max_value=today,
     key="historical_before",
 )
-waiting = _data.unseen_before(_data.stamp(), before)
+waiting = _data.unseen_before(stamp, before)
 st.caption(f"{waiting:,} serious concerns received before {before:%d %B %Y} wait to be seen.")
 handled = st.checkbox(
     "They were handled outside Carelens", key="historical_handled", disabled=not waiting
@@ -146,7 +148,7 @@ if "historical_done" in st.session_state:
     st.success(st.session_state.pop("historical_done"))
 
 st.subheader("History of loads")
-history = _data.loads(_data.stamp())
+history = _data.loads(stamp)
 if history.empty:
     st.info("No loads yet.")
 else:
