@@ -1,4 +1,4 @@
-"""`python -m sources ...`: load, demo, convert, train-text, text, users.
+"""`python -m sources ...`: load, demo, convert, train-text, teach-text, text, users.
 
 Each subcommand lives in the module that does the work; this file only parses arguments,
 so `python -m sources --help` lists the whole command surface in one place.
@@ -46,6 +46,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, default=None, help="default: the model path used")
     p.add_argument("--sample", type=int, default=None, help="train on N comments (tests)")
 
+    p = sub.add_parser(
+        "teach-text", help="fine-tune the teacher, write its readings of the second file"
+    )
+    p.add_argument("--data-dir", type=Path, default=None, help="default: ../shared/data")
+    p.add_argument("--out", type=Path, default=None, help="default: the readings path used")
+    p.add_argument("--epochs", type=int, default=None, help="default: 4")
+    p.add_argument("--sample", type=int, default=None, help="use N comments of each (tests)")
+
     p = sub.add_parser("text", help="read texts: sentiment, themes, serious concerns")
     p.add_argument("--in", dest="in_file", type=Path, required=True)
     p.add_argument("--out", dest="out_file", type=Path, required=True)
@@ -75,6 +83,10 @@ def main(argv: list[str] | None = None) -> int:
         from sources.text import run_train_command
 
         return run_train_command(args)
+    if args.command == "teach-text":
+        from sources.teacher import run_teach_command
+
+        return run_teach_command(args)
     if args.command == "text":
         from sources.text import run_text_command
 

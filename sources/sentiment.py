@@ -153,6 +153,25 @@ def _weigh(counts: sparse.csr_matrix, vectoriser: TfidfVectorizer) -> sparse.csr
     return normalize(weighted, norm="l2", copy=False)
 
 
+def with_soft_labels(
+    x: sparse.csr_matrix,
+    y: np.ndarray,
+    x_soft: sparse.csr_matrix,
+    p_soft: np.ndarray,
+    weight: float,
+) -> tuple[sparse.csr_matrix, np.ndarray, np.ndarray | None]:
+    """Returns (rows, labels, sample weights) to fit a classifier on hard labels and on soft
+    ones: each soft row once per class, weighted by its probability times `weight`, which
+    makes the log-loss the cross-entropy against the soft label."""
+    if x_soft.shape[0] == 0:
+        return x, y, None
+    k = p_soft.shape[1]
+    stacked = sparse.vstack([x] + [x_soft] * k).tocsr()
+    labels = np.concatenate([y] + [np.full(x_soft.shape[0], c, dtype=y.dtype) for c in range(k)])
+    weights = np.concatenate([np.ones(len(y))] + [weight * p_soft[:, c] for c in range(k)])
+    return stacked, labels, weights
+
+
 def rows(matrix: sparse.spmatrix, index: np.ndarray) -> sparse.csr_matrix:
     """Returns the given rows of a sparse matrix in CSR form."""
     return sparse.csr_matrix(matrix)[index]

@@ -57,6 +57,13 @@ def text_model_path() -> Path:
     return Path(os.environ.get("CARELENS_TEXT_MODEL", default))
 
 
+def teacher_readings_path() -> Path:
+    """The fine-tuned teacher's readings of the second feedback file that `train-text` learns
+    from when the file is there (`CARELENS_TEACHER_READINGS`; written by `teach-text`)."""
+    default = ROOT / "sources" / "models" / "teacher_readings.csv"
+    return Path(os.environ.get("CARELENS_TEACHER_READINGS", default))
+
+
 def load_workers() -> int:
     """Processes that read and link comments and notes in a big load (CARELENS_LOAD_WORKERS;
     one per core unless set; 1 works in the loading process itself)."""

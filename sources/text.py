@@ -22,6 +22,7 @@ import joblib
 import numpy as np
 import pandas as pd
 import sklearn
+from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.metrics import f1_score, precision_recall_fscore_support, recall_score
@@ -40,7 +41,9 @@ from sources.sentiment import (
     split_sentences,
     stack_features,
     vader_compound,
+    with_soft_labels,
 )
+from sources.teacher import read_readings, teacher_pieces
 from sources.themes import (
     KEY_QUESTIONS,
     THEMES,
@@ -57,6 +60,7 @@ SPLIT_SEED = 0  # the held-out split of fft_themes_sentiment.csv; fixed, never t
 TEST_SHARE = 0.2
 THEMES_FILE = "fft_themes_sentiment.csv"
 CRITICALITY_FILE = "fft_categories_criticality.csv"
+TEACHER_WEIGHT = 0.5  # a teacher-read piece against a human-labelled comment
 
 Progress = Callable[[float, str], None]
 
@@ -286,7 +290,7 @@ class Evaluation:
         return "\n".join(lines)
 
 
-def _read_feedback(data_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+def read_feedback(data_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Returns the two labelled feedback files (rows with text and a label)."""
     folder = data_dir / "patient-feedback"
     first = pd.read_csv(folder / THEMES_FILE)
@@ -297,6 +301,15 @@ def _read_feedback(data_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     second = second.reset_index(drop=True)
     second["text"] = second["text"].astype(str)
     return first, second
+
+
+def unseen_second(first: pd.DataFrame, second: pd.DataFrame) -> pd.DataFrame:
+    """Returns the second file's comments that are not also in the first file.
+
+    The two files share some comments: keeping none of them means no held-out comment's
+    criticality (or teacher reading) leaks into training and out-of-fold features stay clean.
+    """
+    return second[~second["text"].isin(set(first["text"]))].reset_index(drop=True)
 
 
 def split_feedback(
@@ -315,23 +328,26 @@ def train_model(
     progress: Progress | None = None,
     sample: int | None = None,
     split_seed: int = SPLIT_SEED,
+    teacher_readings: Path | None = None,
 ) -> tuple[TextModel, Evaluation]:
     """Returns a model trained on the fixed training split, and its held-out evaluation.
 
     `sample` (tests only) keeps that many training comments, to prove the command quickly;
-    `split_seed` (bench/sentiment.py only) draws another split.
+    `split_seed` (bench/sentiment.py only) draws another split; `teacher_readings` (default:
+    the shipped file, when it is there) are the fine-tuned teacher's readings of the second
+    file, learnt from beside the human labels (sources/teacher.py).
     """
+    if teacher_readings is None and settings.teacher_readings_path().is_file():
+        teacher_readings = settings.teacher_readings_path()
     say = progress or (lambda f, m: None)
     say(0.0, "reading the labelled feedback")
-    first, second = _read_feedback(data_dir)
+    first, second = read_feedback(data_dir)
     train, test = split_feedback(first, split_seed)
     if sample:
         train = train.sample(n=min(sample, len(train)), random_state=SPLIT_SEED)
         train = train.reset_index(drop=True)
         second = second.sample(n=min(sample, len(second)), random_state=SPLIT_SEED)
-    # The second file shares some comments with the first: keep none of them, so no held-out
-    # comment's criticality leaks into training and out-of-fold features stay clean.
-    second = second[~second["text"].isin(set(first["text"]))].reset_index(drop=True)
+    second = unseen_second(first, second)
     texts = train["text"].tolist()
     y = train["sentiment"].map({lab: i for i, lab in enumerate(LABELS)}).to_numpy()
     scale = train["sentiment_1to5"].fillna(3).to_numpy(float)
@@ -344,10 +360,13 @@ def train_model(
     v_docs = vader_compound(texts)
     say(0.2, "criticality model on the second file")
     crit = Ridge(alpha=1.0).fit(features.transform(second["text"].tolist()), second["criticality"])
+    # The teacher learnt from this split's training comments: on another split it has read
+    # that split's held-out ones, so bench/sentiment.py's other splits go without it.
+    taught = _taught(features, second, teacher_readings if split_seed == SPLIT_SEED else None)
 
     def fit_heads(index: np.ndarray) -> tuple[LogisticRegression, Ridge]:
         clf = LogisticRegression(C=1.0, max_iter=3000, class_weight="balanced")
-        clf.fit(rows(x_docs, index), y[index])
+        clf.fit(*with_soft_labels(rows(x_docs, index), y[index], *taught, TEACHER_WEIGHT))
         return clf, Ridge(alpha=1.0).fit(rows(x_docs, index), scale[index])
 
     def level_two(clf, r5, doc_idx: np.ndarray) -> np.ndarray:
@@ -392,12 +411,32 @@ def train_model(
         mixed_threshold=mixed,
         theme_classifiers=theme_clfs,
         theme_thresholds=thresholds,
-        trained_on={"first_file": len(train), "second_file": len(second)},
+        trained_on={
+            "first_file": len(train),
+            "second_file": len(second),
+            "teacher_readings": taught[0].shape[0],
+        },
     )
     say(0.85, "held-out evaluation")
     evaluation = replace(evaluate(model, train, test), split_seed=split_seed)
     say(1.0, "done")
     return model, evaluation
+
+
+def _taught(
+    features: FeatureUnion, second: pd.DataFrame, path: Path | None
+) -> tuple[sparse.csr_matrix, np.ndarray]:
+    """Returns (TF-IDF rows, teacher probabilities) of the second file's pieces the teacher
+    read: each comment whole and each sentence of a longer one. Empty without readings."""
+    if path is None:
+        width = sum(len(v.vocabulary_) for _, v in features.transformer_list)
+        return sparse.csr_matrix((0, width), dtype=np.float32), np.zeros((0, len(LABELS)))
+    pieces = teacher_pieces(second)
+    found, proba = read_readings(path, pieces)
+    texts = pieces["text"].iloc[found].tolist()
+    sentences, owner = split_sentences(texts)
+    _, x = sentence_and_text_features(features, sentences, owner, len(texts))
+    return x, proba
 
 
 def _decide(proba: np.ndarray, stacked: np.ndarray, bias: np.ndarray, mixed: float) -> np.ndarray:
@@ -564,6 +603,13 @@ def run_train_command(args: argparse.Namespace) -> int:
     model, evaluation = train_model(data_dir, progress=say, sample=getattr(args, "sample", None))
     path = save_model(model, args.out or settings.text_model_path())
     print(evaluation.report())
+    taught = model.trained_on.get("teacher_readings", 0)
+    print(
+        f"\nLearnt from {taught} readings of the second file by the fine-tuned teacher "
+        f"({settings.teacher_readings_path()})"
+        if taught
+        else "\nNo teacher readings (python -m sources teach-text writes them)"
+    )
     size = path.stat().st_size / 1e6
     print(
         f"\nModel {MODEL_VERSION} (scikit-learn {model.sklearn_version}) written to {path} "

@@ -9,7 +9,7 @@ from sklearn.metrics import f1_score
 
 from sources import settings
 from sources.sentiment import LABELS, split_sentences, stack_features, vader_compound
-from sources.text import _read_feedback, read_text, read_texts, split_feedback
+from sources.text import read_feedback, read_text, read_texts, split_feedback
 
 HAVE_DATA = (settings.feedback_data_dir() / "patient-feedback").is_dir()
 needs_data = pytest.mark.skipif(not HAVE_DATA, reason="shared feedback data not present")
@@ -77,7 +77,7 @@ def test_vader_baseline_reads_its_lexicon() -> None:
 
 @needs_data
 def test_the_split_is_fixed_and_disjoint() -> None:
-    first, _ = _read_feedback(settings.feedback_data_dir())
+    first, _ = read_feedback(settings.feedback_data_dir())
     train, test = split_feedback(first)
     again_train, again_test = split_feedback(first)
     assert test["id"].tolist() == again_test["id"].tolist()
@@ -95,7 +95,7 @@ def test_the_split_is_fixed_and_disjoint() -> None:
 
 @needs_data
 def test_shipped_model_beats_vader_on_the_held_out_split() -> None:
-    first, _ = _read_feedback(settings.feedback_data_dir())
+    first, _ = read_feedback(settings.feedback_data_dir())
     _, test = split_feedback(first)
     ours = [r.sentiment for r in read_texts(test["text"].tolist())]
     compound = vader_compound(test["text"].tolist())
