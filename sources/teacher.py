@@ -206,17 +206,19 @@ def run_teach_command(args: argparse.Namespace) -> int:
     from sklearn.metrics import f1_score, recall_score
 
     from sources import settings
-    from sources.text import THEMES_FILE, read_feedback, split_feedback, unseen_second
+    from sources.text import (
+        command_data_dir,
+        read_feedback,
+        say_on_stderr,
+        split_feedback,
+        unseen_second,
+    )
 
-    data_dir = args.data_dir or settings.feedback_data_dir()
-    if not (data_dir / "patient-feedback" / THEMES_FILE).is_file():
-        print(f"error: {data_dir / 'patient-feedback' / THEMES_FILE} not found", file=sys.stderr)
+    data_dir = command_data_dir(args)
+    if data_dir is None:
         return 2
     started = time.monotonic()
-
-    def say(fraction: float, message: str) -> None:
-        print(f"[{fraction:4.0%}] {message}", file=sys.stderr, flush=True)
-
+    say = say_on_stderr
     first, second = read_feedback(data_dir)
     train, test = split_feedback(first)
     second = unseen_second(first, second)

@@ -589,18 +589,30 @@ def _sentiment_scores(truth: np.ndarray, predicted: np.ndarray) -> dict[str, flo
 # --- commands --------------------------------------------------------------------------------
 
 
-def run_train_command(args: argparse.Namespace) -> int:
-    """`python -m sources train-text`: trains, writes the model file, prints the evaluation."""
+def command_data_dir(args: argparse.Namespace) -> Path | None:
+    """Returns the feedback folder a training command reads (its --data-dir, else the
+    setting), or None after saying on stderr that the labelled file is not there."""
     data_dir = args.data_dir or settings.feedback_data_dir()
     if not (data_dir / "patient-feedback" / THEMES_FILE).is_file():
         print(f"error: {data_dir / 'patient-feedback' / THEMES_FILE} not found", file=sys.stderr)
+        return None
+    return data_dir
+
+
+def say_on_stderr(fraction: float, message: str) -> None:
+    """A training command's progress line."""
+    print(f"[{fraction:4.0%}] {message}", file=sys.stderr, flush=True)
+
+
+def run_train_command(args: argparse.Namespace) -> int:
+    """`python -m sources train-text`: trains, writes the model file, prints the evaluation."""
+    data_dir = command_data_dir(args)
+    if data_dir is None:
         return 2
     started = time.monotonic()
-
-    def say(fraction: float, message: str) -> None:
-        print(f"[{fraction:4.0%}] {message}", file=sys.stderr, flush=True)
-
-    model, evaluation = train_model(data_dir, progress=say, sample=getattr(args, "sample", None))
+    model, evaluation = train_model(
+        data_dir, progress=say_on_stderr, sample=getattr(args, "sample", None)
+    )
     path = save_model(model, args.out or settings.text_model_path())
     print(evaluation.report())
     taught = model.trained_on.get("teacher_readings", 0)
