@@ -219,7 +219,6 @@ def run_teach_command(args: argparse.Namespace) -> int:
     if data_dir is None:
         return 2
     started = time.monotonic()
-    say = say_on_stderr
     first, second = read_feedback(data_dir)
     train, test = split_feedback(first)
     second = unseen_second(first, second)
@@ -228,9 +227,9 @@ def run_teach_command(args: argparse.Namespace) -> int:
         test = test.sample(n=min(args.sample, len(test)), random_state=SEED)
         second = second.sample(n=min(args.sample, len(second)), random_state=SEED)
     y = train["sentiment"].map(LABELS.index).to_numpy()
+    epochs = args.epochs or EPOCHS
     try:
-        epochs = args.epochs or EPOCHS
-        teacher = fine_tune(train["text"].tolist(), y, epochs=epochs, progress=say)
+        teacher = fine_tune(train["text"].tolist(), y, epochs=epochs, progress=say_on_stderr)
     except RuntimeError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -242,7 +241,7 @@ def run_teach_command(args: argparse.Namespace) -> int:
         f"{f1_score(truth, predicted, average='macro'):.3f}, recall negative {recall[0]:.3f}, "
         f"neutral {recall[1]:.3f}, positive {recall[2]:.3f}"
     )
-    say(0.95, "reading the second file")
+    say_on_stderr(0.95, "reading the second file")
     pieces = teacher_pieces(second)
     path = write_readings(
         args.out or settings.teacher_readings_path(), pieces, teacher.proba(pieces["text"].tolist())
