@@ -43,7 +43,7 @@ from sources.sentiment import (
     vader_compound,
     with_soft_labels,
 )
-from sources.teacher import read_readings, teacher_pieces
+from sources.teacher import read_readings, reading_pieces
 from sources.themes import (
     KEY_QUESTIONS,
     THEMES,
@@ -60,7 +60,7 @@ SPLIT_SEED = 0  # the held-out split of fft_themes_sentiment.csv; fixed, never t
 TEST_SHARE = 0.2
 THEMES_FILE = "fft_themes_sentiment.csv"
 CRITICALITY_FILE = "fft_categories_criticality.csv"
-TEACHER_WEIGHT = 0.5  # a teacher-read piece against a human-labelled comment
+TEACHER_WEIGHT = 1.0  # a teacher-read piece counts as much as a human-labelled comment
 
 Progress = Callable[[float, str], None]
 
@@ -264,6 +264,9 @@ class Evaluation:
     themes: dict[str, dict[str, float]]  # theme -> precision, recall, f1, support
     theme_summary: dict[str, float]  # micro/macro F1 over key questions and topics
     split_seed: int = SPLIT_SEED  # of the held-out split
+    # Macro-F1 of the tuned second level out of fold on the training split: what recipes
+    # are chosen by, so the held-out split is only looked at, never chosen on.
+    out_of_fold: float = float("nan")
 
     def report(self) -> str:
         """Returns the evaluation as plain text lines."""
@@ -278,6 +281,7 @@ class Evaluation:
                 f"{name:<22} {m['macro_f1']:8.3f}  {m['recall_negative']:10.3f}  "
                 f"{m['recall_neutral']:10.3f}  {m['recall_positive']:10.3f}"
             )
+        lines.append(f"(out of fold on the training split: Carelens {self.out_of_fold:.3f})")
         lines += ["", "Themes (labelled ones)   precision  recall     F1  support"]
         for theme, m in self.themes.items():
             lines.append(
@@ -362,11 +366,16 @@ def train_model(
     crit = Ridge(alpha=1.0).fit(features.transform(second["text"].tolist()), second["criticality"])
     # The teacher learnt from this split's training comments: on another split it has read
     # that split's held-out ones, so bench/sentiment.py's other splits go without it.
-    taught = _taught(features, second, teacher_readings if split_seed == SPLIT_SEED else None)
+    x_taught, p_taught, taught_from = _taught(
+        features, train, second, teacher_readings if split_seed == SPLIT_SEED else None
+    )
 
     def fit_heads(index: np.ndarray) -> tuple[LogisticRegression, Ridge]:
+        # Copies of comments held out of this fit go too: their readings carry their labels.
+        keep = (taught_from < 0) | np.isin(taught_from, index)
+        soft = rows(x_taught, np.flatnonzero(keep)), p_taught[keep]
         clf = LogisticRegression(C=1.0, max_iter=3000, class_weight="balanced")
-        clf.fit(*with_soft_labels(rows(x_docs, index), y[index], *taught, TEACHER_WEIGHT))
+        clf.fit(*with_soft_labels(rows(x_docs, index), y[index], *soft, TEACHER_WEIGHT))
         return clf, Ridge(alpha=1.0).fit(rows(x_docs, index), scale[index])
 
     def level_two(clf, r5, doc_idx: np.ndarray) -> np.ndarray:
@@ -396,7 +405,7 @@ def train_model(
         oof[np.sort(out_idx)] = part
         say(0.3 + 0.06 * k, "out-of-fold readings for the second level")
     stacker = LogisticRegression(C=1.0, max_iter=3000, class_weight="balanced").fit(oof, y)
-    bias, mixed = _tune_bias(oof, y)
+    bias, mixed, out_of_fold = _tune_bias(oof, y)
     doc_clf, r5 = fit_heads(np.arange(len(texts)))
 
     say(0.65, "theme classifiers")
@@ -414,29 +423,33 @@ def train_model(
         trained_on={
             "first_file": len(train),
             "second_file": len(second),
-            "teacher_readings": taught[0].shape[0],
+            "teacher_readings": x_taught.shape[0],
+            "teacher_readings_of_training": int((taught_from >= 0).sum()),
         },
     )
     say(0.85, "held-out evaluation")
-    evaluation = replace(evaluate(model, train, test), split_seed=split_seed)
+    evaluation = replace(
+        evaluate(model, train, test), split_seed=split_seed, out_of_fold=out_of_fold
+    )
     say(1.0, "done")
     return model, evaluation
 
 
 def _taught(
-    features: FeatureUnion, second: pd.DataFrame, path: Path | None
-) -> tuple[sparse.csr_matrix, np.ndarray]:
-    """Returns (TF-IDF rows, teacher probabilities) of the second file's pieces the teacher
-    read: each comment whole and each sentence of a longer one. Empty without readings."""
+    features: FeatureUnion, train: pd.DataFrame, second: pd.DataFrame, path: Path | None
+) -> tuple[sparse.csr_matrix, np.ndarray, np.ndarray]:
+    """Returns (TF-IDF rows, teacher probabilities, training row or -1) of the pieces the
+    teacher read (sources/teacher.reading_pieces). Empty without readings."""
     if path is None:
         width = sum(len(v.vocabulary_) for _, v in features.transformer_list)
-        return sparse.csr_matrix((0, width), dtype=np.float32), np.zeros((0, len(LABELS)))
-    pieces = teacher_pieces(second)
+        empty = sparse.csr_matrix((0, width), dtype=np.float32)
+        return empty, np.zeros((0, len(LABELS))), np.zeros(0, dtype=int)
+    pieces = reading_pieces(train, second)
     found, proba = read_readings(path, pieces)
     texts = pieces["text"].iloc[found].tolist()
     sentences, owner = split_sentences(texts)
     _, x = sentence_and_text_features(features, sentences, owner, len(texts))
-    return x, proba
+    return x, proba, pieces["training_row"].to_numpy(int)[found]
 
 
 def _decide(proba: np.ndarray, stacked: np.ndarray, bias: np.ndarray, mixed: float) -> np.ndarray:
@@ -447,9 +460,9 @@ def _decide(proba: np.ndarray, stacked: np.ndarray, bias: np.ndarray, mixed: flo
     return labels
 
 
-def _tune_bias(oof: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
+def _tune_bias(oof: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float, float]:
     """Returns class offsets on the log-probabilities, and the mixed threshold, that
-    maximise out-of-fold macro-F1."""
+    maximise out-of-fold macro-F1, and that macro-F1."""
     logp = np.zeros((len(y), 3))
     for fit_idx, out_idx in StratifiedKFold(5, shuffle=True, random_state=1).split(oof, y):
         clf = LogisticRegression(C=1.0, max_iter=3000, class_weight="balanced")
@@ -468,7 +481,7 @@ def _tune_bias(oof: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
         f1 = f1_score(y, _decide(proba, oof, best_bias, mixed), average="macro")
         if f1 > best + 1e-9:
             best, best_mixed = f1, float(mixed)
-    return best_bias, best_mixed
+    return best_bias, best_mixed, best
 
 
 def _fit_themes(train, second, features, x_docs, x_sent, owner):
@@ -616,9 +629,11 @@ def run_train_command(args: argparse.Namespace) -> int:
     path = save_model(model, args.out or settings.text_model_path())
     print(evaluation.report())
     taught = model.trained_on.get("teacher_readings", 0)
+    of_training = model.trained_on.get("teacher_readings_of_training", 0)
     print(
-        f"\nLearnt from {taught} readings of the second file by the fine-tuned teacher "
-        f"({settings.teacher_readings_path()})"
+        f"\nLearnt from {taught} readings by the fine-tuned teachers, {of_training} of them "
+        "of shortened training comments (left out of the out-of-fold fits that hold their "
+        f"comment out) ({settings.teacher_readings_path()})"
         if taught
         else "\nNo teacher readings (python -m sources teach-text writes them)"
     )

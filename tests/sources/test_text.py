@@ -185,8 +185,10 @@ def test_train_command_writes_a_versioned_model_the_app_falls_back_to(
     trained = text_module._usable(out)
     assert trained is not None and trained.version == text_module.MODEL_VERSION
     assert trained.trained_on["first_file"] == 400
-    # The shipped teacher readings of the sampled second-file comments were learnt from.
+    # The shipped teacher readings of the sampled second-file comments were learnt from,
+    # and of the three shortened copies of each sampled training comment.
     assert trained.trained_on["teacher_readings"] >= trained.trained_on["second_file"]
+    assert 2.9 * 400 <= trained.trained_on["teacher_readings_of_training"] <= 3 * 400
     assert "Learnt from" in printed
 
     # No usable shipped file: the app trains one into the data folder, showing progress
