@@ -13,7 +13,7 @@ batched by length), far below the 2,000 the loader needs, so it never reads a co
 app stores.
 
 `python -m sources teach-text` fine-tunes them (about 25 minutes each on two cores, then
-about 5 to read the 43,930 pieces), prints their figures on the held-out split (which they
+about 3 each to read the 43,930 pieces), prints their figures on the held-out split (which they
 never see), and writes their readings to sources/models/teacher_readings.csv: ids, a
 digest of each piece and three probabilities, no text. It needs the packages in
 requirements-teacher.txt; the app and the rest of training do not.
