@@ -47,7 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sample", type=int, default=None, help="train on N comments (tests)")
 
     p = sub.add_parser(
-        "teach-text", help="fine-tune the teacher, write its readings of the second file"
+        "teach-text", help="fine-tune the teachers, write their readings for train-text"
     )
     p.add_argument("--data-dir", type=Path, default=None, help="default: ../shared/data")
     p.add_argument("--out", type=Path, default=None, help="default: the readings path used")

@@ -3,8 +3,8 @@ fast sentiment model learns from.
 
 The second file's 6,685 comments carry a criticality score but no sentiment in the first
 file's sense (mixed comments are "neutral" there, and criticality has no such class). The
-teacher, two all-MiniLM-L6-v2 fine-tuned on the training split (seeds 0 and 1, their
-probabilities averaged), reads each of those comments, each of their sentences, and three
+teacher (two all-MiniLM-L6-v2 fine-tuned on the training split, seeds 0 and 1, their
+probabilities averaged) reads each of those comments, each of their sentences, and three
 shortened copies of every second-file and training comment (words dropped, or a short run
 of words kept), and `train-text` fits its first-level classifier on the teacher's
 probabilities beside the human labels (knowledge distillation). Reading stays the fast
@@ -253,8 +253,8 @@ def fine_tune(
 
 
 def run_teach_command(args: argparse.Namespace) -> int:
-    """`python -m sources teach-text`: fine-tunes the teacher on the training split, prints its
-    held-out figures, writes its readings of the second file."""
+    """`python -m sources teach-text`: fine-tunes the teachers on the training split, prints
+    their held-out figures, writes their averaged readings of every piece (reading_pieces)."""
     from sources import settings
     from sources.text import (
         command_data_dir,
