@@ -25,6 +25,9 @@ look first and why. It is not a rating, and a high score is a reason to look, no
 2. **Small numbers are treated with caution.** A provider with little evidence is pulled
    towards the average for its type (empirical Bayes), so one bad month at a small care home
    does not put it at the top of the list. The *uncertainty* says how much evidence there is.
+   Fewer harms and safeguarding alerts than peers of the size count in a provider's favour
+   only as far as its own open reporting of small incidents vouches for its record, and not
+   while they are rising; more harm or another alert never lowers a score.
 3. **Recent evidence counts more.** Older events fade with a half-life, so the score moves
    smoothly over time rather than jumping when an event leaves a window.
 4. **One weighted sum.** The indicators are standardised within type and added with the

@@ -60,6 +60,19 @@ POISSON: dict[str, tuple[str, float, bool]] = {
     # Silence is not safety: fewer comments than peers never lowers the score.
     "cm_volume": ("cm_n", W.HALF_LIFE_COMMENTS, True),
 }
+# Credit for fewer moderate-or-worse harms or weighted alerts than peers of the size: a
+# two-sided Poisson-gamma reading (signal, half-life), below zero only, times the trust in
+# it: how far the provider's no/low-harm reporting (CREDIT_GATE) shows its record can be
+# believed, o / (o + e) (0 for a service that reports nothing, a half at the peer rate), and
+# none of it while the same evidence rises against its own past (the CUSUM named, at its
+# alarm level). Trust reads no harm and no alert except to withdraw credit, so more harm or
+# another alert never lowers a score, a worse harm never weighs less than a moderate one, a
+# silent provider earns nothing, and a good record does not hide a sudden decline.
+CREDIT: dict[str, tuple[str, float, str]] = {
+    "inc_fewer_harms": ("inc_modplus", W.HALF_LIFE_INCIDENTS, "inc_cusum"),
+    "sg_fewer_alerts": ("sg_w", W.HALF_LIFE_SAFEGUARDING, "sg_cusum"),
+}
+CREDIT_GATE = "inc_reporting"
 # Beta-binomial indicators: events signal, trials signal, half-life.
 BETA: dict[str, tuple[str, str, float]] = {
     "cm_negative": ("cm_neg", "cm_n", W.HALF_LIFE_COMMENTS),
@@ -73,7 +86,7 @@ NOTES: tuple[str, ...] = ("ebe_negative", "ebe_serious")
 SILENT_SOURCES: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
     (
         ("inc_low", "inc_mod", "inc_sev"),
-        ("inc_severe", "inc_moderate", "inc_reporting", "inc_cusum"),
+        ("inc_severe", "inc_moderate", "inc_reporting", "inc_cusum", "inc_fewer_harms"),
     ),
     (("sg_n",), ("sg_weighted", "sg_high", "sg_cusum")),
     (("cm_n",), ("cm_negative", "cm_serious", "cm_low_stars", "cm_volume", "cm_cusum")),
@@ -81,7 +94,7 @@ SILENT_SOURCES: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
 RATINGS: tuple[str, ...] = ("rt_last", "rt_safe", "rt_decline", "rt_age", "rt_history")
 # The key questions of an inspection, each rated like the overall judgement.
 KEY_QUESTIONS: tuple[str, ...] = ("safe", "effective", "caring", "responsive", "well_led")
-INDICATORS: tuple[str, ...] = (*POISSON, *BETA, *CUSUM, *NOTES, *RATINGS)
+INDICATORS: tuple[str, ...] = (*POISSON, *CREDIT, *BETA, *CUSUM, *NOTES, *RATINGS)
 # Indicators already on a meaningful scale: no division by a peer spread.
 UNSCALED: frozenset[str] = frozenset((*CUSUM, *RATINGS))
 POOLED = "_pooled"  # the peer group of types with fewer than MIN_PEERS providers
@@ -509,7 +522,8 @@ def compute_indicators(e: Evidence, peers: Peers | None = None) -> Indicators:
             peers.params.setdefault(name, {})[g] = make()
         return peers.params[name].get(g) or peers.params[name].get(POOLED) or make()
 
-    for name, (sig, half_life, one_sided) in POISSON.items():
+    counts = {**POISSON, **{k: (sig, hl, False) for k, (sig, hl, _) in CREDIT.items()}}
+    for name, (sig, half_life, one_sided) in counts.items():
         w = decay(ages, half_life)
         o = signals[sig] @ w
         ex = expected_monthly[sig] @ w
@@ -556,6 +570,13 @@ def compute_indicators(e: Evidence, peers: Peers | None = None) -> Indicators:
         out[name] = s
         out[f"u_{name}"] = 1.0 / (1.0 + ex[:, recent].sum(axis=1) + be)
         out[f"o_{name}"], out[f"e_{name}"] = y[:, recent].sum(axis=1), ex[:, recent].sum(axis=1)
+
+    reports, usual = out[f"o_{CREDIT_GATE}"], out[f"e_{CREDIT_GATE}"]
+    gate = np.divide(reports, reports + usual, out=np.zeros(len(n)), where=usual > 0)
+    for name, (_, _, rise) in CREDIT.items():
+        trust = gate * (1.0 - np.clip(out[rise] / W.CUSUM_ALARM, 0.0, 1.0))
+        out[name] = np.minimum(out[name], 0.0) * trust
+        out[f"u_{name}"] = 1.0 - (1.0 - out[f"u_{name}"]) * trust
 
     # A source with no record at all for a provider is no evidence, not good evidence:
     # its indicators stay neutral and wholly uncertain.

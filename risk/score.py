@@ -25,6 +25,7 @@ from risk.indicators import (
     CUSUM,
     INDICATORS,
     POISSON,
+    UNSCALED,
     Evidence,
     Indicators,
     Peers,
@@ -101,7 +102,12 @@ def _load_peers(engine: Engine, as_of: dt.date) -> Peers | None:
         row = conn.execute(
             select(RiskPeers.params).where(RiskPeers.as_of == as_of)  # type: ignore[arg-type]
         ).first()
-    return Peers.from_json(json.loads(row[0])) if row else None
+    if not row:
+        return None
+    peers = Peers.from_json(json.loads(row[0]))
+    # Peers stored before an indicator was added cannot scale it: fit them again.
+    scaled = [k for k in INDICATORS if k not in UNSCALED]
+    return peers if all(f"spread_{k}" in peers.params for k in scaled) else None
 
 
 def score_provider(engine: Engine, provider_id: str, as_of: dt.date) -> pd.Series:

@@ -118,6 +118,12 @@ WEIGHTS: dict[str, Weight] = {
     "inc_cusum": Weight(
         0.05, "incidents", "recent rise in moderate-or-worse incidents against its own past"
     ),
+    "inc_fewer_harms": Weight(
+        0.2,
+        "incidents",
+        "fewer moderate-or-worse harms than peers of its size, as far as its no/low-harm "
+        "reporting shows its record can be trusted (only lowers the score)",
+    ),
     "sg_weighted": Weight(
         0.5,
         "safeguarding",
@@ -125,6 +131,12 @@ WEIGHTS: dict[str, Weight] = {
     ),
     "sg_high": Weight(
         0.15, "safeguarding", "high-risk safeguarding alerts, per size (12-month half-life)"
+    ),
+    "sg_fewer_alerts": Weight(
+        0.3,
+        "safeguarding",
+        "fewer safeguarding alerts (by type and risk) than peers of its size, as far as its "
+        "no/low-harm reporting shows it is an open service (only lowers the score)",
     ),
     "sg_cusum": Weight(
         0.2, "safeguarding", "recent rise in safeguarding alerts against its own past"

@@ -167,9 +167,10 @@ def test_two_bad_months_show_before_the_yearly_totals(engine: Engine, world: rw.
         ).reindex(frame.index, fill_value=0)
     per_size = totals / frame["capacity"]
     totals_rank = per_size.rank(ascending=False)[pid]
-    # Two months in: the score puts it in the top quarter, where inspectors look first,
-    # while its yearly totals still leave it outside.
-    assert score_rank <= 0.25 * len(frame) < totals_rank
+    # Two months in: the score puts it in the high band and the top 30%, where inspectors
+    # look first, while its yearly totals still leave it outside.
+    assert frame.loc[pid, "band"] in ("high", "very high")
+    assert score_rank <= 0.3 * len(frame) < totals_rank
     assert before_rank > 0.5 * len(frame)
     assert frame.loc[pid, "cm_cusum"] > 0 and frame.loc[pid, "sg_cusum"] > 0
 
@@ -344,3 +345,54 @@ def test_key_questions_and_newer_ratings_weigh_in_the_history(
     assert frame.loc["TWORI", "rt_history"] > frame.loc["ALLGOOD", "rt_history"]
     assert frame.loc["TWORI", "score"] > frame.loc["ALLGOOD", "score"]
     assert frame.loc["WORSENED", "rt_history"] > frame.loc["MENDED", "rt_history"] > 0
+
+
+def _open_and_closed(engine: Engine) -> None:
+    # Two like homes with no harm and no alert for two years: one reports small incidents
+    # at twice its peers' usual rate, the other hardly at all.
+    for pid, reports in (("OPEN", 160), ("CLOSED", 3)):
+        _add_provider(engine, pid, 40)
+        days = _days(dt.date(2024, 7, 1), reports, 720 // reports)
+        rw.add_incidents(engine, pid, days, "low", pid)
+
+
+def test_fewer_harms_and_alerts_earn_credit_as_far_as_reporting_is_open(
+    engine: Engine, world: rw.World
+) -> None:
+    _open_and_closed(engine)
+    frame = _scores(engine)
+    for part in ("p_inc_fewer_harms", "p_sg_fewer_alerts"):
+        assert frame.loc["OPEN", part] < 0
+        assert frame.loc["CLOSED", part] > 0.25 * frame.loc["OPEN", part]
+    # The credit only lowers a score, and never where nothing is reported.
+    assert (frame[["p_inc_fewer_harms", "p_sg_fewer_alerts"]] <= 0).all().all()
+    assert frame.loc["OPEN", "score"] < frame.loc["CLOSED", "score"]
+
+
+def test_a_rise_withdraws_the_credit_and_every_alert_raises_the_score(
+    engine: Engine, world: rw.World
+) -> None:
+    _open_and_closed(engine)
+    scores = [_scores(engine).loc["OPEN"]]
+    for k, day in enumerate(_days(dt.date(2026, 5, 1), 6, 10)):
+        rw.add_alerts(engine, "OPEN", [day], f"rise{k}", level="medium")
+        scores.append(_scores(engine).loc["OPEN"])
+    assert all(b["score"] > a["score"] for a, b in zip(scores, scores[1:], strict=False))
+    # Six alerts in two months, from a home that had none: a rise against its own past,
+    # and its good record no longer speaks for it.
+    assert scores[-1]["sg_cusum"] > W.CUSUM_ALARM
+    assert scores[-1]["p_sg_fewer_alerts"] == pytest.approx(0.0, abs=1e-9)
+    assert scores[0]["p_sg_fewer_alerts"] < -1.0
+
+
+def test_peers_stored_before_an_indicator_was_added_are_fitted_again(
+    engine: Engine, world: rw.World
+) -> None:
+    S.score_and_store(engine, AS_OF, history_months=0)
+    with engine.begin() as conn:
+        stored = json.loads(conn.execute(text("SELECT params FROM riskpeers")).scalar_one())
+        del stored["params"]["spread_sg_fewer_alerts"]
+        conn.execute(text("UPDATE riskpeers SET params = :p"), {"p": json.dumps(stored)})
+    pid = world.ids[5]
+    expected = _scores(engine).loc[pid, "score"]
+    assert S.score_provider(engine, pid, AS_OF)["score"] == pytest.approx(expected)
