@@ -55,7 +55,9 @@ else:
     st.write(
         "Each weight is the change in the log-odds of a poor next rating when the indicator "
         "is one peer spread above the usual for the provider's type. A negative weight "
-        "lowers the score: reporting many small incidents is a sign of a safety culture."
+        "lowers the score: reporting many small incidents is a sign of a safety culture. "
+        "The two indicators of fewer harms or alerts than peers are zero or below, so their "
+        "weights can only lower a score."
     )
     st.dataframe(
         table,

@@ -922,7 +922,7 @@ INDICATOR_LABELS: dict[str, str] = {
     "inc_moderate": "incidents: moderate harm",
     "inc_reporting": "incidents: reporting of small ones",
     "inc_cusum": "incidents: recent rise",
-    "inc_fewer_harms": "incidents: fewer moderate harms than peers",
+    "inc_fewer_harms": "incidents: fewer harms than peers",
     "sg_weighted": "safeguarding: alerts by type and risk",
     "sg_high": "safeguarding: high-risk alerts",
     "sg_cusum": "safeguarding: recent rise",
