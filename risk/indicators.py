@@ -5,6 +5,8 @@ into dense provider x month arrays. From those, for each indicator (METHOD-NOTES
 - counts: expected = size x the peer type's rate that month (indirect standardisation),
   observed and expected decayed alike, the ratio shrunk by Poisson-gamma empirical Bayes;
   the indicator is log(shrunk ratio), 0 for "as expected" and for "no evidence";
+- credit: fewer harms or alerts than peers, read two-sided, below zero only, as far as the
+  provider's own no/low-harm reporting vouches for it and not while they rise (CREDIT);
 - shares (negative comments, low stars): beta-binomial shrinkage, logit difference;
 - change: a Poisson CUSUM of the last months against the provider's own shrunk baseline;
 - expert-by-experience notes: decayed mean tone, shrunk to the type mean;
