@@ -349,7 +349,7 @@ def test_key_questions_and_newer_ratings_weigh_in_the_history(
 
 def _open_and_closed(engine: Engine) -> None:
     # Two like homes with no harm and no alert for two years: one reports small incidents
-    # at twice its peers' usual rate, the other hardly at all.
+    # at about two thirds of its peers' usual rate, the other hardly at all.
     for pid, reports in (("OPEN", 160), ("CLOSED", 3)):
         _add_provider(engine, pid, 40)
         days = _days(dt.date(2024, 7, 1), reports, 720 // reports)
