@@ -14,14 +14,16 @@ the 365 days after the day is Requires improvement or Inadequate. Rows:
 - logistic regression on outcomes: the indicators' z's, weights learned on the training
   worlds (the backtest's learned-weights challenger, with more data);
 - gradient boosting on outcomes: every number the indicators hold (values, z's, observed
-  and expected counts, uncertainties, size, type), learned on the training worlds;
+  and expected counts, uncertainties, the score's parts, size, type), learned on the
+  training worlds;
 - gradient boosting on the hidden state: the same numbers, fitted to the demo world's latent
   quality on the day, which no real regulator has. The best these numbers can say about the
   state the ratings are cut from: the evidence's ceiling, not a method;
 - the hidden state itself on the day: perfect knowledge, beaten only by luck (ratings are
   cut from the state months later, plus inspector noise).
-Years since the last rating is left out of every learned model: it is the regulator's
-schedule, not care (METHOD-NOTES 1.6, risk/weights.py).
+Years since the last rating, and the ratings' uncertainty (their staleness, the same
+thing), are left out of every learned model: the regulator's schedule, not care
+(METHOD-NOTES 1.6, risk/weights.py).
 """
 
 from __future__ import annotations
@@ -101,6 +103,12 @@ def world(work: Path, seed: int, providers: int) -> tuple[str, Path]:
     return url, folder / "truth"
 
 
+def _schedule(column: str) -> bool:
+    """Columns that tell the time since the last rating: years since it, and the ratings'
+    uncertainty, which is its staleness (risk.indicators)."""
+    return SCHEDULE in column or column.startswith("u_rt_")
+
+
 def read_world(url: str, truth_dir: Path, day: dt.date) -> pd.DataFrame:
     """Per provider as of `day`: every number the indicators hold, the score, the hidden
     latent on the day, the outcome (poor, NaN when not rated in the horizon) and whether
@@ -109,8 +117,7 @@ def read_world(url: str, truth_dir: Path, day: dt.date) -> pd.DataFrame:
     scored = score_indicators(compute_indicators(read_evidence(engine, day, unrated_visits=False)))
     scored = scored.set_index("provider_id")
     numbers = scored.select_dtypes("number").drop(columns=["score"])
-    numbers = numbers[[c for c in numbers.columns if not c.startswith("part_")]]
-    numbers = numbers[[c for c in numbers.columns if SCHEDULE not in c]]
+    numbers = numbers[[c for c in numbers.columns if not _schedule(c)]]
     for kind in sorted(scored["type"].unique()):
         numbers[f"type_{kind}"] = (scored["type"] == kind).astype(float)
     frame = numbers.add_prefix("f_")
