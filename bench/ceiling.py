@@ -27,6 +27,8 @@ the 365 days after the day is Requires improvement or Inadequate. Rows:
   back, so no half-life or prior is chosen for it), the last three ratings with their key
   questions and ages, and the notes of the last visit. The ceiling of the evidence itself
   rather than of what the indicators keep of it; reading the ratings' ages only raises it;
+- the same, fitted to the hidden state's mean over the next twelve months instead: the
+  ratings to come are cut from the state then, not on the day;
 - the hidden state itself on the day: perfect knowledge, beaten only by luck (ratings are
   cut from the state months later, plus inspector noise), printed for the training worlds
   too, as it learns nothing.
@@ -82,6 +84,7 @@ ROWS = (
     "gradient boosting on outcomes (every number)",
     "gradient boosting on the hidden state (evidence ceiling)",
     "the same on the raw evidence (raw ceiling)",
+    "the same, fitted to the next year's hidden state",
     "hidden state on the day (perfect knowledge)",
 )
 
@@ -189,8 +192,11 @@ def read_world(url: str, truth_dir: Path, day: dt.date) -> pd.DataFrame:
     frame = numbers.add_prefix("f_").join(raw_evidence(evidence))
     frame["score"] = scored["score"]
     truth = read_truth(truth_dir)
-    latent = truth[truth["month"] == pd.Timestamp(day.replace(day=1))].set_index("provider_id")
+    month = pd.Timestamp(day.replace(day=1))
+    latent = truth[truth["month"] == month].set_index("provider_id")
     frame["latent"] = latent["latent"].reindex(frame.index)
+    coming = truth[(truth["month"] > month) & (truth["month"] <= month + pd.DateOffset(months=12))]
+    frame["latent_next_year"] = coming.groupby("provider_id")["latent"].mean().reindex(frame.index)
     out = outcomes(engine, day, HORIZON).set_index("provider_id")
     frame["poor"] = out["poor"].reindex(frame.index)
     frame["good"] = out["last_before"].reindex(frame.index).isin(["Good", "Outstanding"])
@@ -214,6 +220,7 @@ class Learned:
     boosted: HistGradientBoostingClassifier
     ceiling: HistGradientBoostingRegressor
     raw_ceiling: HistGradientBoostingRegressor
+    next_year: HistGradientBoostingRegressor
 
 
 def learn(train: pd.DataFrame) -> Learned:
@@ -241,7 +248,10 @@ def learn(train: pd.DataFrame) -> Learned:
     raw = every + [c for c in train.columns if c.startswith("r_")]
     raw_ceiling = HistGradientBoostingRegressor(max_iter=400, learning_rate=0.05, random_state=0)
     raw_ceiling.fit(known[raw].to_numpy(dtype=float), known["latent"])
-    return Learned(every, zs, raw, logistic, additive, boosted, ceiling, raw_ceiling)
+    later = train[train["latent_next_year"].notna()]
+    next_year = HistGradientBoostingRegressor(max_iter=400, learning_rate=0.05, random_state=0)
+    next_year.fit(later[raw].to_numpy(dtype=float), later["latent_next_year"])
+    return Learned(every, zs, raw, logistic, additive, boosted, ceiling, raw_ceiling, next_year)
 
 
 def rankings_latent(test: pd.DataFrame) -> np.ndarray:
@@ -252,6 +262,7 @@ def rankings_latent(test: pd.DataFrame) -> np.ndarray:
 def rankings(models: Learned, test: pd.DataFrame) -> dict[str, np.ndarray]:
     """Each row's ranking of the test providers (higher = riskier)."""
     every = _features(test, models.every)
+    raw = test.reindex(columns=models.raw).to_numpy(dtype=float)
     return dict(
         zip(
             ROWS,
@@ -261,7 +272,8 @@ def rankings(models: Learned, test: pd.DataFrame) -> dict[str, np.ndarray]:
                 models.additive.decision_function(_features(test, models.zs)),
                 models.boosted.predict_proba(every)[:, 1],
                 models.ceiling.predict(every),
-                models.raw_ceiling.predict(test.reindex(columns=models.raw).to_numpy(dtype=float)),
+                models.raw_ceiling.predict(raw),
+                models.next_year.predict(raw),
                 rankings_latent(test),
             ),
             strict=True,
