@@ -49,7 +49,7 @@ if not reference_path.exists():
     )
     st.stop()
 
-top = st.columns([2, 3, 3])
+top = st.columns([3, 2, 3])
 periods = list(_data.VOICE_PERIODS)
 period = top[0].segmented_control("Comments received", periods, default=periods[0], key="v_period")
 since = _data.voices_since(stamp, period)
