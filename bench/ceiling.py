@@ -178,9 +178,10 @@ def raw_evidence(e: Evidence) -> pd.DataFrame:
 
 
 def read_world(url: str, truth_dir: Path, day: dt.date) -> pd.DataFrame:
-    """Per provider as of `day`: every number the indicators hold, the score, the hidden
-    latent on the day, the outcome (poor, NaN when not rated in the horizon) and whether
-    the last rating on the day was Good or Outstanding."""
+    """Per provider as of `day`: every number the indicators hold (f_*), the raw evidence
+    (r_*, raw_evidence), the score, the hidden latent on the day and its mean over the next
+    twelve months, the outcome (poor, NaN when not rated in the horizon) and whether the
+    last rating on the day was Good or Outstanding."""
     engine = make_engine(url)
     evidence = read_evidence(engine, day, unrated_visits=False)
     scored = score_indicators(compute_indicators(evidence))
@@ -325,7 +326,7 @@ def main() -> None:
         print(f"| {row} | {cells} | {mean[0]:.3f} / {mean[1]:.3f} |")
     # Perfect knowledge learns nothing, so the training worlds may show it too: how far the
     # targets sit from the best any ranking could do, world by world.
-    perfect = [table[ROWS[-1]][i] for i in range(len(args.test))]
+    perfect = list(table[ROWS[-1]])
     for s in args.train:
         seen = frames.get((s, TEST_DAY))
         seen = read_world(*worlds[s], TEST_DAY) if seen is None else seen
