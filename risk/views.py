@@ -222,7 +222,9 @@ def triage_frame(engine: Engine, as_of: dt.date | None = None) -> pd.DataFrame:
     frame = frame.join(counts)
     ratings = latest_ratings(engine)
     frame = frame.join(ratings[["last_rating", "last_rated_on"]], how="left")
-    frame["days_since_inspection"] = (pd.Timestamp(as_of) - frame["last_rated_on"]).dt.days
+    # to_datetime: with no ratings in the store the joined column is float NaN.
+    rated_on = pd.to_datetime(frame["last_rated_on"])
+    frame["days_since_inspection"] = (pd.Timestamp(as_of) - rated_on).dt.days
     frame["unseen_serious"] = (
         _unseen_serious_counts(engine).reindex(frame.index, fill_value=0).astype("int64")
     )

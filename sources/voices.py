@@ -240,8 +240,10 @@ def no_recent_voice(
     providers["last_year"] = providers["provider_id"].map(last_year).fillna(0.0)
     usual = providers.groupby("type")["last_year"].median()
     chatty_types = set(usual[usual >= usual_per_year].index)
+    # reindex, not map: mapping through an empty datetime Series (a store with no comments)
+    # makes pandas cast the missing values to float and fail.
     last = pd.to_datetime(comments["last_comment"])
-    providers["last_comment"] = pd.to_datetime(providers["provider_id"].map(last))
+    providers["last_comment"] = last.reindex(providers["provider_id"].to_numpy()).to_numpy()
     cutoff = pd.Timestamp(as_of) - pd.DateOffset(months=months)
     silent = providers[
         providers["type"].isin(chatty_types)
