@@ -11,7 +11,7 @@ import time
 import streamlit as st
 
 from pages import _data, _signin
-from sources import access
+from sources.people import access
 
 st.set_page_config(
     page_title="Carelens",
@@ -33,7 +33,7 @@ PAGES = (
     ("Admin", "pages/accounts.py", "Accounts", ":material/manage_accounts:"),
     ("Admin", "pages/audit.py", "Audit log", ":material/policy:"),
 )
-# What a role needs to see a page in the menu (sources.access); any other page needs
+# What a role needs to see a page in the menu (sources.people.access); any other page needs
 # VIEW_PROVIDERS. The menu is only a convenience: every page checks again on the server.
 PAGE_ACTIONS: dict[str, str] = {
     "pages/inbox.py": access.INBOX,

@@ -549,7 +549,7 @@ def main() -> int:
         )  # fmt: skip
         run([PYTHON, "-m", "sources", "load", str(world), "--by", "bench-world"], env)
         run([PYTHON, "-m", "risk", "score", "--out", str(folder / "scores.csv")], env)
-        from sources.accounts import create_demo_accounts
+        from sources.people.accounts import create_demo_accounts
         from sources.store import make_engine
 
         engine = make_engine(url)

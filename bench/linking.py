@@ -146,7 +146,7 @@ def measure(linker_input: pd.DataFrame, rows: pd.DataFrame, truth: pd.Series) ->
 def demo_run(providers: int, seed: int, folder: Path | None) -> dict[str, float]:
     """Measures on a demo world (written to a temporary folder unless `folder` is given)."""
     if folder is None:
-        from sources.demo import write_demo_world
+        from sources.demo.world import write_demo_world
 
         folder = Path(tempfile.mkdtemp(prefix="carelens-link-"))
         start = time.perf_counter()

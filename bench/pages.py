@@ -42,7 +42,8 @@ ADMIN_PAGES = ("loads", "accounts", "audit")
 def build_store(providers: int, seed: int, folder: Path) -> str:
     """A scored demo-world store of `providers` under `folder`; returns its URL."""
     from risk import score
-    from sources import demo, load, settings
+    from sources import load, settings
+    from sources.demo import world as demo
     from sources.store import make_engine
 
     url = f"sqlite:///{folder / 'carelens.db'}"

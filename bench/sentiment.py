@@ -31,8 +31,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sources import demo_text, settings  # noqa: E402
-from sources.text import read_texts, train_model  # noqa: E402
+from sources import settings  # noqa: E402
+from sources.demo import words as demo_text  # noqa: E402
+from sources.text.reader import read_texts  # noqa: E402
+from sources.text.training import train_model  # noqa: E402
 
 
 def demo_check(n: int) -> None:

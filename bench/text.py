@@ -28,8 +28,9 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sources import demo_text, settings  # noqa: E402
-from sources.text import load_model, read_texts  # noqa: E402
+from sources import settings  # noqa: E402
+from sources.demo import words as demo_text  # noqa: E402
+from sources.text.reader import load_model, read_texts  # noqa: E402
 
 TONE_TO_LABEL = {"positive": "positive", "mixed": "neutral", "negative": "negative"}
 

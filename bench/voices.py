@@ -51,8 +51,7 @@ def main() -> int:
             build_store = bench_pages.build_store
             url = build_store(args.providers, args.seed, Path(tmp))
         os.environ["DATABASE_URL"] = url
-        from risk import views
-        from sources import voices
+        from risk import views, voices
         from sources.store import make_engine
 
         engine = make_engine(url)

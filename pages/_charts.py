@@ -15,7 +15,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from sources.themes import theme_label
+from sources.text.themes import theme_label
 
 BAND_COLOURS: dict[str, str] = {
     "low": "#2e7d32",

@@ -24,9 +24,9 @@ from sqlalchemy.engine import Engine
 from pages import _charts
 from risk import views
 from sources import settings
+from sources.progress import Progress
 from sources.store import make_engine
 
-Progress = Callable[[float, str], None]
 VIA_APP = "_via_app"  # set by app.py in every session it runs
 # One demo build at a time in this process: a second session waits, then finds it done.
 _BUILD_LOCK = threading.Lock()
@@ -92,9 +92,9 @@ def role() -> str | None:
 
 
 def allowed(action: str) -> bool:
-    """True when the signed-in role may do `action` (sources.access); nobody signed in,
+    """True when the signed-in role may do `action` (sources.people.access); nobody signed in,
     or a role the store does not know, may do nothing."""
-    from sources import access
+    from sources.people import access
 
     return access.may(role(), action)
 
@@ -121,7 +121,7 @@ def note_sensitive_view(provider_id: str) -> None:
     seen = st.session_state.setdefault("_sensitive_seen", set())
     if provider_id in seen:
         return
-    from sources import audit
+    from sources.people import audit
 
     audit.record(current_user(), "view_sensitive", provider_id, engine=engine())
     seen.add(provider_id)
@@ -203,8 +203,9 @@ def build_demo_store(
     loader, scores it as of its newest evidence, and adds the demo accounts.
     """
     from risk import score
-    from sources import demo, load
-    from sources.accounts import create_demo_accounts
+    from sources import load
+    from sources.demo import world as demo
+    from sources.people.accounts import create_demo_accounts
 
     def note(done: float, message: str) -> None:
         build.done, build.message = min(max(done, 0.0), 1.0), message
@@ -434,7 +435,7 @@ def run_backtest(stamp: tuple[int, str, int]) -> tuple[str, pd.DataFrame] | None
 @shared_frame(show_spinner="Reading who is heard…", max_entries=4)
 def heard(stamp: tuple[int, str, int], since: dt.date | None) -> pd.DataFrame:
     """Linked comments (copies once) with their provider's region and area (voices.heard_frame)."""
-    from sources import voices
+    from risk import voices
 
     return voices.heard_frame(engine(), since)
 
@@ -442,7 +443,7 @@ def heard(stamp: tuple[int, str, int], since: dt.date | None) -> pd.DataFrame:
 @st.cache_data(show_spinner=False, max_entries=2)
 def voice_reference(path: str) -> pd.DataFrame:
     """The reference mix of people served per region (CARELENS_VOICE_REFERENCE)."""
-    from sources import voices
+    from risk import voices
 
     return voices.load_reference(Path(path))
 
@@ -456,7 +457,7 @@ def voices_report(
     reference_path: str,
 ) -> object:
     """Who is heard and who is silent in one scope (voices.voices_report, a VoicesReport)."""
-    from sources import voices
+    from risk import voices
 
     return voices.voices_report(
         heard(stamp, since), voice_reference(reference_path), region, provider_id
@@ -466,7 +467,7 @@ def voices_report(
 @shared_frame(show_spinner=False, max_entries=4)
 def no_recent_voice(stamp: tuple[int, str, int], as_of: dt.date) -> pd.DataFrame:
     """Providers of a type that usually hears from people, silent for months (voices)."""
-    from sources import voices
+    from risk import voices
 
     return voices.no_recent_voice(as_of, engine())
 
@@ -484,7 +485,7 @@ def you_said_we_did(
     stamp: tuple[int, str, int], start: dt.date, end: dt.date, freq: str, region: str | None
 ) -> pd.DataFrame:
     """Received, linked, used and outcomes per period and channel (usage.you_said_we_did)."""
-    from sources import usage
+    from risk import usage
 
     return usage.you_said_we_did(start, end, engine(), freq=freq, region=region)
 
@@ -494,7 +495,7 @@ def uses_between(
     stamp: tuple[int, str, int], start: dt.date, end: dt.date, region: str | None
 ) -> pd.DataFrame:
     """The marks made in a period, newest first (usage.uses_between)."""
-    from sources import usage
+    from risk import usage
 
     return usage.uses_between(start, end, engine(), region=region)
 
@@ -502,7 +503,7 @@ def uses_between(
 @st.cache_data(show_spinner=False, max_entries=64)
 def provider_uses(stamp: tuple[int, str, int], provider_id: str) -> pd.DataFrame:
     """What was done with a provider's evidence, newest first (usage.used_for_provider)."""
-    from sources import usage
+    from risk import usage
 
     return usage.used_for_provider(provider_id, engine())
 
@@ -518,7 +519,7 @@ def provider_copies(stamp: tuple[int, str, int], provider_id: str) -> pd.DataFra
 def mark_used(kind: str, record_id: str, used_for: str, outcome: str) -> int:
     """Marks evidence as used by the person signed in (usage.mark_used, audited); forgets
     only the cached frames a mark changes, not the whole store's."""
-    from sources import usage
+    from risk import usage
 
     mark = usage.mark_used(kind, record_id, used_for, outcome, current_user(), engine())
     for loader in (provider_uses, you_said_we_did, uses_between):

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 import streamlit as st
 
 from pages import _data
-from sources import access
+from sources.people import access
 
 
 def signed_in() -> bool:
@@ -26,7 +26,7 @@ def signed_in() -> bool:
     user, role = st.session_state.get("user"), st.session_state.get("role")
     if not user or role not in access.ROLES:
         return False
-    from sources import accounts
+    from sources.people import accounts
 
     if accounts.account_changed(str(user), str(role), engine=_data.engine()):
         for key in ("user", "role"):
@@ -52,7 +52,7 @@ def sso_providers() -> list[str | None] | None:
 def _sso_sign_in() -> None:
     """Takes a single sign-on identity into the session when its account exists and is
     active: the role comes from the store's account named by the email; none, no access."""
-    from sources import accounts, audit
+    from sources.people import accounts, audit
 
     email = str(st.user.get("email") or "")
     role = accounts.account_role(email, engine=_data.engine()) if email else None
@@ -78,7 +78,7 @@ def _sso_sign_in() -> None:
 
 def _form(sso: list[str | None] | None) -> None:
     """The sign-in screen; stops the run until someone signs in."""
-    from sources import accounts
+    from sources.people import accounts
 
     st.title("Carelens")
     st.write("Sign in to see the risk dashboard.")

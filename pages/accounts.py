@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from pages import _data
-from sources import access, accounts
+from sources.people import access, accounts
 
 _data.via_app(__file__)
 _data.require(access.ACCOUNTS)
@@ -20,7 +20,7 @@ if done:
     st.success(done)
 
 found = accounts.list_accounts(eng)
-# Hashes never leave sources.accounts for the screen: only these fields are shown.
+# Hashes never leave sources.people.accounts for the screen: only these fields are shown.
 table = pd.DataFrame(
     [
         {

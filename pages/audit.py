@@ -1,6 +1,6 @@
 """Audit log: search who signed in, saw sensitive evidence, exported, linked, loaded (admins).
 
-Read-only: the page only searches (sources.audit.search) and shows a table; the store's
+Read-only: the page only searches (sources.people.audit.search) and shows a table; the store's
 trigger refuses any change to the log whatever the page did.
 """
 
@@ -12,7 +12,7 @@ import streamlit as st
 
 from pages import _data
 from risk import views
-from sources import access, audit
+from sources.people import access, audit
 
 _data.via_app(__file__)
 _data.require(access.AUDIT)

@@ -7,8 +7,8 @@ import streamlit as st
 
 from pages import _data
 from risk import views
-from sources import access
 from sources.duplicates import channel_name
+from sources.people import access
 
 _data.via_app(__file__)
 _data.require(access.INBOX)

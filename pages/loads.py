@@ -12,8 +12,9 @@ import streamlit as st
 
 from pages import _data
 from risk import views
-from sources import access, settings
+from sources import settings
 from sources.contract import FILES
+from sources.people import access
 
 _data.via_app(__file__)
 _data.require(access.LOAD)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from pages import _data
-from sources import access
+from sources.people import access
 
 _data.via_app(__file__)
 _data.require(access.VIEW_PROVIDERS)

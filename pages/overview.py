@@ -6,8 +6,8 @@ import streamlit as st
 
 from pages import _charts, _data
 from risk import views
-from sources import access
 from sources.contract import service_type_label
+from sources.people import access
 
 _data.via_app(__file__)
 _data.require(access.VIEW_PROVIDERS)

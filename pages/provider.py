@@ -8,11 +8,11 @@ import pandas as pd
 import streamlit as st
 
 from pages import _charts, _data
-from risk import views
-from sources import access, audit, usage
+from risk import usage, views
 from sources.contract import KEY_QUESTIONS, service_type_label
 from sources.duplicates import merge_copies
-from sources.themes import theme_label
+from sources.people import access, audit
+from sources.text.themes import theme_label
 
 _data.via_app(__file__)
 _data.require(access.VIEW_PROVIDERS)

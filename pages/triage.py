@@ -7,8 +7,8 @@ import streamlit as st
 from pages import _data
 from pages._charts import BAND_COLOURS
 from risk import views
-from sources import access, audit
 from sources.contract import service_type_label
+from sources.people import access, audit
 
 _data.via_app(__file__)
 _data.require(access.VIEW_PROVIDERS)

@@ -8,9 +8,10 @@ import streamlit as st
 
 from pages import _data
 from risk import views
-from sources import access, audit, settings
-from sources.access import REDACTED
+from sources import settings
 from sources.duplicates import channel_name
+from sources.people import access, audit
+from sources.people.access import REDACTED
 
 _data.via_app(__file__)
 _data.require(access.VIEW_PROVIDERS)

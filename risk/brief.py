@@ -18,9 +18,9 @@ import pandas as pd
 from sqlalchemy.engine import Engine
 
 from risk import views
-from sources import access
 from sources.contract import KEY_QUESTIONS, service_type_label
-from sources.themes import theme_label
+from sources.people import access
+from sources.text.themes import theme_label
 
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 # Evidence looked at: the two years before the brief's date.
@@ -123,7 +123,7 @@ def build_brief(
     """The visit brief for `provider_id` from the evidence up to `as_of`, for `role`.
 
     Safeguarding summaries and expert notes' authors are quoted only for a role that may
-    see personal data (sources.access); anyone else's brief, the default's included,
+    see personal data (sources.people.access); anyone else's brief, the default's included,
     carries neither. Raises LookupError when there is no such provider.
     """
     record = views.provider_record(engine, provider_id)

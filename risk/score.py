@@ -20,6 +20,7 @@ import pandas as pd
 from sqlalchemy import delete, insert, select, text
 from sqlalchemy.engine import Engine
 
+from risk import voices
 from risk import weights as W
 from risk.indicators import (
     CUSUM,
@@ -34,7 +35,6 @@ from risk.indicators import (
     month_index,
     read_evidence,
 )
-from sources import voices
 from sources.store import RiskPeers, RiskScore, Scoring, utcnow
 
 SOURCES: tuple[str, ...] = ("incidents", "safeguarding", "comments", "ebe_notes", "ratings")
@@ -472,7 +472,7 @@ def _top_evidence(engine: Engine, as_of: dt.date, frame: pd.DataFrame) -> dict[s
 
 
 def silence_notes(engine: Engine, as_of: dt.date) -> dict[str, dict[str, Any]]:
-    """Per provider with no recent voice as of `as_of` (sources.voices.no_recent_voice):
+    """Per provider with no recent voice as of `as_of` (risk.voices.no_recent_voice):
     the flag and the uncertainty note stored in its score's explanation.
 
     Only a note: silence is no evidence, so it never moves the score (the comment

@@ -19,8 +19,8 @@ import pandas as pd
 from sqlalchemy import Select, func, null, select, update
 from sqlalchemy.engine import Engine
 
-from sources import audit
 from sources.contract import KEY_QUESTIONS, RATINGS, service_type_label
+from sources.people import audit
 from sources.store import (
     Comment,
     EbeNote,

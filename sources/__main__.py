@@ -59,7 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--in", dest="in_file", type=Path, required=True)
     p.add_argument("--out", dest="out_file", type=Path, required=True)
 
-    from sources.accounts import add_parser as add_users_parser
+    from sources.people.accounts import add_parser as add_users_parser
 
     add_users_parser(sub)
     return parser
@@ -73,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return run_load_command(args)
     if args.command == "demo":
-        from sources.demo import run_demo_command
+        from sources.demo.world import run_demo_command
 
         return run_demo_command(args)
     if args.command == "convert":
@@ -81,19 +81,19 @@ def main(argv: list[str] | None = None) -> int:
 
         return run_convert_command(args)
     if args.command == "train-text":
-        from sources.text import run_train_command
+        from sources.text.training import run_train_command
 
         return run_train_command(args)
     if args.command == "teach-text":
-        from sources.teacher import run_teach_command
+        from sources.text.teacher import run_teach_command
 
         return run_teach_command(args)
     if args.command == "text":
-        from sources.text import run_text_command
+        from sources.text.reader import run_text_command
 
         return run_text_command(args)
     if args.command == "users":
-        from sources.accounts import run_users_command
+        from sources.people.accounts import run_users_command
 
         return run_users_command(args)
     raise AssertionError(args.command)

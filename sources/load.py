@@ -43,11 +43,10 @@ from sqlalchemy import table as sa_table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
-from sources import audit
 from sources.contract import BY_FILENAME, FILES, Column, FileSpec, enum_key, header_key
+from sources.people import audit
+from sources.progress import Progress
 from sources.store import Load, get_engine, make_engine, utcnow
-
-Progress = Callable[[float, str], None]
 
 # The messages a person reads: one per contract rule, so tests can name each exactly.
 MISSING_COLUMN = "required column is missing"
@@ -670,11 +669,11 @@ def _write_postgresql(
 def read_stored_texts(texts: list[str]) -> list[dict[str, Any]]:
     """The reading columns (sentiment, sentiment_score, themes, serious, serious_terms) per text.
 
-    The one place the loader calls sources.text.read_texts.
+    The one place the loader calls sources.text.reader.read_texts.
     """
     if not texts:
         return []
-    from sources.text import read_texts, themes_to_str
+    from sources.text.reader import read_texts, themes_to_str
 
     readings = read_texts(texts)
     return [
@@ -733,7 +732,7 @@ def _read_in_order(chunks: list[list[str]], workers: int) -> Iterator[list[dict[
     workers = _worth_workers(workers, len(chunks), sum(len(c) for c in chunks))
     if workers < 2:
         return map(read_stored_texts, chunks)
-    from sources.text import load_model
+    from sources.text.reader import load_model
 
     load_model()  # trains and saves the model once, here, if no usable file exists yet
     return _in_workers(read_stored_texts, chunks, workers)

@@ -53,14 +53,14 @@ def feedback_data_dir() -> Path:
 
 def text_model_path() -> Path:
     """The shipped text model file (`CARELENS_TEXT_MODEL`); if unusable, one is trained."""
-    default = ROOT / "sources" / "models" / "text_model.joblib"
+    default = ROOT / "sources" / "text" / "models" / "text_model.joblib"
     return Path(os.environ.get("CARELENS_TEXT_MODEL", default))
 
 
 def teacher_readings_path() -> Path:
     """The fine-tuned teacher's readings of the second feedback file that `train-text` learns
     from when the file is there (`CARELENS_TEACHER_READINGS`; written by `teach-text`)."""
-    default = ROOT / "sources" / "models" / "teacher_readings.csv"
+    default = ROOT / "sources" / "text" / "models" / "teacher_readings.csv"
     return Path(os.environ.get("CARELENS_TEACHER_READINGS", default))
 
 

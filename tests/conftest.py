@@ -59,8 +59,8 @@ def engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
 def demo_world(tmp_path_factory: pytest.TempPathFactory) -> object:
     """A small demo world (150 providers, seed 7, 3.5 years), written once per session.
 
-    Returns the sources.demo.DemoSummary (folder, providers, rows, start, end).
+    Returns the sources.demo.world.DemoSummary (folder, providers, rows, start, end).
     """
-    from sources.demo import write_demo_world
+    from sources.demo.world import write_demo_world
 
     return write_demo_world(tmp_path_factory.mktemp("demo-world"), providers=150, seed=7)

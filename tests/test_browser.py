@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import Engine
 
-from sources.accounts import DEMO_ACCOUNTS, create_demo_accounts
+from sources.people.accounts import DEMO_ACCOUNTS, create_demo_accounts
 from tests.risk import tiny_world
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -20,7 +20,7 @@ from streamlit.testing.v1.local_script_runner import LocalScriptRunner
 
 from pages import _data
 from risk import brief, views
-from sources import access, accounts, audit
+from sources.people import access, accounts, audit
 from sources.store import Account, AuditEvent, Comment, EbeNote, Provider
 from tests.risk import tiny_world
 

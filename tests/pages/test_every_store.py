@@ -45,7 +45,7 @@ SUBSETS = [
 
 @pytest.fixture(scope="module")
 def small_world(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from sources.demo import write_demo_world
+    from sources.demo.world import write_demo_world
 
     folder = tmp_path_factory.mktemp("subset-world")
     write_demo_world(folder, providers=24, seed=3, years=2.0)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
 from risk import views
-from sources import audit
+from sources.people import audit
 from sources.store import Comment
 from tests.pages import apptest
 from tests.risk import tiny_world

@@ -12,8 +12,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from pages import _data
-from risk import score, views
-from sources import usage, voices
+from risk import score, usage, views, voices
 from sources.store import Load
 from tests.pages.apptest import open_page
 from tests.risk import tiny_world

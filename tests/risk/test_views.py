@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 
 from risk import views
 from risk.indicators import INDICATORS
-from sources import audit
+from sources.people import audit
 from sources.store import Comment, EbeNote
 from tests.risk import tiny_world
 from tests.risk.tiny_world import AS_OF

@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
 
-from sources import audit
 from sources import load as loader
 from sources.__main__ import main
 from sources.load import Problem, load_files, load_folder
+from sources.people import audit
 from sources.store import EVIDENCE_TABLES, Comment, Load, make_engine
 
 PROVIDERS = (
@@ -627,7 +627,7 @@ def many_comments(n: int) -> str:
     import io
     import random
 
-    from sources import demo_text
+    from sources.demo import words as demo_text
 
     r = random.Random(4)
     out = io.StringIO()

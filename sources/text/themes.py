@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sources.keywords import Batch, KeywordPattern
+from sources.text.keywords import Batch, KeywordPattern
 
 KEY_QUESTIONS = ("safe", "effective", "caring", "responsive", "well_led")
 TOPICS = (
@@ -214,7 +214,7 @@ def lexicon_hits(batch: Batch) -> dict[str, np.ndarray]:
     """Returns, per theme, the indexes of the batch's sentences whose keywords carry it.
 
     Same answer as lexicon_themes on each sentence, but one scan per theme over the whole
-    batch (sources.keywords), not one per sentence.
+    batch (sources.text.keywords), not one per sentence.
     """
     return {theme: rule.sentences(batch) for theme, rule in _LEXICON.items()}
 

@@ -8,7 +8,10 @@ import pandas as pd
 import pytest
 from sqlmodel import Session
 
-from sources import audit, demo, duplicates, usage, voices
+from risk import usage, voices
+from sources import duplicates
+from sources.demo import world as demo
+from sources.people import audit
 from sources.store import Comment, Provider
 
 D = dt.date

@@ -8,8 +8,9 @@ import pytest
 from sklearn.metrics import f1_score
 
 from sources import settings
-from sources.sentiment import LABELS, split_sentences, stack_features, vader_compound
-from sources.text import read_feedback, read_text, read_texts, split_feedback
+from sources.text.feedback import read_feedback, split_feedback
+from sources.text.reader import read_text, read_texts
+from sources.text.sentiment import LABELS, split_sentences, stack_features, vader_compound
 
 HAVE_DATA = (settings.feedback_data_dir() / "patient-feedback").is_dir()
 needs_data = pytest.mark.skipif(not HAVE_DATA, reason="shared feedback data not present")

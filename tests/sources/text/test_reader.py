@@ -11,11 +11,14 @@ import pandas as pd
 import pytest
 
 from sources import settings
-from sources import text as text_module
 from sources.__main__ import main
-from sources.keywords import prepare as prepare_scan
-from sources.text import Reading, read_text, read_texts, themes_to_str
-from sources.themes import (
+from sources.text import model as model_file
+from sources.text import reader as text_module
+from sources.text import training
+from sources.text.keywords import prepare as prepare_scan
+from sources.text.reader import read_text, read_texts, themes_to_str
+from sources.text.reading import Reading
+from sources.text.themes import (
     KEY_QUESTIONS,
     THEMES,
     TOPICS,
@@ -151,16 +154,16 @@ def test_text_command_names_file_row_and_column(
 
 
 def test_a_model_file_of_another_version_is_not_used(tmp_path: Path) -> None:
-    shipped = text_module._usable(settings.text_model_path())
+    shipped = model_file.usable_model(settings.text_model_path())
     assert shipped is not None, "the repository ships a usable model"
     old = tmp_path / "old.joblib"
     shipped.version = "carelens-text-0"
     try:
         joblib.dump(shipped, old)
     finally:
-        shipped.version = text_module.MODEL_VERSION
-    assert text_module._usable(old) is None
-    assert text_module._usable(tmp_path / "missing.joblib") is None
+        shipped.version = model_file.MODEL_VERSION
+    assert model_file.usable_model(old) is None
+    assert model_file.usable_model(tmp_path / "missing.joblib") is None
 
 
 @pytest.mark.skipif(not HAVE_DATA, reason="shared feedback data not present")
@@ -170,7 +173,7 @@ def test_train_command_writes_a_versioned_model_the_app_falls_back_to(
     # The suite's one training run (a 400-comment subsample).
     out = tmp_path / "model.joblib"
     args = argparse.Namespace(data_dir=None, out=out, sample=400)
-    assert text_module.run_train_command(args) == 0
+    assert training.run_train_command(args) == 0
     printed = capsys.readouterr().out
     for name in (
         "Carelens (stacked)",
@@ -182,8 +185,8 @@ def test_train_command_writes_a_versioned_model_the_app_falls_back_to(
         "topics micro-F1",
     ):
         assert name in printed
-    trained = text_module._usable(out)
-    assert trained is not None and trained.version == text_module.MODEL_VERSION
+    trained = model_file.usable_model(out)
+    assert trained is not None and trained.version == model_file.MODEL_VERSION
     assert trained.trained_on["first_file"] == 400
     # The shipped teacher readings of the sampled second-file comments were learnt from,
     # and of the three shortened copies of each sampled training comment.
@@ -210,7 +213,7 @@ def test_train_command_writes_a_versioned_model_the_app_falls_back_to(
     assert calls == [settings.feedback_data_dir()]
     assert seen == [(0.0, "start"), (1.0, "done")]
     saved = tmp_path / "data" / "text_model.joblib"
-    assert text_module._usable(saved) is not None
+    assert model_file.usable_model(saved) is not None
 
     # Next start: the saved file is used, nothing is trained again.
     monkeypatch.setattr(text_module, "_loaded", None)

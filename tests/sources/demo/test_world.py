@@ -16,9 +16,10 @@ import pandas as pd
 import pytest
 from rapidfuzz import fuzz
 
-from sources import demo
+from sources import load
 from sources.__main__ import main
 from sources.contract import FILES, PROVIDERS, enum_key
+from sources.demo import world as demo
 from tests.conftest import SHARED
 
 TRUTH_FILES = ("providers_monthly.csv", "episodes.csv", "comments.csv")
@@ -404,7 +405,6 @@ def test_the_command_prints_files_and_row_counts(
 
 
 def test_the_small_world_loads_with_no_problems(engine, demo_world: demo.DemoSummary) -> None:
-    load = pytest.importorskip("sources.load")
     result = load.load_folder(demo_world.folder, engine=engine, by="test")
     assert result.ok, [str(p) for p in result.problems[:5]]
     assert not result.problems

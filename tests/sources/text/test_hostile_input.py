@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sources.load import load_folder
 from sources.store import EVIDENCE_TABLES, Comment, Incident
 
-HOSTILE = Path(__file__).resolve().parent.parent / "data" / "hostile_texts.csv"
+HOSTILE = Path(__file__).resolve().parents[2] / "data" / "hostile_texts.csv"
 
 # Printable text and the characters people paste by accident; CSV carries any Unicode
 # scalar except surrogates, and NUL, which no text column can hold.

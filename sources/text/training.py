@@ -1,40 +1,39 @@
-"""Reading people's words: sentiment, themes and serious concerns of a comment or note.
+"""Training and evaluating the text model (`python -m sources train-text`).
 
-`read_texts` is the one entry point the loader uses; it reads a batch with one TF-IDF
-transform for all texts and their sentences. The trained model lives in a versioned
-joblib file: the repository ships one (sources/models/), and when it is missing or was
-written by another scikit-learn, the app trains one into the data folder on first use.
-`python -m sources train-text` retrains it and prints the held-out evaluation.
+Never imported when reading: the loader and the app read with the shipped model.
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
-import sys
-import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-import joblib
 import numpy as np
 import pandas as pd
-import sklearn
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.metrics import f1_score, precision_recall_fscore_support, recall_score
-from sklearn.model_selection import StratifiedKFold, train_test_split
+from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import FeatureUnion, make_pipeline
 
 from sources import settings
-from sources.concerns import find_concerns, sentences_to_check
-from sources.keywords import prepare as prepare_scan
-from sources.sentiment import (
+from sources.progress import Progress
+from sources.text.feedback import (
+    SPLIT_SEED,
+    THEMES_FILE,
+    command_data_dir,
+    read_feedback,
+    say_on_stderr,
+    split_feedback,
+    unseen_second,
+)
+from sources.text.model import MODEL_VERSION, TextModel, decide, save_model
+from sources.text.reading import read_with
+from sources.text.sentiment import (
     LABELS,
-    WORST_SENTENCE,
     make_features,
     rows,
     sentence_and_text_features,
@@ -43,215 +42,17 @@ from sources.sentiment import (
     vader_compound,
     with_soft_labels,
 )
-from sources.teacher import read_readings, reading_pieces
-from sources.themes import (
+from sources.text.teacher import read_readings, reading_pieces
+from sources.text.themes import (
     KEY_QUESTIONS,
     THEMES,
-    TOPIC_KEY_QUESTION,
     TOPICS,
     fft_theme_labels,
     labelled_themes,
-    lexicon_hits,
     subcategory_labels,
 )
 
-MODEL_VERSION = "carelens-text-1"
-SPLIT_SEED = 0  # the held-out split of fft_themes_sentiment.csv; fixed, never tuned on
-TEST_SHARE = 0.2
-THEMES_FILE = "fft_themes_sentiment.csv"
-CRITICALITY_FILE = "fft_categories_criticality.csv"
 TEACHER_WEIGHT = 1.0  # a teacher-read piece counts as much as a human-labelled comment
-
-Progress = Callable[[float, str], None]
-
-
-@dataclass(frozen=True)
-class Reading:
-    """What was read in one text."""
-
-    sentiment: str  # "negative" | "neutral" | "positive"
-    sentiment_score: float  # -1 .. 1: P(positive) - P(negative)
-    themes: tuple[str, ...]  # key questions and topics, e.g. ("safe", "staffing")
-    serious: bool
-    serious_terms: tuple[str, ...]  # words that triggered `serious`
-    evidence: dict[str, str] = field(default_factory=dict)  # theme -> carrying sentence
-
-
-@dataclass
-class TextModel:
-    """The fitted text model: shared features, level-one heads, level-two reader, themes."""
-
-    features: FeatureUnion
-    doc_classifier: LogisticRegression  # 3 classes, LABELS order
-    scale_regressor: Ridge  # the labeller's 1..5 (1 very positive)
-    criticality_regressor: Ridge  # the second file's -4..+4
-    stacker: LogisticRegression
-    bias: np.ndarray  # added to the stacker's log-probabilities (tuned out of fold)
-    mixed_threshold: float  # a "positive" text with a sentence this negative reads as mixed
-    theme_classifiers: dict[str, LogisticRegression]
-    theme_thresholds: dict[str, float]
-    version: str = MODEL_VERSION
-    sklearn_version: str = sklearn.__version__
-    trained_on: dict[str, int] = field(default_factory=dict)
-
-
-# --- reading ---------------------------------------------------------------------------
-
-
-def _level_one(model: TextModel, matrix) -> tuple[np.ndarray, np.ndarray]:
-    """Returns (class probabilities, regressions) of each row of a feature matrix."""
-    proba = model.doc_classifier.predict_proba(matrix)
-    reg = np.column_stack(
-        [model.scale_regressor.predict(matrix), model.criticality_regressor.predict(matrix)]
-    )
-    return proba, reg
-
-
-def _read_batch(model: TextModel, texts: list[str]) -> list[Reading]:
-    """Returns the Readings of a batch: one feature transform for texts and sentences."""
-    n = len(texts)
-    sentences, owner = split_sentences(texts)
-    x_sent, x_docs = sentence_and_text_features(model.features, sentences, owner, n)
-    sent_proba, sent_reg = _level_one(model, x_sent)
-    doc_proba, doc_reg = _level_one(model, x_docs)
-    stacked = stack_features(doc_proba, doc_reg, sent_proba, sent_reg, vader_compound(texts), owner)
-    final = model.stacker.predict_proba(stacked)
-    labels = _decide(final, stacked, model.bias, model.mixed_threshold)
-    scores = final[:, 2] - final[:, 0]
-
-    theme_best: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-    for theme, clf in model.theme_classifiers.items():
-        p = clf.predict_proba(x_sent)[:, 1]
-        best = np.full(n, -1.0)
-        np.maximum.at(best, owner, p)
-        theme_best[theme] = (best, p)
-
-    batch = prepare_scan(sentences)
-    lexicon = lexicon_hits(batch)
-    by_sentence: dict[int, list[str]] = {}
-    for theme in THEMES:
-        for j in lexicon.get(theme, ()):
-            by_sentence.setdefault(int(j), []).append(theme)
-    concerns = {int(j): find_concerns(sentences[j]) for j in sentences_to_check(batch)}
-
-    readings: list[Reading] = []
-    bounds = np.searchsorted(owner, np.arange(n + 1))
-    for i in range(n):
-        own = range(int(bounds[i]), int(bounds[i + 1]))
-        evidence: dict[str, str] = {}
-        terms: list[str] = []
-        # Keyword evidence first: a sentence with the word in it is the plainest carrier.
-        for j in own:
-            for theme in by_sentence.get(j, ()):
-                evidence.setdefault(theme, sentences[j])
-        for theme, (best, p) in theme_best.items():
-            if best[i] >= model.theme_thresholds[theme] and theme not in evidence:
-                j = max(own, key=lambda k, p=p: p[k])
-                evidence[theme] = sentences[j]
-        for j in own:
-            for concern in concerns.get(j, ()):
-                terms.append(concern.term)
-                if concern.kind in ("abuse", "neglect"):
-                    evidence.setdefault("abuse_neglect", sentences[j])
-                evidence.setdefault("safe", sentences[j])
-        for topic, key_question in TOPIC_KEY_QUESTION.items():
-            if topic in evidence:
-                evidence.setdefault(key_question, evidence[topic])
-        themes = tuple(t for t in THEMES if t in evidence)
-        terms = list(dict.fromkeys(terms))
-        readings.append(
-            Reading(
-                sentiment=LABELS[labels[i]],
-                sentiment_score=round(float(scores[i]), 4),
-                themes=themes,
-                serious=bool(terms),
-                serious_terms=tuple(terms),
-                evidence={t: evidence[t] for t in themes},
-            )
-        )
-    return readings
-
-
-def read_texts(
-    texts: Sequence[str], batch_size: int = 5000, progress: Progress | None = None
-) -> list[Reading]:
-    """Returns one Reading per text, in order (empty or missing text reads as neutral)."""
-    model = load_model(progress)
-    cleaned = [t if isinstance(t, str) else "" for t in texts]
-    out: list[Reading] = []
-    for start in range(0, len(cleaned), batch_size):
-        batch = cleaned[start : start + batch_size]
-        blank = [not t.strip() for t in batch]
-        read = _read_batch(model, [t for t, b in zip(batch, blank, strict=True) if not b])
-        it = iter(read)
-        out.extend(_BLANK if b else next(it) for b in blank)
-    return out
-
-
-_BLANK = Reading("neutral", 0.0, (), False, (), {})
-
-
-def read_text(text: str) -> Reading:
-    """Returns the Reading of one text."""
-    return read_texts([text])[0]
-
-
-def themes_to_str(themes: Iterable[str]) -> str:
-    """Returns the themes joined by ';', as the store's `themes` column holds them."""
-    return ";".join(themes)
-
-
-# --- the model file ----------------------------------------------------------------------
-
-_loaded: TextModel | None = None
-# Re-entrant: training evaluates by reading, which asks for the model again.
-_lock = threading.RLock()
-
-
-def _usable(path: Path) -> TextModel | None:
-    """Returns the model in `path` if it exists and this code and scikit-learn can use it."""
-    if not path.is_file():
-        return None
-    try:
-        payload = joblib.load(path)
-    except Exception:  # a file from another library version: retrain rather than fail
-        return None
-    if not isinstance(payload, TextModel) or payload.version != MODEL_VERSION:
-        return None
-    if payload.sklearn_version != sklearn.__version__:
-        return None
-    return payload
-
-
-def load_model(progress: Progress | None = None) -> TextModel:
-    """Returns the text model: the shipped file, else one trained into the data folder."""
-    global _loaded
-    with _lock:
-        if _loaded is not None:
-            return _loaded
-        for path in (settings.text_model_path(), settings.data_dir() / "text_model.joblib"):
-            model = _usable(path)
-            if model is not None:
-                _loaded = model
-                return model
-        model, _ = train_model(settings.feedback_data_dir(), progress=progress)
-        save_model(model, settings.data_dir() / "text_model.joblib")
-        _loaded = model
-        return model
-
-
-def save_model(model: TextModel, path: Path) -> Path:
-    """Writes the model (float32 weights, compressed) to `path`; returns the path."""
-    for clf in [model.doc_classifier, model.stacker, *model.theme_classifiers.values()]:
-        clf.coef_ = clf.coef_.astype(np.float32)
-    for reg in (model.scale_regressor, model.criticality_regressor):
-        reg.coef_ = reg.coef_.astype(np.float32)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    joblib.dump(model, path, compress=("xz", 6))
-    return path
-
-
-# --- training and evaluation ---------------------------------------------------------------
 
 
 @dataclass
@@ -292,39 +93,6 @@ class Evaluation:
         for key, value in self.theme_summary.items():
             lines.append(f"{key:<28} {value:.3f}")
         return "\n".join(lines)
-
-
-def read_feedback(data_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Returns the two labelled feedback files (rows with text and a label)."""
-    folder = data_dir / "patient-feedback"
-    first = pd.read_csv(folder / THEMES_FILE)
-    first = first[first["text"].notna() & first["sentiment"].notna()].reset_index(drop=True)
-    first["text"] = first["text"].astype(str)
-    second = pd.read_csv(folder / CRITICALITY_FILE)
-    second = second[second["text"].notna() & second["criticality"].notna()]
-    second = second.reset_index(drop=True)
-    second["text"] = second["text"].astype(str)
-    return first, second
-
-
-def unseen_second(first: pd.DataFrame, second: pd.DataFrame) -> pd.DataFrame:
-    """Returns the second file's comments that are not also in the first file.
-
-    The two files share some comments: keeping none of them means no held-out comment's
-    criticality (or teacher reading) leaks into training and out-of-fold features stay clean.
-    """
-    return second[~second["text"].isin(set(first["text"]))].reset_index(drop=True)
-
-
-def split_feedback(
-    first: pd.DataFrame, seed: int = SPLIT_SEED
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Returns (train, test): the fixed stratified split of the first file (another `seed`
-    only for bench/sentiment.py, which measures how much the figures vary with the split)."""
-    train, test = train_test_split(
-        first, test_size=TEST_SHARE, stratify=first["sentiment"], random_state=seed
-    )
-    return train.reset_index(drop=True), test.reset_index(drop=True)
 
 
 def train_model(
@@ -452,14 +220,6 @@ def _taught(
     return x, proba, pieces["training_row"].to_numpy(int)[found]
 
 
-def _decide(proba: np.ndarray, stacked: np.ndarray, bias: np.ndarray, mixed: float) -> np.ndarray:
-    """Returns the class index of each text: biased argmax, then praise with one clearly
-    negative sentence becomes neutral (the labellers' "mixed"), so the complaint shows."""
-    labels = np.argmax(np.log(np.clip(proba, 1e-12, None)) + bias, axis=1)
-    labels[(labels == 2) & (stacked[:, WORST_SENTENCE] >= mixed)] = 1
-    return labels
-
-
 def _tune_bias(oof: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float, float]:
     """Returns class offsets on the log-probabilities, and the mixed threshold, that
     maximise out-of-fold macro-F1, and that macro-F1."""
@@ -478,7 +238,7 @@ def _tune_bias(oof: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float, float
     proba = np.exp(logp)
     best_mixed = 1.01  # off
     for mixed in np.round(np.arange(0.5, 1.0, 0.05), 2):
-        f1 = f1_score(y, _decide(proba, oof, best_bias, mixed), average="macro")
+        f1 = f1_score(y, decide(proba, oof, best_bias, mixed), average="macro")
         if f1 > best + 1e-9:
             best, best_mixed = f1, float(mixed)
     return best_bias, best_mixed, best
@@ -545,12 +305,7 @@ def _vstack(a, b):
 def evaluate(model: TextModel, train: pd.DataFrame, test: pd.DataFrame) -> Evaluation:
     """Returns the held-out figures of `model` beside VADER and plain TF-IDF + LR."""
     truth = test["sentiment"].to_numpy()
-    global _loaded
-    previous, _loaded = _loaded, model
-    try:
-        readings = read_texts(test["text"].tolist())
-    finally:
-        _loaded = previous
+    readings = read_with(model, test["text"].tolist())
     ours = np.array([r.sentiment for r in readings])
     compound = vader_compound(test["text"].tolist())
     vader = np.where(
@@ -599,24 +354,6 @@ def _sentiment_scores(truth: np.ndarray, predicted: np.ndarray) -> dict[str, flo
     return out
 
 
-# --- commands --------------------------------------------------------------------------------
-
-
-def command_data_dir(args: argparse.Namespace) -> Path | None:
-    """Returns the feedback folder a training command reads (its --data-dir, else the
-    setting), or None after saying on stderr that the labelled file is not there."""
-    data_dir = args.data_dir or settings.feedback_data_dir()
-    if not (data_dir / "patient-feedback" / THEMES_FILE).is_file():
-        print(f"error: {data_dir / 'patient-feedback' / THEMES_FILE} not found", file=sys.stderr)
-        return None
-    return data_dir
-
-
-def say_on_stderr(fraction: float, message: str) -> None:
-    """A training command's progress line."""
-    print(f"[{fraction:4.0%}] {message}", file=sys.stderr, flush=True)
-
-
 def run_train_command(args: argparse.Namespace) -> int:
     """`python -m sources train-text`: trains, writes the model file, prints the evaluation."""
     data_dir = command_data_dir(args)
@@ -642,47 +379,4 @@ def run_train_command(args: argparse.Namespace) -> int:
         f"\nModel {MODEL_VERSION} (scikit-learn {model.sklearn_version}) written to {path} "
         f"({size:.1f} MB) in {time.monotonic() - started:.0f} s"
     )
-    return 0
-
-
-def run_text_command(args: argparse.Namespace) -> int:
-    """`python -m sources text --in FILE --out FILE`: id,text -> id,sentiment,...,serious."""
-    source: Path = args.in_file
-    try:
-        frame = pd.read_csv(source, dtype=str, keep_default_na=False)
-    except (OSError, UnicodeDecodeError, pd.errors.ParserError) as error:
-        print(f"error: {source}: cannot read as CSV: {error}", file=sys.stderr)
-        return 2
-    except pd.errors.EmptyDataError:
-        print(f"error: {source}: empty file, expected a header row 'id,text'", file=sys.stderr)
-        return 2
-    missing = [c for c in ("id", "text") if c not in frame.columns]
-    if missing:
-        print(
-            f"error: {source}:1: column {', '.join(repr(c) for c in missing)} missing "
-            f"(header has {', '.join(repr(c) for c in frame.columns)}; expected 'id,text')",
-            file=sys.stderr,
-        )
-        return 2
-    blank_ids = np.flatnonzero(frame["id"].str.strip() == "")
-    if len(blank_ids):
-        print(
-            f"error: {source}:{blank_ids[0] + 2}: column 'id' is empty "
-            f"({len(blank_ids)} rows without an id)",
-            file=sys.stderr,
-        )
-        return 2
-    readings = read_texts(frame["text"].tolist())
-    out = pd.DataFrame(
-        {
-            "id": frame["id"],
-            "sentiment": [r.sentiment for r in readings],
-            "sentiment_score": [r.sentiment_score for r in readings],
-            "themes": [themes_to_str(r.themes) for r in readings],
-            "serious": [r.serious for r in readings],
-        }
-    )
-    args.out_file.parent.mkdir(parents=True, exist_ok=True)
-    out.to_csv(args.out_file, index=False, quoting=csv.QUOTE_MINIMAL)
-    print(f"{len(out)} texts read: {int(out['serious'].sum())} serious -> {args.out_file}")
     return 0

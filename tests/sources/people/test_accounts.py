@@ -11,8 +11,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
-from sources import access, accounts, audit
 from sources.__main__ import main
+from sources.people import access, accounts, audit
 from sources.store import Account
 
 

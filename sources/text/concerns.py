@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sources.keywords import Batch, KeywordPattern
+from sources.text.keywords import Batch, KeywordPattern
 
 # Who can be on the receiving end: physical verbs like "hit" or "pushed" count only with a
 # person after them or in the passive, so "hit the spot" and "pushed for time" do not.

@@ -48,17 +48,16 @@ import datetime as dt
 import math
 import random
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from sources import demo_text as T
 from sources.contract import ABUSE_TYPES, FILES, RATINGS
+from sources.demo import words as T
+from sources.progress import Progress
 
-Progress = Callable[[float, str], None]
 DEFAULT_END = dt.date(2026, 6, 30)
 
 # =============================================================================================

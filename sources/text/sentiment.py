@@ -20,8 +20,8 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import FeatureUnion
 from sklearn.preprocessing import normalize
 
-from sources import vader
-from sources.ngrams import ngram_counts
+from sources.text import vader
+from sources.text.ngrams import ngram_counts
 
 LABELS = ("negative", "neutral", "positive")
 WORST_SENTENCE = 5  # column of stack_features: the most negative sentence's P(negative)

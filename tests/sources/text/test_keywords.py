@@ -11,13 +11,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sources import concerns, themes
 from sources import settings as carelens_settings
-from sources.keywords import KeywordPattern, prepare, without_lookarounds
-from sources.sentiment import split_sentences
-from tests.sources.corpora import demo_texts
+from sources.text import concerns, themes
+from sources.text.keywords import KeywordPattern, prepare, without_lookarounds
+from sources.text.sentiment import split_sentences
+from tests.sources.demo.corpora import demo_texts
 
-HOSTILE = Path(__file__).resolve().parent.parent / "data" / "hostile_texts.csv"
+HOSTILE = Path(__file__).resolve().parents[2] / "data" / "hostile_texts.csv"
 FEEDBACK = carelens_settings.feedback_data_dir() / "patient-feedback" / "fft_themes_sentiment.csv"
 # Keyword pieces beside the characters on which the engines disagree: accents and other
 # letters outside ASCII (word characters for `re`, not for RE2), and the ASCII controls

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from sources.concerns import find_concerns, might_concern
-from sources.text import read_text, read_texts
+from sources.text.concerns import find_concerns, might_concern
+from sources.text.reader import read_text, read_texts
 
 CASES = list(csv.DictReader((Path(__file__).parent / "concern_cases.csv").open()))
 SERIOUS = [c for c in CASES if c["serious"] == "1"]

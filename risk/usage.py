@@ -14,7 +14,7 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
-from sources import audit
+from sources.people import audit
 from sources.store import (
     Comment,
     EbeNote,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from sources import demo_text
+from sources.demo import words as demo_text
 
 
 def demo_texts(n: int, seed: int = 3) -> list[str]:

@@ -12,11 +12,11 @@ from hypothesis import strategies as st
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 
 from sources import settings as carelens_settings
-from sources.ngrams import CharNgramCounter, WordNgramCounter, ngram_counts
-from sources.sentiment import make_features, split_sentences
-from tests.sources.corpora import demo_texts
+from sources.text.ngrams import CharNgramCounter, WordNgramCounter, ngram_counts
+from sources.text.sentiment import make_features, split_sentences
+from tests.sources.demo.corpora import demo_texts
 
-HOSTILE = Path(__file__).resolve().parent.parent / "data" / "hostile_texts.csv"
+HOSTILE = Path(__file__).resolve().parents[2] / "data" / "hostile_texts.csv"
 FEEDBACK = carelens_settings.feedback_data_dir() / "patient-feedback" / "fft_themes_sentiment.csv"
 
 # Words and letters the vectorisers will know, with the odd characters people paste:

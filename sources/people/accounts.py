@@ -17,8 +17,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from sources import audit
-from sources.access import ROLES
+from sources.people import audit
+from sources.people.access import ROLES
 from sources.store import Account, get_engine, utcnow
 
 MAX_FAILURES = 5  # failed sign-ins in a row before the account locks

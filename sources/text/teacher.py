@@ -14,7 +14,7 @@ app stores.
 
 `python -m sources teach-text` fine-tunes them (about 25 minutes each on two cores, then
 about 3 each to read the 43,930 pieces), prints their figures on the held-out split (which they
-never see), and writes their readings to sources/models/teacher_readings.csv: ids, a
+never see), and writes their readings to sources/text/models/teacher_readings.csv: ids, a
 digest of each piece and three probabilities, no text. It needs the packages in
 requirements-teacher.txt; the app and the rest of training do not.
 """
@@ -26,7 +26,7 @@ import hashlib
 import os
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,7 +34,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sources.sentiment import LABELS, split_sentences
+from sources.progress import Progress
+from sources.text.sentiment import LABELS, split_sentences
 
 EPOCHS = 4
 LEARNING_RATE = 6e-5
@@ -46,8 +47,6 @@ VARIANTS = 3  # shortened copies of each comment the teacher also reads
 COLUMNS = ("id", "part", "digest", "p_negative", "p_neutral", "p_positive")
 PROBABILITIES = COLUMNS[3:]
 NEEDS = "teach-text needs PyTorch and transformers: pip install -r requirements-teacher.txt"
-
-Progress = Callable[[float, str], None]
 
 
 def teacher_pieces(comments: pd.DataFrame) -> pd.DataFrame:
@@ -256,7 +255,7 @@ def run_teach_command(args: argparse.Namespace) -> int:
     """`python -m sources teach-text`: fine-tunes the teachers on the training split, prints
     their held-out figures, writes their averaged readings of every piece (reading_pieces)."""
     from sources import settings
-    from sources.text import (
+    from sources.text.feedback import (
         command_data_dir,
         read_feedback,
         say_on_stderr,

@@ -13,8 +13,9 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
 from sources import settings
-from sources.sentiment import with_soft_labels
-from sources.teacher import (
+from sources.text.feedback import read_feedback, split_feedback, unseen_second
+from sources.text.sentiment import with_soft_labels
+from sources.text.teacher import (
     read_readings,
     reading_pieces,
     run_teach_command,
@@ -22,7 +23,6 @@ from sources.teacher import (
     variants,
     write_readings,
 )
-from sources.text import read_feedback, split_feedback, unseen_second
 
 HAVE_DATA = (settings.feedback_data_dir() / "patient-feedback").is_dir()
 needs_data = pytest.mark.skipif(not HAVE_DATA, reason="shared feedback data not present")

@@ -1,4 +1,4 @@
-"""sources.vader gives exactly the vaderSentiment package's compound score."""
+"""sources.text.vader gives exactly the vaderSentiment package's compound score."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ from hypothesis import strategies as st
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from sources import settings as carelens_settings
-from sources import vader
-from tests.sources.corpora import demo_texts
+from sources.text import vader
+from tests.sources.demo.corpora import demo_texts
 
-HOSTILE = Path(__file__).resolve().parent.parent / "data" / "hostile_texts.csv"
+HOSTILE = Path(__file__).resolve().parents[2] / "data" / "hostile_texts.csv"
 DATA = carelens_settings.feedback_data_dir() / "patient-feedback"
 PACKAGE = SentimentIntensityAnalyzer()
 
