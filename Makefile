@@ -31,4 +31,4 @@ test: setup browser-deps teacher-deps
 	$(PY) -m pytest
 
 lint: setup
-	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check . && $(VENV)/bin/lint-imports
