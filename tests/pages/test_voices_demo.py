@@ -12,12 +12,13 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from streamlit.testing.v1 import AppTest
 
-from risk import score, views
-from sources import demo, load, voices
+from risk import score, views, voices
+from sources import load
+from sources.demo import world as demo
 from sources.store import Comment, get_engine
 from tests.conftest import fresh_engine
 from tests.pages import apptest
-from tests.pages.test_voices_page import frame_with
+from tests.pages.apptest import frame_with
 
 
 @pytest.fixture(scope="module")

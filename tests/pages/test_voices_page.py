@@ -6,16 +6,17 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pandas as pd
 import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
 
-from sources import audit, usage
-from sources.access import REDACTED
+from risk import usage
+from sources.people import audit
+from sources.people.access import REDACTED
 from sources.store import Comment, Provider
 from tests.pages import apptest
+from tests.pages.apptest import frame_with
 from tests.risk import tiny_world
 
 # The reference's five age bands; a region heard only from people aged 65-79.
@@ -55,17 +56,6 @@ def world(engine: Engine) -> Engine:
 
 def open_page(page: str, role: str = "inspector", **params: str) -> AppTest:
     return apptest.open_page(page, role, **params)
-
-
-def frame_with(at: AppTest, *columns: str, without: tuple[str, ...] = ()) -> pd.DataFrame:
-    """The one dataframe on the page having every column in `columns` and none in `without`."""
-    found = [
-        d.value
-        for d in at.dataframe
-        if set(columns) <= set(d.value.columns) and not set(without) & set(d.value.columns)
-    ]
-    assert len(found) == 1, [list(d.value.columns) for d in at.dataframe]
-    return found[0]
 
 
 def test_the_voices_page_names_a_region_heard_from_one_age_band_as_missing_the_others(

@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 from risk import backtest as B
 from risk.__main__ import main
 from risk.score import score_providers
+from sources import load
 from tests.risk import risk_world as rw
 
 CUT = dt.date(2025, 6, 30)
@@ -88,7 +89,6 @@ def test_backtest_command_prints_the_table(
 def test_loading_the_same_files_twice_changes_no_score(
     engine: Engine, request: pytest.FixtureRequest
 ) -> None:
-    load = pytest.importorskip("sources.load")
     try:
         demo = request.getfixturevalue("demo_world")
     except pytest.FixtureLookupError:
