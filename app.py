@@ -7,6 +7,7 @@ nothing else. Each screen is a file in pages/.
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import streamlit as st
 
@@ -15,7 +16,8 @@ from sources.people import access
 
 st.set_page_config(
     page_title="Carelens",
-    page_icon=":material/health_and_safety:",
+    # A file of our own: a Material Symbol tab icon is fetched from a font host.
+    page_icon=str(Path(__file__).resolve().parent / "assets" / "carelens.png"),
     layout="wide",
 )
 

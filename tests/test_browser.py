@@ -114,6 +114,15 @@ def test_open_triage_then_a_provider_from_it(app_url: str, tmp_path: Path) -> No
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1440, "height": 1000})
+        # Nothing the app shows may need a request off the machine (a regulator's network
+        # may block it): every request must go to the app itself.
+        elsewhere: list[str] = []
+        page.on(
+            "request",
+            lambda r: elsewhere.append(r.url)
+            if not r.url.startswith((app_url, "data:", "blob:"))
+            else None,
+        )
         # A shared link is the first visit after a (re)start: it asks for a sign-in and no
         # more (no data, no menu), then opens that provider, in the app's own navigation
         # rather than Streamlit's bare pages/ folder.
@@ -159,6 +168,7 @@ def test_open_triage_then_a_provider_from_it(app_url: str, tmp_path: Path) -> No
         page.wait_for_timeout(1000)
         page.screenshot(path=str(SHOTS / "provider.png"))
         browser.close()
+    assert elsewhere == []
     # Nothing went wrong out of sight either: the warming thread's loaders run outside any
     # page, and Streamlit's warning about that is filtered for it alone.
     log = (tmp_path / "streamlit.log").read_text()
