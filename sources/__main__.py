@@ -55,6 +55,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--teachers", type=int, default=None, help="default: 2, readings averaged")
     p.add_argument("--sample", type=int, default=None, help="use N comments of each (tests)")
 
+    p = sub.add_parser(
+        "train-concerns",
+        help="train the serious-concern detector (screen and fine-tuned judge), print figures",
+    )
+    p.add_argument("--data-dir", type=Path, default=None, help="default: ../shared/data")
+    p.add_argument("--out", type=Path, default=None, help="default: the detector path used")
+    p.add_argument("--epochs", type=int, default=4, help="judge fine-tuning epochs (default 4)")
+    p.add_argument("--sample", type=int, default=None, help="use about N passages (tests)")
+
     p = sub.add_parser("text", help="read texts: sentiment, themes, serious concerns")
     p.add_argument("--in", dest="in_file", type=Path, required=True)
     p.add_argument("--out", dest="out_file", type=Path, required=True)
@@ -84,6 +93,10 @@ def main(argv: list[str] | None = None) -> int:
         from sources.text.training import run_train_command
 
         return run_train_command(args)
+    if args.command == "train-concerns":
+        from sources.text.concern_training import run_train_concerns_command
+
+        return run_train_concerns_command(args)
     if args.command == "teach-text":
         from sources.text.teacher import run_teach_command
 

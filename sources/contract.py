@@ -43,6 +43,30 @@ ABUSE_TYPES: tuple[str, ...] = (
     "modern_slavery",
     "self_neglect",
 )
+# The kinds of serious concern read in people's words: the Care Act 2014 statutory
+# guidance's ten types of abuse and neglect (ABUSE_TYPES' keys), then the clinical harms
+# inspectors treat as serious.
+CONCERN_KINDS: dict[str, str] = {
+    "physical": "physical abuse",
+    "sexual": "sexual abuse",
+    "psychological": "psychological or emotional abuse",
+    "financial": "financial or material abuse",
+    "neglect": "neglect or acts of omission",
+    "discriminatory": "discriminatory abuse",
+    "organisational": "organisational abuse",
+    "domestic": "domestic abuse",
+    "modern_slavery": "modern slavery",
+    "self_neglect": "self-neglect",
+    "medication": "medication error or omission",
+    "falls": "fall with injury",
+    "pressure_ulcers": "pressure ulcer",
+    "choking": "choking or unsafe swallowing",
+    "dehydration_malnutrition": "dehydration or malnutrition",
+    "missing_person": "missing person",
+    "restraint": "unlawful restraint or deprivation of liberty",
+    "unexpected_death": "unexpected or avoidable death",
+    "reprisal": "fear of reprisal or silenced whistleblowing",
+}
 RISK_LEVELS: tuple[str, ...] = ("low", "medium", "high")
 KEY_QUESTIONS: tuple[str, ...] = ("safe", "effective", "caring", "responsive", "well_led")
 

@@ -47,6 +47,7 @@ from sources.contract import BY_FILENAME, FILES, Column, FileSpec, enum_key, hea
 from sources.people import audit
 from sources.progress import Progress
 from sources.store import Load, get_engine, make_engine, utcnow
+from sources.text.reader import READER_VERSION
 
 # The messages a person reads: one per contract rule, so tests can name each exactly.
 MISSING_COLUMN = "required column is missing"
@@ -96,7 +97,17 @@ _WHOLE = re.compile(r"\+?(\d+)(?:\.0*)?")
 # Comment columns a person sets in the inbox; a reload keeps them when a person linked.
 LINK_COLUMNS = ("provider_id", "link_method", "link_confidence", "linked_by")
 PERSON_LINKS = ("person", "dismissed")
-READING_COLUMNS = ("sentiment", "sentiment_score", "themes", "serious", "serious_terms")
+READING_COLUMNS = (
+    "sentiment",
+    "sentiment_score",
+    "themes",
+    "serious",
+    "serious_terms",
+    "concern_kinds",
+    "concern_confidence",
+    "concern_sentence",
+    "read_by",
+)
 
 
 @dataclass
@@ -667,7 +678,7 @@ def _write_postgresql(
 
 
 def read_stored_texts(texts: list[str]) -> list[dict[str, Any]]:
-    """The reading columns (sentiment, sentiment_score, themes, serious, serious_terms) per text.
+    """The reading columns (READING_COLUMNS) per text.
 
     The one place the loader calls sources.text.reader.read_texts.
     """
@@ -683,6 +694,10 @@ def read_stored_texts(texts: list[str]) -> list[dict[str, Any]]:
             "themes": themes_to_str(r.themes) or None,
             "serious": bool(r.serious),
             "serious_terms": ";".join(r.serious_terms) or None,
+            "concern_kinds": ";".join(r.concern_kinds) or None,
+            "concern_confidence": r.concern_confidence if r.serious else None,
+            "concern_sentence": r.concern_sentence or None,
+            "read_by": READER_VERSION,
         }
         for r in readings
     ]
@@ -841,7 +856,7 @@ def _enrich_texts(
     fresh: list[int] = []
     for i, (record_id, text) in enumerate(zip(ids, texts, strict=True)):
         old = stored.get(record_id)
-        if old is not None and old["text"] == text:
+        if old is not None and old["text"] == text and old["read_by"] == READER_VERSION:
             reading[i] = {c: old[c] for c in READING_COLUMNS}
             reading[i]["serious"] = bool(old["serious"])  # SQLite gives 0/1
         else:

@@ -64,6 +64,17 @@ def teacher_readings_path() -> Path:
     return Path(os.environ.get("CARELENS_TEACHER_READINGS", default))
 
 
+def static_embedding_path() -> Path:
+    """Folder of the static sentence embedding distilled from MiniLM (vectors.npz and
+    tokenizer.json), which the serious-concern detector reads with."""
+    return ROOT / "sources" / "text" / "models" / "static-minilm"
+
+
+def concern_model_path() -> Path:
+    """The serious-concern detector's file (`python -m sources train-concerns` writes it)."""
+    return ROOT / "sources" / "text" / "models" / "concern_model.joblib"
+
+
 def load_workers() -> int:
     """Processes that read and link comments and notes in a big load (CARELENS_LOAD_WORKERS;
     one per core unless set; 1 works in the loading process itself)."""

@@ -103,13 +103,17 @@ def _unseen_serious_index(table: str) -> Index:
 
 
 class TextReading(SQLModel):
-    """What Carelens read in a text when it was loaded (sources/text.py)."""
+    """What Carelens read in a text when it was loaded (sources/text/)."""
 
     sentiment: str | None = None  # negative, neutral, positive
     sentiment_score: float | None = None  # -1 (negative) .. 1 (positive)
     themes: str | None = None  # ';'-separated key questions and topics
-    serious: bool = False  # describes abuse, neglect, injury, death or fear of reprisal
-    serious_terms: str | None = None  # the words that triggered `serious`
+    serious: bool = False  # describes serious harm, or a risk of it, to a person
+    serious_terms: str | None = None  # ';'-separated words a phrase rule matched there
+    concern_kinds: str | None = None  # ';'-separated CONCERN_KINDS, likeliest first
+    concern_confidence: float | None = None  # 0..1, the detector's, when serious
+    concern_sentence: str | None = Field(default=None, sa_type=Text)  # the one carrying it
+    read_by: str | None = None  # the reader's version (a newer reader reads the text again)
     # Set by a person in the inbox, never by the loader.
     serious_seen_by: str | None = None
     serious_seen_at: dt.datetime | None = _stamp()
@@ -325,8 +329,27 @@ def make_engine(url: str | None = None) -> Engine:
     else:
         engine = create_engine(url, pool_pre_ping=True)
     SQLModel.metadata.create_all(engine)
+    _add_missing_columns(engine)
     _add_missing_indexes(engine)
     return engine
+
+
+def _add_missing_columns(engine: Engine) -> None:
+    """Adds the nullable columns a store made by an earlier version lacks (create_all
+    makes only missing tables); their values stay empty until the rows are loaded again."""
+    with engine.begin() as conn:
+        catalogue = inspect(conn)
+        tables = set(catalogue.get_table_names())
+        for table in SQLModel.metadata.sorted_tables:
+            if table.name not in tables:
+                continue
+            have = {c["name"] for c in catalogue.get_columns(table.name)}
+            for column in table.columns:
+                if column.name not in have and column.nullable:
+                    kind = column.type.compile(dialect=conn.dialect)
+                    conn.exec_driver_sql(
+                        f'ALTER TABLE "{table.name}" ADD COLUMN "{column.name}" {kind}'
+                    )
 
 
 def _add_missing_indexes(engine: Engine) -> None:

@@ -6,6 +6,6 @@ a given model), `model` (what a fitted model holds and its file), and the pieces
 when reading a comment except to build a model that is missing: `training`, `feedback`
 (the labelled data and its fixed split) and `teacher` (the fine-tuned teachers).
 
-May import: `sources.settings` and `sources.progress`; nothing else of `sources`, and
-nothing of `risk` or `pages`.
+May import: `sources.settings`, `sources.progress` and the vocabularies of
+`sources.contract`; nothing else of `sources`, and nothing of `risk` or `pages`.
 """

@@ -21,9 +21,13 @@ import pandas as pd
 
 from sources import settings
 from sources.progress import Progress
-from sources.text.model import TextModel, save_model, usable_model
+from sources.text.detector import DETECTOR_VERSION
+from sources.text.model import MODEL_VERSION, TextModel, save_model, usable_model
 from sources.text.reading import Reading, read_with
 from sources.text.training import train_model
+
+# Stored with each reading: a text read by another reader is read again at its next load.
+READER_VERSION = f"{MODEL_VERSION}+{DETECTOR_VERSION}"
 
 
 def read_texts(
@@ -73,7 +77,9 @@ def load_model(progress: Progress | None = None) -> TextModel:
 
 
 def run_text_command(args: argparse.Namespace) -> int:
-    """`python -m sources text --in FILE --out FILE`: id,text -> id,sentiment,...,serious."""
+    """`python -m sources text --in FILE --out FILE`: id,text -> id, sentiment,
+    sentiment_score, themes, serious, serious_terms, concern_kinds, concern_confidence,
+    concern_sentence."""
     source: Path = args.in_file
     try:
         frame = pd.read_csv(source, dtype=str, keep_default_na=False)
@@ -107,6 +113,10 @@ def run_text_command(args: argparse.Namespace) -> int:
             "sentiment_score": [r.sentiment_score for r in readings],
             "themes": [themes_to_str(r.themes) for r in readings],
             "serious": [r.serious for r in readings],
+            "serious_terms": [";".join(r.serious_terms) for r in readings],
+            "concern_kinds": [";".join(r.concern_kinds) for r in readings],
+            "concern_confidence": [r.concern_confidence for r in readings],
+            "concern_sentence": [r.concern_sentence for r in readings],
         }
     )
     args.out_file.parent.mkdir(parents=True, exist_ok=True)

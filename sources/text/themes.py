@@ -12,9 +12,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from sources.contract import KEY_QUESTIONS
 from sources.text.keywords import Batch, KeywordPattern
 
-KEY_QUESTIONS = ("safe", "effective", "caring", "responsive", "well_led")
 TOPICS = (
     "staffing",
     "medicines",

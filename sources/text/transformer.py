@@ -1,0 +1,66 @@
+"""A fine-tuned all-MiniLM-L6-v2: tokenizer, encoder and a linear head, and reading with it.
+
+Fine-tuning is `sources.text.teacher.fine_tune`; the sentiment teachers and the serious-
+concern detector's judge are both of this shape. PyTorch is imported only when one reads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+MAX_TOKENS = 128
+
+
+@dataclass
+class Teacher:
+    """The fine-tuned transformer: tokenizer, encoder and a head (for sentiment, three
+    classes in LABELS order)."""
+
+    tokenizer: Any
+    encoder: Any
+    head: Any
+
+    def proba(self, texts: Sequence[str], batch: int = 64) -> np.ndarray:
+        """Returns the class probabilities of each text."""
+        import torch
+
+        self.encoder.eval()
+        # Batches of like lengths pad little: several times faster on a mix of comments
+        # and short pieces.
+        order = np.argsort([len(t) for t in texts], kind="stable")
+        proba = np.zeros((len(texts), self.head.out_features))
+        with torch.no_grad():
+            for start in range(0, len(texts), batch):
+                part = order[start : start + batch]
+                logits = self._logits([texts[i] for i in part])
+                proba[part] = torch.softmax(logits, -1).numpy()
+        return proba
+
+    def _logits(self, texts: Sequence[str]) -> Any:
+        """Mean-pooled encoder output through the head (as the model was pre-trained)."""
+        encoded = self.tokenizer(
+            list(texts), padding=True, truncation=True, max_length=MAX_TOKENS, return_tensors="pt"
+        )
+        hidden = self.encoder(**encoded).last_hidden_state
+        mask = encoded["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+        return self.head((hidden * mask).sum(1) / mask.sum(1))
+
+
+def quantized(model: Teacher) -> Teacher:
+    """The same model with its linear layers in int8 (dynamic quantisation): about three
+    times faster on a CPU; its thresholds must be set on its own readings."""
+    import warnings
+
+    import torch
+
+    with warnings.catch_warnings():
+        # PyTorch marks its quantised tensors deprecated; the pinned version has them.
+        warnings.simplefilter("ignore")
+        encoder = torch.ao.quantization.quantize_dynamic(
+            model.encoder, {torch.nn.Linear}, dtype=torch.qint8
+        )
+    return Teacher(model.tokenizer, encoder, model.head)
