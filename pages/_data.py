@@ -150,8 +150,8 @@ def md_escape(text: object) -> str:
 
 
 def store_is_empty() -> bool:
-    """True when the store holds no provider at all."""
-    return views.provider_count(engine()) == 0
+    """True when the store holds no record of any kind."""
+    return not views.holds_evidence(engine())
 
 
 @dataclass

@@ -7,6 +7,7 @@ import streamlit as st
 
 from pages import _data
 from risk import views
+from sources.contract import CONCERN_KINDS
 from sources.duplicates import channel_name
 from sources.people import access
 
@@ -114,19 +115,45 @@ with concerns:
         st.info("No serious concern is waiting: each one someone has marked seen leaves the list.")
     else:
         st.caption(
-            "Comments and expert notes that describe abuse, neglect, injury, death or fear of "
-            "reprisal. Marking one seen records who and when."
+            "Comments and expert notes that describe serious harm, or a risk of it, to a "
+            "person: the Care Act's ten types of abuse and neglect and the clinical harms "
+            "inspectors treat as serious. Marking one seen records who and when."
         )
-        shown = unseen.assign(
-            provider=unseen["name"].fillna("(not linked)"),
-            key=unseen["kind"] + ":" + unseen["record_id"].astype(str),
+        kinds = st.multiselect(
+            "Kinds of concern",
+            list(CONCERN_KINDS),
+            format_func=CONCERN_KINDS.get,
+            key="inbox_kinds",
+            placeholder="every kind",
+        )
+        chosen_rows = views.with_concern_kinds(unseen, kinds)
+        shown = chosen_rows.assign(
+            provider=chosen_rows["name"].fillna("(not linked)"),
+            key=chosen_rows["kind"] + ":" + chosen_rows["record_id"].astype(str),
+            concern=chosen_rows["concern_kinds"].map(views.concern_label),
         )
         st.dataframe(
-            shown[["date", "kind", "provider", "serious_terms", "text"]],
+            shown[
+                [
+                    "date",
+                    "kind",
+                    "provider",
+                    "concern",
+                    "concern_confidence",
+                    "concern_sentence",
+                    "serious_terms",
+                    "text",
+                ]
+            ],
             hide_index=True,
             column_config={
                 "date": st.column_config.DateColumn("date", format="YYYY-MM-DD"),
-                "serious_terms": "why flagged",
+                "concern": st.column_config.TextColumn("kind of concern", width="medium"),
+                "concern_confidence": st.column_config.ProgressColumn(
+                    "confidence", min_value=0.0, max_value=1.0, format="%.2f"
+                ),
+                "concern_sentence": st.column_config.TextColumn("where", width="medium"),
+                "serious_terms": "words a rule matched",
                 "text": st.column_config.TextColumn("text", width="large"),
             },
             height=320,

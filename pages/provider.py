@@ -9,7 +9,7 @@ import streamlit as st
 
 from pages import _charts, _data
 from risk import usage, views
-from sources.contract import KEY_QUESTIONS, service_type_label
+from sources.contract import CONCERN_KINDS, KEY_QUESTIONS, service_type_label
 from sources.duplicates import merge_copies
 from sources.people import access, audit
 from sources.text.themes import theme_label
@@ -224,8 +224,12 @@ else:
         config={"displayModeBar": False},
     )
     all_themes = sorted({t for ts in voices["themes"] for t in ts})
-    f1, f2, f3, f4 = st.columns(4)
+    f1, f2, f3, f4, f5 = st.columns(5)
     themes = f1.multiselect("Theme", all_themes, format_func=theme_label, key="v_theme")
+    present_kinds = [k for k in CONCERN_KINDS if any(k in ks for ks in voices["concern_kinds"])]
+    kinds = f5.multiselect(
+        "Kind of concern", present_kinds, format_func=CONCERN_KINDS.get, key="v_kinds"
+    )
     sentiments = f2.multiselect(
         "Sentiment", sorted(voices["sentiment"].unique()), key="v_sentiment"
     )
@@ -235,7 +239,9 @@ else:
     start, end = (period + (None, None))[:2] if isinstance(period, tuple) else (period, None)
     picked = views.filter_voices(
         voices,
-        views.VoiceFilter(tuple(themes), tuple(sentiments), tuple(channels), start, end),
+        views.VoiceFilter(
+            tuple(themes), tuple(sentiments), tuple(channels), start, end, tuple(kinds)
+        ),
     )
     serious_unseen = int((picked["serious"] & (picked["seen"] == "")).sum())
     st.caption(
@@ -248,11 +254,13 @@ else:
         merge_copies(picked, _data.provider_copies(stamp, provider_id)).assign(
             themes=picked["themes"].map(lambda ts: ", ".join(map(theme_label, ts))),
             serious=picked["serious"].map(lambda s: "⚠ serious" if s else ""),
+            concern=picked["concern_kinds"].map(views.concern_label),
         )[
             [  # what was said first; where it came from after
                 "date",
                 "kind",
                 "serious",
+                "concern",
                 "sentiment",
                 "text",
                 "themes",
@@ -268,6 +276,7 @@ else:
             "date": st.column_config.DateColumn(format="YYYY-MM-DD"),
             "seen": "seen by",
             "record_id": "id",
+            "concern": st.column_config.TextColumn("kind of concern", width="medium"),
             "channels": st.column_config.TextColumn(
                 "channels", help="every channel the same concern arrived by, shown once"
             ),

@@ -79,6 +79,14 @@ class Quote:
     kind: str  # comment | expert note | incident | safeguarding
     text: str
     serious: bool = False
+    concern: str = ""  # the kinds of a serious concern in words, likeliest first
+
+    @property
+    def mark(self) -> str:
+        """How the brief marks it: "serious", with the kinds of concern when known."""
+        if not self.serious:
+            return ""
+        return f"serious: {self.concern}" if self.concern else "serious"
 
 
 @dataclass
@@ -181,7 +189,10 @@ def _voice_quotes(voices: pd.DataFrame) -> list[Quote]:
     for v in ordered.head(QUOTES_PER_QUESTION).itertuples():
         author = _personal(v, "author")
         kind = f"{v.kind} by {author}" if author else str(v.kind)
-        quotes.append(Quote(_day(v.date), kind, _short(v.text), bool(v.serious)))
+        kinds = getattr(v, "concern_kinds", None) or []
+        quotes.append(
+            Quote(_day(v.date), kind, _short(v.text), bool(v.serious), views.concern_label(kinds))
+        )
     return quotes
 
 
@@ -380,7 +391,8 @@ def brief_html(brief: VisitBrief) -> str:
                 cls = " class='serious'" if quote.serious else ""
                 out.append(
                     f"<blockquote{cls}>{quote.date:%d %b %Y} · {_e(quote.kind)}"
-                    f"{' · serious' if quote.serious else ''}<br>“{_e(quote.text)}”</blockquote>"
+                    f"{' · ' + _e(quote.mark) if quote.serious else ''}"
+                    f"<br>“{_e(quote.text)}”</blockquote>"
                 )
             out.append("</li>")
         out.append("</ul>")
@@ -460,7 +472,7 @@ def brief_pdf(brief: VisitBrief, font_dir: Path = FONT_DIR) -> bytes:
             for quote in item.quotes:
                 pdf.set_x(pdf.l_margin + 6)
                 pdf.set_font(family, "", 9)
-                mark = " - serious" if quote.serious else ""
+                mark = f" - {quote.mark}" if quote.serious else ""
                 pdf.multi_cell(
                     width - 6,
                     4.5,

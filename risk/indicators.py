@@ -33,6 +33,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from risk import weights as W
+from sources.contract import KEY_QUESTIONS
 
 # Dense monthly signals built from the grouped evidence.
 SIGNALS: tuple[str, ...] = (
@@ -93,12 +94,11 @@ SILENT_SOURCES: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
     (("sg_n",), ("sg_weighted", "sg_high", "sg_cusum")),
     (("cm_n",), ("cm_negative", "cm_serious", "cm_low_stars", "cm_volume", "cm_cusum")),
 )
-RATINGS: tuple[str, ...] = ("rt_last", "rt_safe", "rt_decline", "rt_age", "rt_history")
+RATING_INDICATORS: tuple[str, ...] = ("rt_last", "rt_safe", "rt_decline", "rt_age", "rt_history")
 # The key questions of an inspection, each rated like the overall judgement.
-KEY_QUESTIONS: tuple[str, ...] = ("safe", "effective", "caring", "responsive", "well_led")
-INDICATORS: tuple[str, ...] = (*POISSON, *CREDIT, *BETA, *CUSUM, *NOTES, *RATINGS)
+INDICATORS: tuple[str, ...] = (*POISSON, *CREDIT, *BETA, *CUSUM, *NOTES, *RATING_INDICATORS)
 # Indicators already on a meaningful scale: no division by a peer spread.
-UNSCALED: frozenset[str] = frozenset((*CUSUM, *RATINGS))
+UNSCALED: frozenset[str] = frozenset((*CUSUM, *RATING_INDICATORS))
 POOLED = "_pooled"  # the peer group of types with fewer than MIN_PEERS providers
 
 
@@ -713,7 +713,7 @@ def _rating_indicators(
     out["rt_history"] = mean.reindex(index).fillna(0.0).to_numpy(dtype=float)
     # A rating's evidence goes stale: all prior when never rated, half after three years.
     staleness = np.where(rated, 1 - np.power(0.5, np.nan_to_num(years, nan=0.0) / 3.0), 1.0)
-    for name in RATINGS:
+    for name in RATING_INDICATORS:
         out[f"u_{name}"] = staleness
 
 

@@ -11,17 +11,19 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Select, func, null, select, update
+from sqlalchemy import Select, func, literal, null, select, update
 from sqlalchemy.engine import Engine
 
-from sources.contract import KEY_QUESTIONS, RATINGS, service_type_label
+from risk.score import BANDS
+from sources.contract import CONCERN_KINDS, KEY_QUESTIONS, RATINGS, service_type_label
 from sources.people import audit
 from sources.store import (
+    EVIDENCE_TABLES,
     Comment,
     EbeNote,
     Incident,
@@ -35,7 +37,6 @@ from sources.store import (
     utcnow,
 )
 
-BANDS: tuple[str, ...] = ("low", "moderate", "high", "very high")
 # Evidence counted in the triage table: the year up to the scoring date.
 COUNT_DAYS = 365
 # Per source: (table, date column) for counting and for the timeline.
@@ -105,6 +106,16 @@ def provider_count(engine: Engine) -> int:
     """How many providers the store holds (0 means an empty store)."""
     with engine.connect() as conn:
         return int(conn.execute(select(func.count()).select_from(Provider)).scalar() or 0)
+
+
+def holds_evidence(engine: Engine) -> bool:
+    """True when the store holds any record of any contract file (comments alone count:
+    a store with only unlinked comments is not empty, and gets no demo world)."""
+    with engine.connect() as conn:
+        return any(
+            conn.execute(select(literal(1)).select_from(table).limit(1)).first() is not None
+            for table in EVIDENCE_TABLES
+        )
 
 
 def scored_dates(engine: Engine) -> list[dt.date]:
@@ -532,6 +543,9 @@ VOICE_COLUMNS: tuple[str, ...] = (
     "sentiment_score",
     "themes",
     "serious",
+    "concern_kinds",
+    "concern_confidence",
+    "concern_sentence",
     "serious_terms",
     "seen",
     "author",
@@ -539,17 +553,45 @@ VOICE_COLUMNS: tuple[str, ...] = (
 )
 
 
+def concern_label(kinds: list[str]) -> str:
+    """The kinds of a serious concern in words, likeliest first ("physical abuse; ...")."""
+    return "; ".join(CONCERN_KINDS.get(k, k.replace("_", " ")) for k in kinds)
+
+
+def with_concern_kinds(frame: pd.DataFrame, kinds: Sequence[str]) -> pd.DataFrame:
+    """The rows whose concern_kinds name any of `kinds` (all rows when none is chosen)."""
+    if not kinds:
+        return frame
+    wanted = set(kinds)
+    return frame[frame["concern_kinds"].map(lambda ks: bool(wanted.intersection(ks)))]
+
+
+def split_list(stored: object) -> list[str]:
+    """A ';'-separated stored column as a list (empty for None)."""
+    return [t for t in stored.split(";") if t] if isinstance(stored, str) else []
+
+
 def provider_voices(engine: Engine, provider_id: str) -> pd.DataFrame:
     """What people said about a provider: comments and expert notes, serious unseen first.
 
-    Columns VOICE_COLUMNS; `themes` a list of theme names; `seen` who marked a serious
+    Columns VOICE_COLUMNS; `themes` and `concern_kinds` lists (CONCERN_KINDS keys,
+    likeliest first); `concern_confidence` 0..1 (0 when not serious); `seen` who marked a serious
     concern seen (empty when nobody has); `author` an expert note's author (personal data,
     None for comments: pass the frame through access.redact). Copies of one concern are
     left out.
     """
     c = Comment.__table__
     n = EbeNote.__table__
-    reading = ("sentiment", "sentiment_score", "themes", "serious", "serious_terms")
+    reading = (
+        "sentiment",
+        "sentiment_score",
+        "themes",
+        "serious",
+        "concern_kinds",
+        "concern_confidence",
+        "concern_sentence",
+        "serious_terms",
+    )
     comments = read_frame(
         engine,
         select(
@@ -579,9 +621,10 @@ def provider_voices(engine: Engine, provider_id: str) -> pd.DataFrame:
         [p for p in (comments, notes) if not p.empty] or [comments], ignore_index=True
     )
     voices = _dates(voices, "date")
-    voices["themes"] = voices["themes"].map(
-        lambda s: [t for t in s.split(";") if t] if isinstance(s, str) else []
-    )
+    for listed in ("themes", "concern_kinds"):
+        voices[listed] = voices[listed].map(split_list)
+    voices["concern_confidence"] = pd.to_numeric(voices["concern_confidence"]).fillna(0.0)
+    voices["concern_sentence"] = voices["concern_sentence"].fillna("")
     voices["serious"] = voices["serious"].fillna(False).astype(bool)
     voices["seen"] = voices["seen"].fillna("")
     voices["sentiment"] = voices["sentiment"].fillna("unknown")
@@ -604,10 +647,12 @@ class VoiceFilter:
     channels: tuple[str, ...] = ()
     start: dt.date | None = None
     end: dt.date | None = None
+    concern_kinds: tuple[str, ...] = ()  # CONCERN_KINDS keys: serious concerns of these
 
 
 def filter_voices(voices: pd.DataFrame, chosen: VoiceFilter) -> pd.DataFrame:
-    """The comments and notes passing every filter (a theme filter keeps any theme chosen)."""
+    """The comments and notes passing every filter (a theme or kind filter keeps any one
+    chosen)."""
     keep = pd.Series(True, index=voices.index)
     if chosen.themes:
         wanted = set(chosen.themes)
@@ -620,7 +665,7 @@ def filter_voices(voices: pd.DataFrame, chosen: VoiceFilter) -> pd.DataFrame:
         keep &= voices["date"] >= pd.Timestamp(chosen.start)
     if chosen.end:
         keep &= voices["date"] <= pd.Timestamp(chosen.end)
-    return voices[keep]
+    return with_concern_kinds(voices[keep], chosen.concern_kinds)
 
 
 def themes_over_time(voices: pd.DataFrame, freq: str = "QE") -> pd.DataFrame:
@@ -786,7 +831,8 @@ def unseen_serious_total(engine: Engine, before: dt.date | None = None) -> int:
 def unseen_serious(engine: Engine, limit: int = 500) -> pd.DataFrame:
     """Serious concerns nobody has marked seen, newest first: comments and expert notes.
 
-    Columns kind (comment, note), record_id, date, provider_id, name, serious_terms, text.
+    Columns kind (comment, note), record_id, date, provider_id, name, concern_kinds (a
+    list, likeliest first), concern_confidence (0..1), concern_sentence, serious_terms, text.
     """
     p = Provider.__table__
     parts = []
@@ -798,6 +844,9 @@ def unseen_serious(engine: Engine, limit: int = 500) -> pd.DataFrame:
                 t.c[date_col].label("date"),
                 t.c.provider_id,
                 p.c.name,
+                t.c.concern_kinds,
+                t.c.concern_confidence,
+                t.c.concern_sentence,
                 t.c.serious_terms,
                 t.c.text,
             )
@@ -810,6 +859,9 @@ def unseen_serious(engine: Engine, limit: int = 500) -> pd.DataFrame:
         frame.insert(0, "kind", kind)
         parts.append(frame)
     both = _dates(pd.concat(parts, ignore_index=True), "date")
+    both["concern_kinds"] = both["concern_kinds"].map(split_list)
+    both["concern_confidence"] = pd.to_numeric(both["concern_confidence"]).fillna(0.0)
+    both["concern_sentence"] = both["concern_sentence"].fillna("")
     return both.sort_values("date", ascending=False).head(limit).reset_index(drop=True)
 
 

@@ -119,9 +119,11 @@ def test_open_triage_then_a_provider_from_it(app_url: str, tmp_path: Path) -> No
         elsewhere: list[str] = []
         page.on(
             "request",
-            lambda r: elsewhere.append(r.url)
-            if not r.url.startswith((app_url, "data:", "blob:"))
-            else None,
+            lambda r: (
+                elsewhere.append(r.url)
+                if not r.url.startswith((app_url, "data:", "blob:"))
+                else None
+            ),
         )
         # A shared link is the first visit after a (re)start: it asks for a sign-in and no
         # more (no data, no menu), then opens that provider, in the app's own navigation

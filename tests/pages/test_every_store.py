@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from sqlalchemy.engine import Engine
 
-from risk import score
+from risk import score, views
 from sources import load
 from sources.cqc import convert_cqc_2021, convert_cqc_history
 from tests.pages import apptest
@@ -89,6 +89,9 @@ def test_every_subset_loads_scores_and_renders(
         assert score.latest_as_of(engine) is None
         provider_id = None
     render_every_page(provider_id)
+    # Only an empty store gets the demo world: comments alone are somebody's evidence.
+    expected = len(pd.read_csv(folder / "providers.csv")) if "providers" in files else 0
+    assert views.provider_count(engine) == expected
 
 
 def test_the_real_cqc_register_and_ratings_load_score_and_render(
