@@ -131,6 +131,7 @@ with concerns:
             provider=chosen_rows["name"].fillna("(not linked)"),
             key=chosen_rows["kind"] + ":" + chosen_rows["record_id"].astype(str),
             concern=chosen_rows["concern_kinds"].map(views.concern_label),
+            serious_terms=chosen_rows["serious_terms"].fillna(""),
         )
         st.dataframe(
             shown[
@@ -148,6 +149,7 @@ with concerns:
             hide_index=True,
             column_config={
                 "date": st.column_config.DateColumn("date", format="YYYY-MM-DD"),
+                "kind": "from",
                 "concern": st.column_config.TextColumn("kind of concern", width="medium"),
                 "concern_confidence": st.column_config.ProgressColumn(
                     "confidence", min_value=0.0, max_value=1.0, format="%.2f"
