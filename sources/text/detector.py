@@ -32,33 +32,14 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from sources import settings
+from sources.contract import CONCERN_KINDS
 from sources.text.concerns import Concern, find_concerns, sentences_to_check
 from sources.text.embedding import load_embedding
 from sources.text.keywords import prepare
 from sources.text.transformer import Teacher, quantized
 
 DETECTOR_VERSION = "carelens-concerns-1"
-KINDS: tuple[str, ...] = (
-    "physical",
-    "sexual",
-    "psychological",
-    "financial",
-    "neglect",
-    "discriminatory",
-    "organisational",
-    "domestic",
-    "modern_slavery",
-    "self_neglect",
-    "medication",
-    "falls",
-    "pressure_ulcers",
-    "choking",
-    "dehydration_malnutrition",
-    "missing_person",
-    "restraint",
-    "unexpected_death",
-    "reprisal",
-)  # the kind classifier's classes, in CONCERN_KINDS' order
+KINDS: tuple[str, ...] = tuple(CONCERN_KINDS)  # the kind classifier's classes, in order
 KIND_SHARE = 0.5  # a second kind is named when it is at least this share of the first's
 MAX_KINDS = 3
 MEMO_SIZE = 200_000  # passages whose reading is kept (about 50 MB at most)

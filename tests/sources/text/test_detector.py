@@ -11,7 +11,6 @@ import pandas as pd
 import pytest
 
 from sources import settings
-from sources.contract import CONCERN_KINDS
 from sources.text import concern_training
 from sources.text.detector import (
     KINDS,
@@ -25,10 +24,6 @@ from sources.text.reader import read_text, read_texts
 from sources.text.sentiment import split_sentences
 
 HAVE_DATA = (settings.feedback_data_dir() / "patient-feedback").is_dir()
-
-
-def test_the_kinds_are_the_contracts() -> None:
-    assert KINDS == tuple(CONCERN_KINDS)
 
 
 def test_each_sentence_is_read_with_the_next_one_of_its_text() -> None:
