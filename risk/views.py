@@ -582,16 +582,8 @@ def provider_voices(engine: Engine, provider_id: str) -> pd.DataFrame:
     """
     c = Comment.__table__
     n = EbeNote.__table__
-    reading = (
-        "sentiment",
-        "sentiment_score",
-        "themes",
-        "serious",
-        "concern_kinds",
-        "concern_confidence",
-        "concern_sentence",
-        "serious_terms",
-    )
+    # The reading columns, as VOICE_COLUMNS orders them.
+    reading = VOICE_COLUMNS[VOICE_COLUMNS.index("sentiment") : VOICE_COLUMNS.index("seen")]
     comments = read_frame(
         engine,
         select(
