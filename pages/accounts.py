@@ -5,15 +5,15 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from pages import _data
+from pages.ui import loaders
 from sources.people import access, accounts
 
-_data.via_app(__file__)
-_data.require(access.ACCOUNTS)
+loaders.via_app(__file__)
+loaders.require(access.ACCOUNTS)
 
 st.title("Accounts")
-user = _data.current_user()
-eng = _data.engine()
+user = loaders.current_user()
+eng = loaders.engine()
 
 done = st.session_state.pop("accounts_done", None)
 if done:

@@ -10,12 +10,12 @@ import datetime as dt
 
 import streamlit as st
 
-from pages import _data
+from pages.ui import loaders
 from risk import views
 from sources.people import access, audit
 
-_data.via_app(__file__)
-_data.require(access.AUDIT)
+loaders.via_app(__file__)
+loaders.require(access.AUDIT)
 
 SHOWN = 1000  # newest events shown and exported per search
 
@@ -38,7 +38,7 @@ days = period if isinstance(period, tuple) else (period,)
 since, until = (tuple(days) + (None, None))[:2]
 
 found = audit.search(
-    _data.engine(),
+    loaders.engine(),
     username=username or None,
     action=action,
     since=since,
@@ -63,8 +63,8 @@ st.dataframe(
     key="audit_table",
 )
 
-role = _data.role()
-user = _data.current_user()
+role = loaders.role()
+user = loaders.current_user()
 filters = "; ".join(
     f"{name}={value}"
     for name, value in (
@@ -83,7 +83,7 @@ def _export() -> bytes:
     # export of the log is itself written into the log.
     if not access.may(role, access.AUDIT):
         raise PermissionError("this role may not read the audit log")
-    audit.record(user, "export", "audit", f"{len(found)} rows; {filters}", _data.engine())
+    audit.record(user, "export", "audit", f"{len(found)} rows; {filters}", loaders.engine())
     return views.safe_csv(found)
 
 

@@ -5,22 +5,22 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from pages import _data
+from pages.ui import loaders
 from risk import views
 from sources.contract import CONCERN_KINDS
 from sources.duplicates import channel_name
 from sources.people import access
 
-_data.via_app(__file__)
-_data.require(access.INBOX)
+loaders.via_app(__file__)
+loaders.require(access.INBOX)
 
 st.title("Inbox")
-stamp = _data.stamp()
-user = _data.current_user()
-unlinked = _data.unlinked(stamp)
-unlinked_total = _data.unlinked_total(stamp)
-unseen = _data.unseen(stamp)
-unseen_total = _data.unseen_total(stamp)
+stamp = loaders.stamp()
+user = loaders.current_user()
+unlinked = loaders.unlinked(stamp)
+unlinked_total = loaders.unlinked_total(stamp)
+unseen = loaders.unseen(stamp)
+unseen_total = loaders.unseen_total(stamp)
 
 done = st.session_state.pop("inbox_done", None)
 if done:
@@ -73,8 +73,8 @@ with linking:
             views.as_given(row["place"], "none"),
         )
         st.text(f"Name given: {name} · place: {place}")
-        candidates = _data.suggestions(stamp, row["provider_name"], row["place"], row["text"])
-        triage = _data.triage(stamp).set_index("provider_id")
+        candidates = loaders.suggestions(stamp, row["provider_name"], row["place"], row["text"])
+        triage = loaders.triage(stamp).set_index("provider_id")
         options = [pid for pid, _ in candidates if pid in triage.index]
         confidence = dict(candidates)
         suggestion = None
@@ -95,16 +95,16 @@ with linking:
         link_col, dismiss_col = st.columns(2)
         if link_col.button("Link", type="primary", disabled=not target, key="inbox_link"):
             try:
-                views.link_comment(_data.engine(), str(chosen), str(target), by=user)
+                views.link_comment(loaders.engine(), str(chosen), str(target), by=user)
             except views.InboxError as error:
                 st.error(str(error))
             else:
-                _data.clear()
+                loaders.clear()
                 st.session_state["inbox_done"] = f"Comment {chosen} linked to {target} by {user}."
                 st.rerun()
         if dismiss_col.button("Dismiss: no provider fits", key="inbox_dismiss"):
-            views.dismiss_comment(_data.engine(), str(chosen), by=user)
-            _data.clear()
+            views.dismiss_comment(loaders.engine(), str(chosen), by=user)
+            loaders.clear()
             st.session_state["inbox_done"] = f"Comment {chosen} dismissed by {user}."
             st.rerun()
         if unlinked_total > len(unlinked):
@@ -178,8 +178,8 @@ with concerns:
         if st.button("Mark seen", type="primary", disabled=not picked, key="mark_seen"):
             for key in picked:
                 kind, record_id = key.split(":", 1)
-                views.mark_seen(_data.engine(), kind, record_id, by=user)
-            _data.clear()
+                views.mark_seen(loaders.engine(), kind, record_id, by=user)
+            loaders.clear()
             stamp_now = pd.Timestamp.now(tz="UTC").strftime("%Y-%m-%d %H:%M UTC")
             st.session_state["inbox_done"] = f"{len(picked)} marked seen by {user} at {stamp_now}."
             st.rerun()

@@ -1,6 +1,6 @@
 """Data: upload contract files through the same all-or-nothing loader as the command line.
 
-(Not pages/data.py: Streamlit would take it and pages/_data.py for the same /data page.)
+(The file is loads.py, so the page's address is /loads; app.py titles it Data.)
 """
 
 from __future__ import annotations
@@ -10,14 +10,14 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from pages import _data
+from pages.ui import loaders
 from risk import views
 from sources import settings
 from sources.contract import FILES
 from sources.people import access
 
-_data.via_app(__file__)
-_data.require(access.LOAD)
+loaders.via_app(__file__)
+loaders.require(access.LOAD)
 
 HISTORICAL_DAYS = 90  # the "received before" day offered: this long before the newest scores
 
@@ -45,13 +45,13 @@ if st.button("Load these files", type="primary", disabled=not uploads, key="load
     bar = st.progress(0.0, text="Checking the files…")
     result = load.load_files(
         files,
-        engine=_data.engine(),
-        by=_data.current_user(),
+        engine=loaders.engine(),
+        by=loaders.current_user(),
         progress=lambda done, message: bar.progress(min(max(done, 0.0), 1.0), message),
     )
     bar.empty()
-    _data.clear()
-    load.record_in_audit(result, ", ".join(sorted(files)), _data.current_user(), _data.engine())
+    loaders.clear()
+    load.record_in_audit(result, ", ".join(sorted(files)), loaders.current_user(), loaders.engine())
     st.session_state["last_load"] = {
         "ok": result.ok,
         "problems": pd.DataFrame(
@@ -93,11 +93,11 @@ if outcome:
         st.dataframe(pd.DataFrame({"warning": outcome["warnings"]}), hide_index=True)
 
 st.subheader("Scores")
-stamp = _data.stamp()  # read after any load above; again below, after any scoring
-dates = _data.scored_dates(stamp)
+stamp = loaders.stamp()  # read after any load above; again below, after any scoring
+dates = loaders.scored_dates(stamp)
 if dates:
     st.write(f"The newest scores are as of {dates[-1]:%d %B %Y}.")
-    last = _data.newest_scoring(stamp)
+    last = loaders.newest_scoring(stamp)
     if last:
         finished = pd.Timestamp(last["finished_at"])
         finished = finished.tz_localize("UTC") if finished.tzinfo is None else finished
@@ -109,7 +109,7 @@ else:
     st.info("Nothing is scored yet: load providers and evidence, then score the store.")
 if st.button("Score the store now", key="score"):
     bar = st.progress(0.0, text="Scoring…")
-    stored = _data.score_store(
+    stored = loaders.score_store(
         progress=lambda done, message: bar.progress(min(max(done, 0.0), 1.0), message)
     )
     bar.empty()
@@ -118,7 +118,7 @@ if st.button("Score the store now", key="score"):
     else:
         st.info("No evidence to score.")
 
-stamp = _data.stamp()
+stamp = loaders.stamp()
 st.subheader("Serious concerns from before Carelens")
 st.write(
     "A first load of past years brings the serious concerns already handled before Carelens. "
@@ -133,14 +133,14 @@ before = st.date_input(
     max_value=today,
     key="historical_before",
 )
-waiting = _data.unseen_before(stamp, before)
+waiting = loaders.unseen_before(stamp, before)
 st.caption(f"{waiting:,} serious concerns received before {before:%d %B %Y} wait to be seen.")
 handled = st.checkbox(
     "They were handled outside Carelens", key="historical_handled", disabled=not waiting
 )
 if st.button("Mark them seen", key="historical_seen", disabled=not (waiting and handled)):
-    marked = views.mark_seen_before(_data.engine(), before, _data.current_user(), today)
-    _data.clear()
+    marked = views.mark_seen_before(loaders.engine(), before, loaders.current_user(), today)
+    loaders.clear()
     st.session_state["historical_done"] = (
         f"{marked:,} serious concerns received before {before:%d %B %Y} marked seen."
     )
@@ -149,7 +149,7 @@ if "historical_done" in st.session_state:
     st.success(st.session_state.pop("historical_done"))
 
 st.subheader("History of loads")
-history = _data.loads(stamp)
+history = loaders.loads(stamp)
 if history.empty:
     st.info("No loads yet.")
 else:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages import _data
+from pages.ui import loaders
 from sources.people import access
 
-_data.via_app(__file__)
-_data.require(access.VIEW_PROVIDERS)
+loaders.via_app(__file__)
+loaders.require(access.VIEW_PROVIDERS)
 
-stamp = _data.stamp()
+stamp = loaders.stamp()
 st.title("How the score works")
 st.markdown(
     """
@@ -47,7 +47,7 @@ the Inbox, not only counted.
 )
 
 st.subheader("Weights")
-found = _data.weights(stamp)
+found = loaders.weights(stamp)
 if found is None or found[0].empty:
     st.info("The weights are not available yet (risk/weights.py).")
 else:
@@ -73,7 +73,7 @@ else:
         st.write("Bands: " + "; ".join(f"**{band}** {span}" for band, span in bands) + ".")
 
 st.subheader("Latest backtest")
-result = _data.backtest(stamp)
+result = loaders.backtest(stamp)
 if result is None:
     st.write(
         "The backtest scores every provider as of a year before the newest rating, using only "
@@ -81,7 +81,7 @@ if result is None:
     )
     if st.button("Run the backtest", key="run_backtest"):
         with st.spinner("Running the backtest: the store is scored twice…"):
-            result = _data.run_backtest(stamp)
+            result = loaders.run_backtest(stamp)
         if result is None:
             st.info("No backtest possible yet: the store needs ratings a year after a day.")
 if result is not None:

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages import _charts, _data
+from pages.ui import charts, loaders
 from risk import views
 from sources.contract import service_type_label
 from sources.people import access
 
-_data.via_app(__file__)
-_data.require(access.VIEW_PROVIDERS)
+loaders.via_app(__file__)
+loaders.require(access.VIEW_PROVIDERS)
 
-stamp = _data.stamp()
-frame = _data.triage(stamp)
+stamp = loaders.stamp()
+frame = loaders.triage(stamp)
 st.title("Overview")
 if frame.empty or frame["score"].isna().all():
     st.info(
@@ -21,7 +21,7 @@ if frame.empty or frame["score"].isna().all():
     )
     st.stop()
 
-dates = _data.scored_dates(stamp)
+dates = loaders.scored_dates(stamp)
 scored = frame.dropna(subset=["score"])
 st.caption(f"{len(scored):,} providers scored as of {dates[-1]:%d %B %Y}.")
 cols = st.columns(len(views.BANDS))
@@ -32,14 +32,14 @@ by_region, by_type = st.columns(2)
 with by_region:
     st.subheader("By region")
     st.plotly_chart(
-        _charts.band_bars_figure(views.band_counts(scored, "region"), "region"),
+        charts.band_bars_figure(views.band_counts(scored, "region"), "region"),
         key="by_region",
         config={"displayModeBar": False},
     )
 with by_type:
     st.subheader("By type")
     st.plotly_chart(
-        _charts.band_bars_figure(views.band_counts(scored, "type"), "type", service_type_label),
+        charts.band_bars_figure(views.band_counts(scored, "type"), "type", service_type_label),
         key="by_type",
         config={"displayModeBar": False},
     )
@@ -48,10 +48,10 @@ where, spread = st.columns([3, 2])
 picked: list[str] = []  # map_cells areas a person clicked or drew round
 with where:
     st.subheader("Where")
-    points = _data.map_points(stamp)
-    if len(points) > _charts.MAP_POINTS:
+    points = loaders.map_points(stamp)
+    if len(points) > charts.MAP_POINTS:
         event = st.plotly_chart(
-            _charts.risk_area_figure(_data.map_areas(stamp)),
+            charts.risk_area_figure(loaders.map_areas(stamp)),
             key="map",
             on_select="rerun",
             selection_mode=("points", "box", "lasso"),
@@ -67,13 +67,13 @@ with where:
             "or draw round several, to list their providers."
         )
     else:
-        st.plotly_chart(_charts.risk_map_figure(points), key="map")
+        st.plotly_chart(charts.risk_map_figure(points), key="map")
     if len(points) < len(scored):
         st.caption(f"{len(scored) - len(points):,} scored providers have no coordinates.")
 with spread:
     st.subheader("Distribution of scores")
     st.plotly_chart(
-        _charts.score_histogram(scored), key="histogram", config={"displayModeBar": False}
+        charts.score_histogram(scored), key="histogram", config={"displayModeBar": False}
     )
 
 if picked:
@@ -102,7 +102,7 @@ if picked:
         st.switch_page("pages/provider.py", query_params={"provider": provider_id})
 
 st.subheader("How well the score predicts")
-result = _data.backtest(stamp)
+result = loaders.backtest(stamp)
 if result is None:
     st.write(
         "The backtest scores every provider as of a year before the newest rating, using only "
@@ -110,7 +110,7 @@ if result is None:
     )
     if st.button("Run the backtest", key="run_backtest"):
         with st.spinner("Running the backtest: the store is scored twice…"):
-            result = _data.run_backtest(stamp)
+            result = loaders.run_backtest(stamp)
         if result is None:
             st.info("No backtest possible yet: the store needs ratings a year after a day.")
 if result is not None:

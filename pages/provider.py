@@ -7,22 +7,22 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from pages import _charts, _data
+from pages.ui import charts, loaders
 from risk import usage, views
 from sources.contract import CONCERN_KINDS, KEY_QUESTIONS, service_type_label
 from sources.duplicates import merge_copies
 from sources.people import access, audit
 from sources.text.themes import theme_label
 
-_data.via_app(__file__)
-_data.require(access.VIEW_PROVIDERS)
+loaders.via_app(__file__)
+loaders.require(access.VIEW_PROVIDERS)
 
-stamp = _data.stamp()
+stamp = loaders.stamp()
 provider_id = st.query_params.get("provider", "").strip()
 
 
 def _choose_provider() -> None:
-    frame = _data.triage(stamp)
+    frame = loaders.triage(stamp)
     if frame.empty:
         st.info("The store holds no providers yet: load some on the Data page.")
         st.stop()
@@ -51,28 +51,28 @@ if not provider_id:
     st.write("Open a provider from Triage, or find one here.")
     _choose_provider()
 
-record = _data.provider(stamp, provider_id)
+record = loaders.provider(stamp, provider_id)
 if record is None:
     st.title("Provider")
     st.error(f"There is no provider with the id {provider_id!r} in the store.")
     _choose_provider()
 
-dates = _data.scored_dates(stamp)
+dates = loaders.scored_dates(stamp)
 as_of = dates[-1] if dates else None
-scores = _data.provider_scores(stamp, provider_id)
-ratings = _data.provider_ratings(stamp, provider_id)
+scores = loaders.provider_scores(stamp, provider_id)
+ratings = loaders.provider_ratings(stamp, provider_id)
 # Personal data (alert summaries, note authors) only for a role that may see it; for an
 # inspector, that they saw it goes into the audit log, once per provider per session.
-role, user = _data.role(), _data.current_user()
-events = access.redact(_data.provider_events(stamp, provider_id), role)
-voices = access.redact(_data.provider_voices(stamp, provider_id), role)
-if _data.allowed(access.VIEW_SENSITIVE) and (
+role, user = loaders.role(), loaders.current_user()
+events = access.redact(loaders.provider_events(stamp, provider_id), role)
+voices = access.redact(loaders.provider_voices(stamp, provider_id), role)
+if loaders.allowed(access.VIEW_SENSITIVE) and (
     events[["summary", "author"]].notna().any().any() or voices["author"].notna().any()
 ):
-    _data.note_sensitive_view(provider_id)
+    loaders.note_sensitive_view(provider_id)
 
 # ---- who ----------------------------------------------------------------------------------
-st.title(_data.md_escape(record["name"]))
+st.title(loaders.md_escape(record["name"]))
 place = ", ".join(str(v) for v in (record.get("town"), record.get("local_authority")) if v)
 st.caption(
     " · ".join(
@@ -125,24 +125,24 @@ else:
     cols[2].metric("Uncertainty", f"{now['uncertainty']:.2f}", help="0 sure … 1 unsure")
     cols[3].metric("As of", f"{now['as_of']:%d %b %Y}")
     parts = views.contribution_parts(now["contributions"])
-    explained = _data.explanation(stamp, provider_id, now["as_of"].date())
+    explained = loaders.explanation(stamp, provider_id, now["as_of"].date())
     # Silence is no evidence: said beside the uncertainty, never taken off the score.
     silence_notes = list(explained.get("uncertainty_notes") or [])
-    if not silence_notes and provider_id in _data.silent_providers(stamp):
+    if not silence_notes and provider_id in loaders.silent_providers(stamp):
         silence_notes = ["No recent voice: nothing heard from the public for months."]
     for note in silence_notes:
         st.warning(note, icon=":material/voice_over_off:")
     chart_col, evidence_col = st.columns([3, 2])
     with chart_col:
         st.plotly_chart(
-            _charts.contributions_figure(parts, "Points per source"),
+            charts.contributions_figure(parts, "Points per source"),
             key="contributions",
             config={"displayModeBar": False},
         )
         indicators = views.explanation_indicators(explained)
         if not indicators.empty:
             st.plotly_chart(
-                _charts.contributions_figure(indicators.head(12), "Points per indicator"),
+                charts.contributions_figure(indicators.head(12), "Points per indicator"),
                 key="indicators",
                 config={"displayModeBar": False},
             )
@@ -202,14 +202,14 @@ else:
     )
     lanes = st.pills(
         "Sources",
-        list(_charts.LANES),
-        default=list(_charts.LANES),
+        list(charts.LANES),
+        default=list(charts.LANES),
         selection_mode="multi",
-        format_func=lambda s: _charts.LANES[s].split(" (")[0],
+        format_func=lambda s: charts.LANES[s].split(" (")[0],
         key="timeline_sources",
     )
     st.plotly_chart(
-        _charts.timeline_figure(events, scores, lanes, window[0], window[1]),
+        charts.timeline_figure(events, scores, lanes, window[0], window[1]),
         key="timeline",
     )
 
@@ -219,7 +219,7 @@ if voices.empty:
     st.info("No comments or expert notes about this provider yet.")
 else:
     st.plotly_chart(
-        _charts.themes_figure(views.themes_over_time(voices)),
+        charts.themes_figure(views.themes_over_time(voices)),
         key="themes",
         config={"displayModeBar": False},
     )
@@ -251,7 +251,7 @@ else:
     )
     # Public text goes into dataframe cells only: shown as text, never as Markdown or HTML.
     st.dataframe(
-        merge_copies(picked, _data.provider_copies(stamp, provider_id)).assign(
+        merge_copies(picked, loaders.provider_copies(stamp, provider_id)).assign(
             themes=picked["themes"].map(lambda ts: ", ".join(map(theme_label, ts))),
             serious=picked["serious"].map(lambda s: "⚠ serious" if s else ""),
             concern=picked["concern_kinds"].map(views.concern_label),
@@ -300,11 +300,11 @@ USE_NAMES = {
 done = st.session_state.pop("_use_marked", None)
 if done:
     st.success(done)
-uses = _data.provider_uses(stamp, provider_id)
+uses = loaders.provider_uses(stamp, provider_id)
 if uses.empty:
     st.caption("Nothing said about this provider has been marked as used yet.")
 else:
-    if not _data.allowed(access.VIEW_SENSITIVE):
+    if not loaders.allowed(access.VIEW_SENSITIVE):
         # An outcome may name a person (a safeguarding referral): inspectors only.
         uses = uses.assign(outcome=uses["outcome"].where(uses["outcome"].isna(), access.REDACTED))
     st.dataframe(
@@ -321,7 +321,7 @@ else:
         },
         key="uses_table",
     )
-if _data.allowed(access.INBOX):
+if loaders.allowed(access.INBOX):
     # What can be marked: this provider's comments (originals), expert notes and alerts.
     options = {
         f"{'comment' if v.kind == 'comment' else 'note'}:{v.record_id}": (
@@ -351,14 +351,14 @@ if _data.allowed(access.INBOX):
             "What came of it (short; optional)", max_chars=usage.MAX_OUTCOME, key="use_outcome"
         )
         if st.form_submit_button("Mark as used", key="use_submit"):
-            if not _data.allowed(access.INBOX):  # checked again on the server at the write
+            if not loaders.allowed(access.INBOX):  # checked again on the server at the write
                 st.error("Your role may not mark evidence as used.")
             elif picked_use is None:
                 st.warning("Choose the comment, note or alert that was used.")
             else:
                 kind, record_id = picked_use.split(":", 1)
                 try:
-                    _data.mark_used(kind, record_id, used_for, outcome)
+                    loaders.mark_used(kind, record_id, used_for, outcome)
                 except usage.UsageError as error:
                     st.error(str(error))
                 else:
@@ -369,7 +369,7 @@ if _data.allowed(access.INBOX):
 
 # ---- what changed since the last inspection --------------------------------------------------
 st.header("Since the last inspection")
-changed = _data.changes(stamp, provider_id, as_of)
+changed = loaders.changes(stamp, provider_id, as_of)
 if changed.empty:
     st.info("Never inspected: there is no last inspection to compare with.")
 else:
@@ -386,7 +386,7 @@ else:
 st.header("Visit brief")
 if as_of is None:
     st.info("The brief needs a score: score the store on the Data page first.")
-elif not _data.allowed(access.EXPORT):
+elif not loaders.allowed(access.EXPORT):
     st.caption("Your role does not include downloading briefs.")
 else:
     st.write(
@@ -399,8 +399,8 @@ else:
         # run signed in with is checked again before any byte is made.
         if not access.may(role, access.EXPORT):
             raise PermissionError("this role may not download briefs")
-        audit.record(user, "brief", provider_id, kind, _data.engine())
-        html_text, pdf_bytes = _data.brief_files(stamp, provider_id, as_of, role)
+        audit.record(user, "brief", provider_id, kind, loaders.engine())
+        html_text, pdf_bytes = loaders.brief_files(stamp, provider_id, as_of, role)
         return pdf_bytes if kind == "pdf" else html_text
 
     b1, b2 = st.columns(2)

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages import _data
-from pages._charts import BAND_COLOURS
+from pages.ui import loaders
+from pages.ui.charts import BAND_COLOURS
 from risk import views
 from sources.contract import service_type_label
 from sources.people import access, audit
 
-_data.via_app(__file__)
-_data.require(access.VIEW_PROVIDERS)
+loaders.via_app(__file__)
+loaders.require(access.VIEW_PROVIDERS)
 
 # A shared link to the app's root with ?provider=ID opens that provider.
 if st.query_params.get("provider"):
@@ -24,8 +24,8 @@ BAND_MARKS = {
     "very high": "🔴 very high",
 }
 
-stamp = _data.stamp()
-frame = _data.triage(stamp)
+stamp = loaders.stamp()
+frame = loaders.triage(stamp)
 st.title("Triage")
 if frame.empty or frame["score"].isna().all():
     st.info(
@@ -34,7 +34,7 @@ if frame.empty or frame["score"].isna().all():
     )
     st.stop()
 
-dates = _data.scored_dates(stamp)
+dates = loaders.scored_dates(stamp)
 previous = [d for d in dates if d < dates[-1]]
 st.caption(
     f"Risk of poor care as of {dates[-1]:%d %B %Y}, "
@@ -90,7 +90,7 @@ if shown.empty:
 
 # Providers nobody has written about for months are marked: silence is no evidence, and
 # their scores' uncertainty says so (risk.score.silence_notes).
-shown = views.mark_silent(shown, _data.silent_providers(stamp))
+shown = views.mark_silent(shown, loaders.silent_providers(stamp))
 
 SHOWN_COLUMNS = [
     "name",
@@ -159,19 +159,19 @@ if selected:
 
 
 # Who asks, read now: the download itself runs later, outside this script's session.
-role, user = _data.role(), _data.current_user()
+role, user = loaders.role(), loaders.current_user()
 
 
 def _export() -> bytes:
     # The role this run signed in with is checked again before any byte is made.
     if not access.may(role, access.EXPORT):
         raise PermissionError("this role may not export")
-    audit.record(user, "export", "triage", f"{len(shown)} rows", _data.engine())
+    audit.record(user, "export", "triage", f"{len(shown)} rows", loaders.engine())
     # Exactly the columns shown (the sparkline as its numbers), with the id to find it again.
     return views.safe_csv(access.redact(shown[["provider_id", *SHOWN_COLUMNS]], role))
 
 
-if _data.allowed(access.EXPORT):
+if loaders.allowed(access.EXPORT):
     st.download_button(
         f"Download these {len(shown):,} rows (CSV)",
         data=_export,

@@ -6,15 +6,15 @@ import datetime as dt
 
 import streamlit as st
 
-from pages import _data
+from pages.ui import loaders
 from risk import views
 from sources import settings
 from sources.duplicates import channel_name
 from sources.people import access, audit
 from sources.people.access import REDACTED
 
-_data.via_app(__file__)
-_data.require(access.VIEW_PROVIDERS)
+loaders.via_app(__file__)
+loaders.require(access.VIEW_PROVIDERS)
 
 ALL = "All regions"
 FIELD_NAMES = {
@@ -34,14 +34,14 @@ SILENT_COLUMNS = {
     "share": st.column_config.NumberColumn("Heard share", format="percent"),
 }
 
-stamp = _data.stamp()
+stamp = loaders.stamp()
 st.title("Voices")
 st.caption(
     "Who the feedback comes from against the people the services serve, the groups and "
     "places that are silent, and what was done with what people said."
 )
 
-today = _data.newest_day(stamp)
+today = loaders.newest_day(stamp)
 reference_path = settings.voice_reference_path()
 if not reference_path.exists():
     st.error(
@@ -51,10 +51,10 @@ if not reference_path.exists():
     st.stop()
 
 top = st.columns([3, 2, 3])
-periods = list(_data.VOICE_PERIODS)
+periods = list(loaders.VOICE_PERIODS)
 period = top[0].segmented_control("Comments received", periods, default=periods[0], key="v_period")
-since = _data.voices_since(stamp, period)
-everyone = _data.heard(stamp, since)
+since = loaders.voices_since(stamp, period)
+everyone = loaders.heard(stamp, since)
 regions = sorted(everyone["region"].dropna().unique())
 region_pick = top[1].selectbox("Region", [ALL, *regions], key="v_region")
 region = None if region_pick == ALL else region_pick
@@ -68,7 +68,7 @@ provider_id = top[2].selectbox(
     placeholder="Every provider in the region",
     key="v_provider",
 )
-report = _data.voices_report(stamp, since, region, provider_id, str(reference_path))
+report = loaders.voices_report(stamp, since, region, provider_id, str(reference_path))
 
 # ---- who is heard ------------------------------------------------------------------------------
 st.header("Who is heard")
@@ -76,12 +76,16 @@ if report.received == 0:
     st.info("No linked comments in this scope and period.")
 else:
     st.write(
-        f"{report.received:,} comments linked to providers in {_data.md_escape(report.scope)}"
+        f"{report.received:,} comments linked to providers in {loaders.md_escape(report.scope)}"
         + (f" since {since:%d %B %Y}" if since else "")
         + f"; {report.described:,} ({report.described / report.received:.0%}) say something "
         "about who wrote them. Shares are of the people who answered each question, against "
         "the reference mix of people served"
-        + (f" in {_data.md_escape(report.scope)}." if region or provider_id else " in each region.")
+        + (
+            f" in {loaders.md_escape(report.scope)}."
+            if region or provider_id
+            else " in each region."
+        )
     )
     st.caption(
         f"Reference: {reference_path.name} (CARELENS_VOICE_REFERENCE). The shipped figures are "
@@ -159,7 +163,7 @@ else:
 
 # ---- no recent voice --------------------------------------------------------------------------
 st.header("No recent voice")
-silent = _data.no_recent_voice(stamp, today)
+silent = loaders.no_recent_voice(stamp, today)
 if region is not None:
     silent = silent[silent["region"] == region]
 st.caption(
@@ -187,7 +191,7 @@ st.caption(
     "(marked on the provider page) and with an outcome written down; copies of one concern "
     "count once."
     + (
-        f" Only comments linked to providers in {_data.md_escape(region)} count here."
+        f" Only comments linked to providers in {loaders.md_escape(region)} count here."
         if region
         else ""
     )
@@ -195,15 +199,15 @@ st.caption(
 c1, c2 = st.columns([3, 2])
 window = c1.date_input(
     "Received between",
-    _data.said_window(stamp),
+    loaders.said_window(stamp),
     max_value=today,
     key="ysd_dates",
 )
 start, end = (tuple(window) + (None, None))[:2] if isinstance(window, tuple) else (window, None)
 end = end or start
 freq = c2.segmented_control("Per", ["Quarter", "Month"], default="Quarter", key="ysd_freq")
-said = _data.you_said_we_did(
-    stamp, start, end, "ME" if freq == "Month" else _data.VOICES_PER, region
+said = loaders.you_said_we_did(
+    stamp, start, end, "ME" if freq == "Month" else loaders.VOICES_PER, region
 )
 if said.empty:
     st.info("No comments received in these dates.")
@@ -226,18 +230,18 @@ else:
 
     def _export() -> bytes:
         # Checked again on the server when the file is asked for; counts only, no words.
-        if not _data.allowed(access.EXPORT):
+        if not loaders.allowed(access.EXPORT):
             raise PermissionError("this role may not export")
         audit.record(
-            _data.current_user(),
+            loaders.current_user(),
             "export",
             "you_said_we_did",
             f"{start}..{end} {region or 'all regions'}, {len(said)} rows",
-            _data.engine(),
+            loaders.engine(),
         )
         return views.safe_csv(said)
 
-    if _data.allowed(access.EXPORT):
+    if loaders.allowed(access.EXPORT):
         st.download_button(
             "Download the report (CSV)",
             data=_export,
@@ -250,12 +254,12 @@ else:
         st.caption("Your role does not include exports.")
 
 # Words are used after they arrive: every mark made since the first day chosen, to now.
-uses = _data.uses_between(stamp, start, dt.datetime.now(dt.UTC).date(), region)
+uses = loaders.uses_between(stamp, start, dt.datetime.now(dt.UTC).date(), region)
 with st.expander(f"What was done: {len(uses):,} uses marked since {start:%d %B %Y}"):
     if uses.empty:
         st.caption("Nothing marked as used since then.")
     else:
-        if not _data.allowed(access.VIEW_SENSITIVE):
+        if not loaders.allowed(access.VIEW_SENSITIVE):
             # An outcome may name a person (a safeguarding referral): inspectors only.
             uses = uses.assign(outcome=uses["outcome"].where(uses["outcome"].isna(), REDACTED))
         st.dataframe(

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from sqlalchemy.engine import Engine
 
-from pages import _charts
+from pages.ui import charts
 from risk import views
 from sources.contract import service_type_label
 from tests.risk import tiny_world
@@ -14,17 +14,17 @@ from tests.risk.tiny_world import HOSTILE
 
 
 def test_plain_label_escapes_and_shortens() -> None:
-    label = _charts.plain_label("<a href='x'>click</a>\n" + "y" * 300)
+    label = charts.plain_label("<a href='x'>click</a>\n" + "y" * 300)
     assert "<" not in label and "&lt;a href=&#x27;x&#x27;&gt;click&lt;/a&gt; " in label
     assert len(label) < 260 and label.endswith("…")
-    assert _charts.plain_label(None) == "" and _charts.plain_label(float("nan")) == ""
+    assert charts.plain_label(None) == "" and charts.plain_label(float("nan")) == ""
 
 
 def test_timeline_has_a_lane_per_source_the_score_and_inspection_lines(engine: Engine) -> None:
     tiny_world.build(engine)
     events = views.provider_events(engine, "A")
     scores = views.provider_scores(engine, "A")
-    fig = _charts.timeline_figure(events, scores)
+    fig = charts.timeline_figure(events, scores)
     names = [t.name for t in fig.data]
     assert "risk score" in names
     assert "Incidents: severe" in names and "Safeguarding: high" in names
@@ -38,7 +38,7 @@ def test_timeline_toggles_and_date_range(engine: Engine) -> None:
     tiny_world.build(engine)
     events = views.provider_events(engine, "A")
     scores = views.provider_scores(engine, "A")
-    only = _charts.timeline_figure(events, scores, ["incidents"], pd.Timestamp("2026-01-01"))
+    only = charts.timeline_figure(events, scores, ["incidents"], pd.Timestamp("2026-01-01"))
     lanes = {t.legendgroup for t in only.data if t.name != "risk score"}
     assert lanes == {"incidents"}
     xs = [x for t in only.data for x in t.x]
@@ -48,14 +48,14 @@ def test_timeline_toggles_and_date_range(engine: Engine) -> None:
 def test_band_and_map_figures_colour_by_band(engine: Engine) -> None:
     tiny_world.build(engine)
     triage = views.triage_frame(engine)
-    bars = _charts.band_bars_figure(views.band_counts(triage, "region"), "region")
-    assert {t.name for t in bars.data} == set(_charts.BAND_COLOURS)
-    where = _charts.risk_map_figure(views.map_frame(engine, triage))
+    bars = charts.band_bars_figure(views.band_counts(triage, "region"), "region")
+    assert {t.name for t in bars.data} == set(charts.BAND_COLOURS)
+    where = charts.risk_map_figure(views.map_frame(engine, triage))
     assert {t.name: t.marker.color for t in where.data} == {
-        "low": _charts.BAND_COLOURS["low"],
-        "very high": _charts.BAND_COLOURS["very high"],
+        "low": charts.BAND_COLOURS["low"],
+        "very high": charts.BAND_COLOURS["very high"],
     }
-    assert _charts.risk_map_figure(triage.iloc[0:0]).layout.annotations
+    assert charts.risk_map_figure(triage.iloc[0:0]).layout.annotations
 
 
 def test_themes_figure_names_themes_in_words() -> None:
@@ -67,7 +67,7 @@ def test_themes_figure_names_themes_in_words() -> None:
             "sentiment": [-0.8, 0.1, -0.5],
         }
     )
-    fig = _charts.themes_figure(themes)
+    fig = charts.themes_figure(themes)
     assert [trace.name for trace in fig.data] == ["abuse and neglect", "well-led"]
     assert fig.data[0].hovertemplate.startswith("abuse and neglect:")
 
@@ -80,7 +80,7 @@ def test_band_bars_name_service_types_in_words() -> None:
             "providers": [1, 2, 3],
         }
     )
-    fig = _charts.band_bars_figure(counts, "type", service_type_label)
+    fig = charts.band_bars_figure(counts, "type", service_type_label)
     low = next(trace for trace in fig.data if trace.name == "low")
     assert list(low.x) == ["GP practice", "care home", "dental"]
 
@@ -99,7 +99,7 @@ def test_area_map_colours_each_area_by_its_share_at_high_risk() -> None:
             "top_score": [71.0, 88.5],
         }
     )
-    fig = _charts.risk_area_figure(cells)
+    fig = charts.risk_area_figure(cells)
     (dots,) = fig.data
     assert list(dots.marker.color) == [0.06, 0.3]  # the worse area drawn last, on top
     # The middle of the scale at the share over all areas (7 of 50), its end at twice it.
@@ -109,4 +109,4 @@ def test_area_map_colours_each_area_by_its_share_at_high_risk() -> None:
     assert [row[-1] for row in dots.customdata] == ["515:-1", "534:-14"]  # what a click picks
     hover = str(dots.customdata)
     assert "<script>" not in hover and "&lt;script&gt;" in hover
-    assert _charts.risk_area_figure(cells.iloc[0:0]).layout.annotations
+    assert charts.risk_area_figure(cells.iloc[0:0]).layout.annotations

@@ -220,9 +220,9 @@ def test_overview_draws_bands_map_and_distribution(world: Engine) -> None:
 def test_overview_maps_areas_once_there_are_many_providers(
     world: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from pages import _charts
+    from pages.ui import charts
 
-    monkeypatch.setattr(_charts, "MAP_POINTS", 1)  # the tiny world maps two providers
+    monkeypatch.setattr(charts, "MAP_POINTS", 1)  # the tiny world maps two providers
     at = open_page("overview")
     assert len(at.get("plotly_chart")) == 4
     assert any("2 providers in areas of about 11 km" in c.value for c in at.caption)

@@ -1,4 +1,4 @@
-"""pages/_data warming: the frames the pages open on are read before anyone asks for them."""
+"""pages/ui warming: the frames the pages open on are read before anyone asks for them."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from pages import _data
+from pages.ui import loaders
 from risk import score, usage, views, voices
 from sources.store import Load
 from tests.pages.apptest import open_page
@@ -51,9 +51,9 @@ def test_warm_reads_each_frame_under_the_key_its_page_asks_for(
 ) -> None:
     stamp = views.store_stamp(world)
     expected = views.triage_frame(world)
-    _data.warm(stamp)
+    loaders.warm(stamp)
     _no_reads(monkeypatch)
-    pd.testing.assert_frame_equal(_data.triage(stamp), expected)
+    pd.testing.assert_frame_equal(loaders.triage(stamp), expected)
     # The pages draw from the warmed frames alone: had any asked with other arguments than
     # warm() used, its read would have failed above.
     for page in ("triage", "overview", "voices", "inbox"):
@@ -63,11 +63,11 @@ def test_warm_reads_each_frame_under_the_key_its_page_asks_for(
 
 def test_voices_since_counts_back_from_the_newest_scoring(world: Engine) -> None:
     stamp = views.store_stamp(world)
-    assert _data.voices_since(stamp) == tiny_world.AS_OF - dt.timedelta(days=365)
-    assert _data.voices_since(stamp, "Last 3 years") == tiny_world.AS_OF - dt.timedelta(
+    assert loaders.voices_since(stamp) == tiny_world.AS_OF - dt.timedelta(days=365)
+    assert loaders.voices_since(stamp, "Last 3 years") == tiny_world.AS_OF - dt.timedelta(
         days=3 * 365
     )
-    assert _data.voices_since(stamp, "Everything") is None
+    assert loaders.voices_since(stamp, "Everything") is None
 
 
 def test_the_warmer_warms_each_new_stamp_and_again_after_clear(
@@ -82,13 +82,13 @@ def test_the_warmer_warms_each_new_stamp_and_again_after_clear(
         return triage_frame(engine, as_of)
 
     monkeypatch.setattr(views, "triage_frame", counted)
-    warmer = _data.keep_warm()
-    assert warmer is not None and _data.keep_warm() is warmer  # one per store
+    warmer = loaders.keep_warm()
+    assert warmer is not None and loaders.keep_warm() is warmer  # one per store
     assert warmer.wait_for(1, WAIT)
     first = views.store_stamp(world)
     assert warmer.warmed == first and warmer.error is None
     assert readers == ["carelens-warm"]
-    _data.triage(first)  # a page's visit: already there
+    loaders.triage(first)  # a page's visit: already there
     assert readers == ["carelens-warm"]
 
     # A load made elsewhere (the command line) changes the stamp: the warmer reads again.
@@ -101,10 +101,10 @@ def test_the_warmer_warms_each_new_stamp_and_again_after_clear(
     assert readers == ["carelens-warm"] * 2
 
     # A write in the app clears every cache without changing the stamp: warmed again.
-    _data.clear()
+    loaders.clear()
     assert warmer.wait_for(3, WAIT)
     assert readers == ["carelens-warm"] * 3
-    _data.triage(views.store_stamp(world))
+    loaders.triage(views.store_stamp(world))
     assert readers == ["carelens-warm"] * 3
 
 
@@ -112,7 +112,7 @@ def test_the_warmer_leaves_an_unscored_store_alone_and_survives_a_broken_one(
     engine: Engine, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     _no_reads(monkeypatch)
-    warmer = _data.Warmer(interval=3600)
+    warmer = loaders.Warmer(interval=3600)
     warmer.step()  # empty store: nothing scored, nothing read
     assert warmer.warmed is None and warmer.error is None
     not_a_folder = tmp_path / "a-file"
@@ -124,8 +124,8 @@ def test_the_warmer_leaves_an_unscored_store_alone_and_survives_a_broken_one(
 
 
 def test_warming_is_off_when_set_to_zero(world: Engine) -> None:
-    assert _data.keep_warm() is None  # the suite's setting: CARELENS_WARM_SECONDS=0
-    _data.rewarm()  # and clearing starts nothing
+    assert loaders.keep_warm() is None  # the suite's setting: CARELENS_WARM_SECONDS=0
+    loaders.rewarm()  # and clearing starts nothing
 
 
 def test_a_scoring_shows_its_new_day_only_once_its_history_is_stored(world: Engine) -> None:
@@ -152,15 +152,15 @@ def test_a_clearing_during_a_warming_has_it_read_again(
     world: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("CARELENS_WARM_SECONDS", "3600")
-    warmer = _data._warmer(str(world.url.render_as_string(hide_password=False)), 3600.0)
+    warmer = loaders._warmer(str(world.url.render_as_string(hide_password=False)), 3600.0)
     warmed: list[tuple[int, str, int]] = []
 
     def warm(stamp: tuple[int, str, int]) -> None:
         warmed.append(stamp)
         if len(warmed) == 1:
-            _data.clear()  # a link made in the inbox while the first warming runs
+            loaders.clear()  # a link made in the inbox while the first warming runs
 
-    monkeypatch.setattr(_data, "warm", warm)
+    monkeypatch.setattr(loaders, "warm", warm)
     warmer.step()
     assert len(warmed) == 1 and warmer.warmed is None  # what it read may be gone
     warmer.step()

@@ -21,7 +21,7 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy.engine import Engine
 
-from pages import _charts
+from pages.ui import charts
 from risk import views
 from sources import settings
 from sources.progress import Progress
@@ -106,10 +106,10 @@ def require(action: str) -> None:
     one left out of the menu. Nobody signed in gets the sign-in screen instead; whoever is
     signed in sees their name, role and the sign-out button in the sidebar.
     """
-    from pages import _signin
+    from pages.ui import gate
 
-    _signin.gate()
-    _signin.account_sidebar()
+    gate.gate()
+    gate.account_sidebar()
     if not allowed(action):
         st.warning("Your role does not give access to this page.")
         st.stop()
@@ -575,7 +575,7 @@ def warm(stamp: tuple[int, str, int]) -> None:
     under a second. Each loader is called as its page calls it (same arguments, same key)."""
     triage(stamp)
     silent_providers(stamp)
-    if len(map_points(stamp)) > _charts.MAP_POINTS:
+    if len(map_points(stamp)) > charts.MAP_POINTS:
         map_areas(stamp)
     unlinked(stamp)
     unlinked_total(stamp)

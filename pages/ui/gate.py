@@ -1,7 +1,7 @@
 """Sign-in: the password form, Streamlit's single sign-on where configured, and sign-out.
 
 app.py calls `gate()` before any page runs, and every page calls it again through
-_data.require: Streamlit runs a page's file on its own on some reruns (always under
+loaders.require: Streamlit runs a page's file on its own on some reruns (always under
 AppTest, and before any session has declared the navigation), so the check lives where
 every run passes. Success sets st.session_state["user"] (the name written beside every
 change made in the app) and st.session_state["role"].
@@ -13,7 +13,7 @@ from collections.abc import Mapping
 
 import streamlit as st
 
-from pages import _data
+from pages.ui import loaders
 from sources.people import access
 
 
@@ -28,7 +28,7 @@ def signed_in() -> bool:
         return False
     from sources.people import accounts
 
-    if accounts.account_changed(str(user), str(role), engine=_data.engine()):
+    if accounts.account_changed(str(user), str(role), engine=loaders.engine()):
         for key in ("user", "role"):
             st.session_state.pop(key, None)
         st.session_state["_signed_out_why"] = "Your account was disabled or its role changed."
@@ -55,17 +55,17 @@ def _sso_sign_in() -> None:
     from sources.people import accounts, audit
 
     email = str(st.user.get("email") or "")
-    role = accounts.account_role(email, engine=_data.engine()) if email else None
+    role = accounts.account_role(email, engine=loaders.engine()) if email else None
     if role in access.ROLES:
         st.session_state["user"], st.session_state["role"] = email, role
-        audit.record(email, "sign_in", detail="single sign-on", engine=_data.engine())
+        audit.record(email, "sign_in", detail="single sign-on", engine=loaders.engine())
         st.rerun()
     if not st.session_state.get("_sso_refused"):
         audit.record(
             email or "(no email)",
             "sign_in_failed",
             detail="single sign-on: no active account",
-            engine=_data.engine(),
+            engine=loaders.engine(),
         )
         st.session_state["_sso_refused"] = True
     st.title("Carelens")
@@ -97,7 +97,7 @@ def _form(sso: list[str | None] | None) -> None:
         else:
             # authenticate() counts failures, locks out and audits every attempt itself; its
             # message never says whether the username exists.
-            outcome = accounts.authenticate(username, password, engine=_data.engine())
+            outcome = accounts.authenticate(username, password, engine=loaders.engine())
             if outcome.ok and outcome.role in access.ROLES:
                 st.session_state["user"], st.session_state["role"] = username, outcome.role
                 st.rerun()
@@ -123,7 +123,7 @@ def sign_out() -> None:
     """Forgets everything this session held (filters, picks, who it was), then reruns."""
     sso_user = sso_providers() is not None and st.user.is_logged_in
     for key in list(st.session_state.keys()):
-        if key != _data.VIA_APP:
+        if key != loaders.VIA_APP:
             del st.session_state[key]
     if sso_user:
         st.logout()
@@ -133,6 +133,8 @@ def sign_out() -> None:
 def account_sidebar() -> None:
     """Who is signed in, with which role, and the sign-out button, in the sidebar."""
     with st.sidebar:
-        st.caption(f"Signed in as **{_data.md_escape(_data.current_user())}** · {_data.role()}")
+        st.caption(
+            f"Signed in as **{loaders.md_escape(loaders.current_user())}** · {loaders.role()}"
+        )
         if st.button("Sign out", key="sign_out", icon=":material/logout:"):
             sign_out()
