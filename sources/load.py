@@ -346,11 +346,30 @@ def _problems_at(
     ]
 
 
-def _check_file(
-    spec: FileSpec, data: bytes, known: Callable[[], set[str]], found: _Found
-) -> _Checked | None:
-    """Checks one contract file against every rule; its typed values, or None if unreadable."""
-    name = spec.filename
+@dataclass
+class _Sheet:
+    """One decoded, parsed contract file."""
+
+    name: str
+    text: str
+    frame: pd.DataFrame  # every record as text, header included as row 0
+    header: list[str]  # the header's names as matched (header_key)
+    body: pd.DataFrame  # the data rows, from position 0
+    _lines: np.ndarray | None = None
+
+    def lines(self) -> np.ndarray:
+        """The line each record starts on (header = 1), worked out on first use."""
+        if self._lines is None:
+            self._lines = _record_lines(self.text, len(self.frame))
+        return self._lines
+
+
+# Problems found by one check step, and how many there were (more may exist than are kept).
+_Step = tuple[list[Problem], int]
+
+
+def _read_sheet(name: str, data: bytes, found: _Found) -> _Sheet | None:
+    """The file decoded and parsed, or None with the reason added to `found`."""
     text, problem = _decode(name, data)
     if problem is not None or text is None:
         found.add([problem] if problem else [])
@@ -360,39 +379,46 @@ def _check_file(
         found.add([problem] if problem else [])
         return None
     header = [header_key(str(h)) for h in frame.iloc[0]]
-    body = frame.iloc[1:].reset_index(drop=True)
-    checked = _Checked(spec, len(body), [])
-    line_cache: list[np.ndarray] = []
+    return _Sheet(name, text, frame, header, frame.iloc[1:].reset_index(drop=True))
 
-    def lines() -> np.ndarray:
-        if not line_cache:
-            line_cache.append(_record_lines(text, len(frame)))
-        return line_cache[0]
 
+def _check_header(spec: FileSpec, sheet: _Sheet, checked: _Checked) -> tuple[dict[str, int], _Step]:
+    """Each contract column's position in the file, and the header's problems.
+
+    A column named twice and a required column missing are problems; a column the
+    contract does not know is a warning (one with no name is ignored when it is empty).
+    """
+    name = sheet.name
     problems: list[Problem] = []
-    counted = 0
     position: dict[str, int] = {}
-    for i, h in enumerate(header):
+    for i, h in enumerate(sheet.header):
         if h in spec.column_names:
             if h in position:
-                problems.append(Problem(name, 1, h, str(frame.iloc[0, i]).strip(), DOUBLE_COLUMN))
-                counted += 1
+                value = str(sheet.frame.iloc[0, i]).strip()
+                problems.append(Problem(name, 1, h, value, DOUBLE_COLUMN))
             else:
                 position[h] = i
-        elif h or (body[i] != "").any():
+        elif h or (sheet.body[i] != "").any():
             label = f"'{h}'" if h else f"number {i + 1} (no name)"
             checked.warnings.append(f"{name}: column {label} is not in the contract; ignored")
     for col in spec.columns:
         if col.required and col.name not in position:
             problems.append(Problem(name, 1, col.name, "", MISSING_COLUMN))
-            counted += 1
     checked.present = [c.name for c in spec.columns if c.name in position]
-    has_nul = "\x00" in text
+    return position, (problems, len(problems))
 
+
+def _check_values(
+    spec: FileSpec, sheet: _Sheet, position: dict[str, int], checked: _Checked
+) -> _Step:
+    """Checks every present column's values by its type; stores the typed values."""
+    problems: list[Problem] = []
+    counted = 0
+    has_nul = "\x00" in sheet.text
     for col in spec.columns:
         if col.name not in position:
             continue
-        raw = body[position[col.name]].fillna("").astype(str)
+        raw = sheet.body[position[col.name]].fillna("").astype(str)
         values, bad, messages = _check_column(col, raw)
         if has_nul:
             nul = raw.str.contains("\x00", regex=False).to_numpy(dtype=bool)
@@ -400,48 +426,87 @@ def _check_file(
             bad = bad | nul
         where = np.flatnonzero(bad)
         counted += len(where)
-        problems += _problems_at(name, where, lines, col.name, raw, messages[where[:PROBLEMS_KEPT]])
+        problems += _problems_at(
+            sheet.name, where, sheet.lines, col.name, raw, messages[where[:PROBLEMS_KEPT]]
+        )
         checked.values[col.name] = values
+    return problems, counted
 
-    if spec.provider_required and "provider_id" in checked.values:
-        ids = checked.values["provider_id"]
-        codes, uniques = pd.factorize(pd.Series(ids, dtype=object), use_na_sentinel=True)
-        register = known()
-        unknown_unique = np.array([u not in register for u in uniques] + [False], dtype=bool)
-        where = np.flatnonzero(unknown_unique[codes])  # code -1 (empty) lands on the False
-        counted += len(where)
-        raw = body[position["provider_id"]].astype(str)
-        problems += _problems_at(name, where, lines, "provider_id", raw, UNKNOWN_PROVIDER)
 
+def _check_providers(
+    spec: FileSpec,
+    sheet: _Sheet,
+    position: dict[str, int],
+    checked: _Checked,
+    known: Callable[[], set[str]],
+) -> _Step:
+    """Rows naming a provider_id neither in the store nor in this load (where one is required)."""
+    if not (spec.provider_required and "provider_id" in checked.values):
+        return [], 0
+    ids = checked.values["provider_id"]
+    codes, uniques = pd.factorize(pd.Series(ids, dtype=object), use_na_sentinel=True)
+    register = known()
+    unknown_unique = np.array([u not in register for u in uniques] + [False], dtype=bool)
+    where = np.flatnonzero(unknown_unique[codes])  # code -1 (empty) lands on the False
+    raw = sheet.body[position["provider_id"]].astype(str)
+    problems = _problems_at(sheet.name, where, sheet.lines, "provider_id", raw, UNKNOWN_PROVIDER)
+    return problems, len(where)
+
+
+def _check_record_ids(spec: FileSpec, sheet: _Sheet, checked: _Checked) -> _Step:
+    """Sets each row's record id (built where the file has a fallback) and reports every
+    id already used on an earlier row of the file."""
     record_ids = _record_ids(spec, checked)
     if spec.fallback_id and record_ids is not None:
         checked.values[spec.id_column] = record_ids
         if spec.id_column not in checked.present:
             checked.present.append(spec.id_column)
-    if record_ids is not None:
-        series = pd.Series(record_ids, dtype=object)
-        repeated = series.duplicated(keep="first").to_numpy(dtype=bool) & series.notna().to_numpy()
-        where = np.flatnonzero(repeated)
-        if len(where):
-            counted += len(where)
-            first = {}
-            for p, v in enumerate(record_ids):
-                if v is not None and v not in first:
-                    first[v] = p
-            line_of = lines()
-            id_label = spec.id_column
-            problems += [
-                Problem(
-                    name,
-                    int(line_of[p + 1]),
-                    id_label,
-                    str(record_ids[p]),
-                    DUPLICATE_ID.format(row=int(line_of[first[record_ids[p]] + 1])),
-                )
-                for p in where[:PROBLEMS_KEPT]
-            ]
+    if record_ids is None:
+        return [], 0
+    series = pd.Series(record_ids, dtype=object)
+    repeated = series.duplicated(keep="first").to_numpy(dtype=bool) & series.notna().to_numpy()
+    where = np.flatnonzero(repeated)
+    if not len(where):
+        return [], 0
+    first = {}
+    for p, v in enumerate(record_ids):
+        if v is not None and v not in first:
+            first[v] = p
+    line_of = sheet.lines()
+    problems = [
+        Problem(
+            sheet.name,
+            int(line_of[p + 1]),
+            spec.id_column,
+            str(record_ids[p]),
+            DUPLICATE_ID.format(row=int(line_of[first[record_ids[p]] + 1])),
+        )
+        for p in where[:PROBLEMS_KEPT]
+    ]
+    return problems, len(where)
+
+
+def _check_file(
+    spec: FileSpec, data: bytes, known: Callable[[], set[str]], found: _Found
+) -> _Checked | None:
+    """Checks one contract file against every rule; its typed values, or None if unreadable.
+
+    Every problem goes to `found`, sorted by row and then by the contract's column order.
+    """
+    sheet = _read_sheet(spec.filename, data, found)
+    if sheet is None:
+        return None
+    checked = _Checked(spec, len(sheet.body), [])
+    position, header_step = _check_header(spec, sheet, checked)
+    steps = [
+        header_step,
+        _check_values(spec, sheet, position, checked),
+        _check_providers(spec, sheet, position, checked, known),
+        _check_record_ids(spec, sheet, checked),
+    ]
+    problems = [p for step, _ in steps for p in step]
     problems.sort(key=lambda p: (p.row, _column_order(spec, p.column)))
-    found.add(problems, counted)
+    found.add(problems, sum(count for _, count in steps))
     return checked
 
 

@@ -435,28 +435,93 @@ class _History:
     episodes: pd.DataFrame
 
 
-def _simulate(
-    rng: np.random.Generator, w: _World, total: int, month_of_year: np.ndarray
-) -> _History:
-    n = len(w.kind)
+EPISODE_COLUMNS = ["provider", "onset", "ramp", "delta", "detected", "recovery", "end"]
+
+
+@dataclass
+class _Rates:
+    """Each provider's expected events a month at latent 0, before season and noise."""
+
+    incidents: np.ndarray
+    alerts: np.ndarray
+    comments: np.ndarray
+    winter: np.ndarray  # bool: a type with a winter uplift (care homes, hospitals)
+    # Expected serious events a month for a typical provider of its size (responsive trigger).
+    typical_serious: np.ndarray
+
+
+def _monthly_rates(w: _World) -> _Rates:
+    """Per-provider monthly rates from the type tables and size (no random numbers drawn)."""
     type_names = np.array(TYPES, dtype=object)[w.kind]
     inc_rate = np.array([INCIDENT_RATE[t] for t in type_names]) * w.capacity / 12
     alert_rate = np.array([ALERT_RATE[t] for t in type_names]) * w.capacity / 12
     comment_rate = np.array([COMMENT_RATE[t] for t in type_names]) * w.capacity / 12
     comment_rate = np.where(w.silent, SILENT_VOLUME, 1.0) * comment_rate
-    winter_type = np.isin(w.kind, [0, 3])
-    harm_mix = np.array(HARM_MIX)
-    harm_c, harm_r = np.array(HARM_CULTURE), np.array(HARM_LATENT)
-    # Expected serious events a month for a typical provider of its size (responsive trigger).
     typical = inc_rate * (HARM_MIX[3] + HARM_MIX[4]) + alert_rate * float(_sigmoid(ALERT_HIGH[0]))
+    return _Rates(inc_rate, alert_rate, comment_rate, np.isin(w.kind, [0, 3]), typical)
 
-    latent = np.zeros((n, total))
-    failing = np.zeros((n, total), dtype=bool)
-    incidents = np.zeros((n, total, 5), dtype=np.int32)
-    alerts = np.zeros((n, total, 3), dtype=np.int32)
-    comments = np.zeros((n, total), dtype=np.int32)
-    serious_month = np.zeros((n, total))
 
+@dataclass
+class _Months:
+    """The simulated state and emissions per provider and global month."""
+
+    latent: np.ndarray  # (N, T)
+    failing: np.ndarray  # (N, T) bool
+    incidents: np.ndarray  # (N, T, 5) by harm
+    alerts: np.ndarray  # (N, T, 3) by risk level
+    comments: np.ndarray  # (N, T)
+    serious: np.ndarray  # (N, T) severe and death incidents plus high-risk alerts
+
+    @classmethod
+    def empty(cls, n: int, total: int) -> _Months:
+        return cls(
+            latent=np.zeros((n, total)),
+            failing=np.zeros((n, total), dtype=bool),
+            incidents=np.zeros((n, total, 5), dtype=np.int32),
+            alerts=np.zeros((n, total, 3), dtype=np.int32),
+            comments=np.zeros((n, total), dtype=np.int32),
+            serious=np.zeros((n, total)),
+        )
+
+
+@dataclass
+class _Episodes:
+    """Each provider's current failing episode (if any) and the record of every episode."""
+
+    active: np.ndarray  # bool
+    onset: np.ndarray  # global month
+    ramp: np.ndarray  # months to the full drop
+    delta: np.ndarray  # the full drop
+    recover: np.ndarray  # global month recovery starts, -1 not yet
+    peak: np.ndarray  # the drop when recovery started, 0 before
+    index: np.ndarray  # row in `rows` of the current episode
+    rows: list[dict[str, object]]
+
+    @classmethod
+    def empty(cls, n: int) -> _Episodes:
+        return cls(
+            active=np.zeros(n, dtype=bool),
+            onset=np.zeros(n, dtype=int),
+            ramp=np.ones(n, dtype=int),
+            delta=np.zeros(n),
+            recover=np.full(n, -1),
+            peak=np.zeros(n),
+            index=np.full(n, -1),
+            rows=[],
+        )
+
+
+@dataclass
+class _Schedule:
+    """Inspections so far: when each provider was last inspected and is next due."""
+
+    last_inspected: np.ndarray  # global month
+    next_due: np.ndarray  # global month
+    frames: list[pd.DataFrame]  # _inspection_frame rows, in order
+
+
+def _start_trends(rng: np.random.Generator, n: int, total: int) -> tuple[np.ndarray, ...]:
+    """The AR(1) wobble's start, each provider's drift a month and the month it starts."""
     u = rng.normal(0, AR_SD / math.sqrt(1 - AR_RHO**2), n)
     drifting = rng.random(n) < DRIFT_SHARE
     drift_slope = (
@@ -468,17 +533,12 @@ def _simulate(
         / 12
     )
     drift_from = rng.integers(0, total, n)
+    return u, drift_slope, drift_from
 
-    ep_active = np.zeros(n, dtype=bool)
-    ep_onset = np.zeros(n, dtype=int)
-    ep_ramp = np.ones(n, dtype=int)
-    ep_delta = np.zeros(n)
-    ep_recover = np.full(n, -1)
-    ep_peak = np.zeros(n)
-    ep_index = np.full(n, -1)
-    episodes: list[dict[str, object]] = []
 
-    # Initial rating: from the level at the start, as if inspected some time before.
+def _first_inspections(rng: np.random.Generator, w: _World, u: np.ndarray) -> _Schedule:
+    """The rating each provider holds at the start, as if inspected some time before."""
+    n = len(w.kind)
     start_judgement = w.level + u + rng.normal(0, RATING_NOISE, n)
     last_rating = _cut_rating(start_judgement)
     interval = np.array([rng.integers(*SCHEDULE[RATINGS[k]]) for k in last_rating])
@@ -486,145 +546,203 @@ def _simulate(
         w.registered > 0, w.registered + rng.integers(6, 13, n), rng.integers(0, interval + 1)
     )
     last_inspected = np.where(w.registered > 0, -(10**6), next_due - interval)
-    insp_rows: list[pd.DataFrame] = []
     known = w.registered == 0
-    insp_rows.append(
-        _inspection_frame(
-            rng,
-            np.flatnonzero(known),
-            last_inspected[known],
-            start_judgement[known],
-            np.zeros(known.sum()),
-            np.zeros(known.sum(), dtype=bool),
+    first = _inspection_frame(
+        rng,
+        np.flatnonzero(known),
+        last_inspected[known],
+        start_judgement[known],
+        np.zeros(known.sum()),
+        np.zeros(known.sum(), dtype=bool),
+    )
+    return _Schedule(last_inspected, next_due, [first])
+
+
+def _start_episodes(
+    rng: np.random.Generator, ep: _Episodes, alive: np.ndarray, hazard: np.ndarray, t: int
+) -> None:
+    """Starts a failing episode, at each provider's hazard, for those alive and not in one."""
+    n = ep.active.size
+    start = alive & ~ep.active & (rng.random(n) < hazard)
+    for i in np.flatnonzero(start):
+        ep.index[i] = len(ep.rows)
+        ep.rows.append(
+            {
+                "provider": i,
+                "onset": t,
+                "ramp": 0,
+                "delta": 0.0,
+                "detected": -1,
+                "recovery": -1,
+                "end": -1,
+            }
         )
+    ep.active |= start
+    ep.onset[start] = t
+    ep.ramp[start] = rng.integers(EPISODE_RAMP[0], EPISODE_RAMP[1] + 1, start.sum())
+    ep.delta[start] = np.maximum(0.8, rng.normal(*EPISODE_DELTA, start.sum()))
+    ep.recover[start] = -1
+    for i in np.flatnonzero(start):
+        ep.rows[ep.index[i]]["ramp"] = int(ep.ramp[i])
+        ep.rows[ep.index[i]]["delta"] = round(float(ep.delta[i]), 3)
+
+
+def _episode_drop(rng: np.random.Generator, ep: _Episodes, t: int) -> np.ndarray:
+    """Each provider's drop in quality from its episode in month t (0 outside one).
+
+    An episode ramps up, may remit on its own, recovers with a half-life once recovery
+    starts, and ends when the drop falls below 0.1.
+    """
+    n = ep.active.size
+    remit = ep.active & (ep.recover < 0) & (rng.random(n) < REMISSION)
+    ep.recover[remit] = t
+    for i in np.flatnonzero(remit):
+        ep.rows[ep.index[i]]["recovery"] = t
+    rising = ep.delta * np.minimum(1.0, (t - ep.onset + 1) / ep.ramp)
+    recovering = ep.active & (ep.recover >= 0) & (t >= ep.recover)
+    at_start = ep.delta * np.minimum(1.0, (ep.recover - ep.onset + 1) / ep.ramp)
+    ep.peak = np.where(recovering & (ep.peak == 0), at_start, ep.peak)
+    f = np.where(
+        ep.active,
+        np.where(recovering, ep.peak * 0.5 ** ((t - ep.recover) / RECOVERY_HALF_LIFE), rising),
+        0.0,
+    )
+    ended = recovering & (f < 0.1)
+    for i in np.flatnonzero(ended):
+        ep.rows[ep.index[i]]["end"] = t
+    ep.active &= ~ended
+    ep.peak[ended] = 0.0
+    return np.where(ended, 0.0, f)
+
+
+def _emit_month(
+    rng: np.random.Generator,
+    rates: _Rates,
+    culture: np.ndarray,
+    months: _Months,
+    t: int,
+    moy: int,
+    alive: np.ndarray,
+) -> None:
+    """Draws month t's incidents by harm, alerts by risk level and comment counts."""
+    r, fail = months.latent[:, t], months.failing[:, t]
+    n = r.size
+    season = np.where(rates.winter & np.isin(moy, [12, 1, 2]), 1 + WINTER, 1.0)
+    c_eff = culture - CULTURE_EROSION * fail
+    gamma = rng.gamma(MONTH_SHAPE, 1 / MONTH_SHAPE, n)
+    harm_mix = np.array(HARM_MIX)
+    harm_c, harm_r = np.array(HARM_CULTURE), np.array(HARM_LATENT)
+    lam = (
+        (rates.incidents * season * gamma)[:, None]
+        * harm_mix[None, :]
+        * np.exp(harm_c[None, :] * c_eff[:, None] + harm_r[None, :] * r[:, None])
+    )
+    months.incidents[:, t, :] = rng.poisson(lam) * alive[:, None]
+
+    a_lam = rates.alerts * np.exp(ALERT_LATENT * r) * rng.gamma(ALERT_SHAPE, 1 / ALERT_SHAPE, n)
+    a_lam *= AUGUST_DIP if moy == 8 else 1.0
+    total_alerts = rng.poisson(a_lam) * alive
+    high = rng.binomial(total_alerts, _sigmoid(ALERT_HIGH[0] + ALERT_HIGH[1] * r))
+    medium = rng.binomial(total_alerts - high, _sigmoid(ALERT_MEDIUM[0] + ALERT_MEDIUM[1] * r))
+    months.alerts[:, t, 0] = total_alerts - high - medium
+    months.alerts[:, t, 1] = medium
+    months.alerts[:, t, 2] = high
+
+    c_lam = rates.comments * np.exp(COMMENT_LATENT * r) * (1 + SUMMER * (moy in (6, 7, 8)))
+    months.comments[:, t] = rng.poisson(c_lam) * alive
+
+
+def _responsive_due(
+    rates: _Rates, months: _Months, schedule: _Schedule, t: int, alive: np.ndarray
+) -> np.ndarray:
+    """Who gets a responsive inspection in month t (bool per provider).
+
+    Serious events over months t-2..t beyond the provider's own past (months t-14..t-3, at
+    least half a typical peer's), as an inspector reading its notifications would see it.
+    """
+    months.serious[:, t] = months.incidents[:, t, 3:].sum(axis=1) + months.alerts[:, t, 2]
+    lo = max(0, t - 2)
+    serious = months.serious[:, lo : t + 1].sum(axis=1)
+    if t >= 6:
+        past = months.serious[:, max(0, t - 14) : t - 2].mean(axis=1)
+        baseline = np.maximum(past, 0.5 * rates.typical_serious)
+    else:
+        baseline = rates.typical_serious
+    expected = baseline * (t + 1 - lo)
+    z = (serious - expected) / np.sqrt(expected + expected**2 / MONTH_SHAPE + 1e-9)
+    return (
+        alive
+        & (z > RESPONSIVE_Z)
+        & (serious >= RESPONSIVE_MIN)
+        & (t - schedule.last_inspected >= 3)
     )
 
+
+def _inspect_month(
+    rng: np.random.Generator,
+    months: _Months,
+    schedule: _Schedule,
+    ep: _Episodes,
+    t: int,
+    drop: np.ndarray,
+    responsive: np.ndarray,
+    alive: np.ndarray,
+) -> None:
+    """Inspects those due or triggered in month t; a poor rating starts an episode's recovery."""
+    planned = alive & (t >= schedule.next_due)
+    idx = np.flatnonzero(planned | responsive)
+    if not idx.size:
+        return
+    judgement = months.latent[idx, t] + rng.normal(0, RATING_NOISE, idx.size)
+    frame = _inspection_frame(
+        rng, idx, np.full(idx.size, t), judgement, drop[idx], responsive[idx] & ~planned[idx]
+    )
+    schedule.frames.append(frame)
+    overall = frame["overall_k"].to_numpy()
+    schedule.last_inspected[idx] = t
+    schedule.next_due[idx] = t + np.array(
+        [rng.integers(SCHEDULE[RATINGS[k]][0], SCHEDULE[RATINGS[k]][1] + 1) for k in overall]
+    )
+    found = ep.active[idx] & (overall >= 2) & (ep.recover[idx] < 0)
+    for i in idx[found]:
+        ep.recover[i] = t + RECOVERY_DELAY
+        ep.rows[ep.index[i]]["detected"] = t
+        ep.rows[ep.index[i]]["recovery"] = t + RECOVERY_DELAY
+
+
+def _simulate(
+    rng: np.random.Generator, w: _World, total: int, month_of_year: np.ndarray
+) -> _History:
+    """Every provider's latent state, emissions and inspections, month by month.
+
+    Random numbers are drawn in a fixed order, so one seed gives one world.
+    """
+    n = len(w.kind)
+    rates = _monthly_rates(w)
+    months = _Months.empty(n, total)
+    u, drift_slope, drift_from = _start_trends(rng, n, total)
+    ep = _Episodes.empty(n)
+    schedule = _first_inspections(rng, w, u)
     hazard = EPISODE_HAZARD_YEAR / 12 * np.exp(EPISODE_HAZARD_MU * w.level)
     for t in range(total):
         alive = w.registered <= t
         u = AR_RHO * u + rng.normal(0, AR_SD, n)
         drift = np.clip(drift_slope * np.maximum(0, t - drift_from), -DRIFT_CAP, DRIFT_CAP)
-
-        start = alive & ~ep_active & (rng.random(n) < hazard)
-        for i in np.flatnonzero(start):
-            ep_index[i] = len(episodes)
-            episodes.append(
-                {
-                    "provider": i,
-                    "onset": t,
-                    "ramp": 0,
-                    "delta": 0.0,
-                    "detected": -1,
-                    "recovery": -1,
-                    "end": -1,
-                }
-            )
-        ep_active |= start
-        ep_onset[start] = t
-        ep_ramp[start] = rng.integers(EPISODE_RAMP[0], EPISODE_RAMP[1] + 1, start.sum())
-        ep_delta[start] = np.maximum(0.8, rng.normal(*EPISODE_DELTA, start.sum()))
-        ep_recover[start] = -1
-        for i in np.flatnonzero(start):
-            episodes[ep_index[i]]["ramp"] = int(ep_ramp[i])
-            episodes[ep_index[i]]["delta"] = round(float(ep_delta[i]), 3)
-
-        remit = ep_active & (ep_recover < 0) & (rng.random(n) < REMISSION)
-        ep_recover[remit] = t
-        for i in np.flatnonzero(remit):
-            episodes[ep_index[i]]["recovery"] = t
-        rising = ep_delta * np.minimum(1.0, (t - ep_onset + 1) / ep_ramp)
-        recovering = ep_active & (ep_recover >= 0) & (t >= ep_recover)
-        at_start = ep_delta * np.minimum(1.0, (ep_recover - ep_onset + 1) / ep_ramp)
-        ep_peak = np.where(recovering & (ep_peak == 0), at_start, ep_peak)
-        f = np.where(
-            ep_active,
-            np.where(recovering, ep_peak * 0.5 ** ((t - ep_recover) / RECOVERY_HALF_LIFE), rising),
-            0.0,
-        )
-        ended = recovering & (f < 0.1)
-        for i in np.flatnonzero(ended):
-            episodes[ep_index[i]]["end"] = t
-        ep_active &= ~ended
-        ep_peak[ended] = 0.0
-        f = np.where(ended, 0.0, f)
-
-        r = w.level + u + drift + f
-        latent[:, t] = r
-        fail = ep_active & (f >= FAILING_AT)
-        failing[:, t] = fail
-
-        moy = month_of_year[t]
-        season = np.where(winter_type & np.isin(moy, [12, 1, 2]), 1 + WINTER, 1.0)
-        c_eff = w.culture - CULTURE_EROSION * fail
-        gamma = rng.gamma(MONTH_SHAPE, 1 / MONTH_SHAPE, n)
-        lam = (
-            (inc_rate * season * gamma)[:, None]
-            * harm_mix[None, :]
-            * np.exp(harm_c[None, :] * c_eff[:, None] + harm_r[None, :] * r[:, None])
-        )
-        incidents[:, t, :] = rng.poisson(lam) * alive[:, None]
-
-        a_lam = alert_rate * np.exp(ALERT_LATENT * r) * rng.gamma(ALERT_SHAPE, 1 / ALERT_SHAPE, n)
-        a_lam *= AUGUST_DIP if moy == 8 else 1.0
-        total_alerts = rng.poisson(a_lam) * alive
-        high = rng.binomial(total_alerts, _sigmoid(ALERT_HIGH[0] + ALERT_HIGH[1] * r))
-        medium = rng.binomial(total_alerts - high, _sigmoid(ALERT_MEDIUM[0] + ALERT_MEDIUM[1] * r))
-        alerts[:, t, 0] = total_alerts - high - medium
-        alerts[:, t, 1] = medium
-        alerts[:, t, 2] = high
-
-        c_lam = comment_rate * np.exp(COMMENT_LATENT * r) * (1 + SUMMER * (moy in (6, 7, 8)))
-        comments[:, t] = rng.poisson(c_lam) * alive
-
-        # Inspections: planned when due, responsive when serious events pile up beyond the
-        # provider's own past (months t-14..t-3, at least half a typical peer's), as an
-        # inspector reading its notifications would see it.
-        serious_month[:, t] = incidents[:, t, 3:].sum(axis=1) + alerts[:, t, 2]
-        lo = max(0, t - 2)
-        serious = serious_month[:, lo : t + 1].sum(axis=1)
-        if t >= 6:
-            past = serious_month[:, max(0, t - 14) : t - 2].mean(axis=1)
-            baseline = np.maximum(past, 0.5 * typical)
-        else:
-            baseline = typical
-        expected = baseline * (t + 1 - lo)
-        z = (serious - expected) / np.sqrt(expected + expected**2 / MONTH_SHAPE + 1e-9)
-        responsive = (
-            alive & (z > RESPONSIVE_Z) & (serious >= RESPONSIVE_MIN) & (t - last_inspected >= 3)
-        )
-        planned = alive & (t >= next_due)
-        inspect = planned | responsive
-        idx = np.flatnonzero(inspect)
-        if idx.size:
-            judgement = r[idx] + rng.normal(0, RATING_NOISE, idx.size)
-            frame = _inspection_frame(
-                rng, idx, np.full(idx.size, t), judgement, f[idx], responsive[idx] & ~planned[idx]
-            )
-            insp_rows.append(frame)
-            overall = frame["overall_k"].to_numpy()
-            last_inspected[idx] = t
-            next_due[idx] = t + np.array(
-                [
-                    rng.integers(SCHEDULE[RATINGS[k]][0], SCHEDULE[RATINGS[k]][1] + 1)
-                    for k in overall
-                ]
-            )
-            found = ep_active[idx] & (overall >= 2) & (ep_recover[idx] < 0)
-            for i in idx[found]:
-                ep_recover[i] = t + RECOVERY_DELAY
-                episodes[ep_index[i]]["detected"] = t
-                episodes[ep_index[i]]["recovery"] = t + RECOVERY_DELAY
-    inspections = pd.concat(insp_rows, ignore_index=True)
+        _start_episodes(rng, ep, alive, hazard, t)
+        drop = _episode_drop(rng, ep, t)
+        months.latent[:, t] = w.level + u + drift + drop
+        months.failing[:, t] = ep.active & (drop >= FAILING_AT)
+        _emit_month(rng, rates, w.culture, months, t, int(month_of_year[t]), alive)
+        responsive = _responsive_due(rates, months, schedule, t, alive)
+        _inspect_month(rng, months, schedule, ep, t, drop, responsive, alive)
     return _History(
-        latent,
-        failing,
-        incidents,
-        alerts,
-        comments,
-        inspections,
-        pd.DataFrame(
-            episodes, columns=["provider", "onset", "ramp", "delta", "detected", "recovery", "end"]
-        ),
+        months.latent,
+        months.failing,
+        months.incidents,
+        months.alerts,
+        months.comments,
+        pd.concat(schedule.frames, ignore_index=True),
+        pd.DataFrame(ep.rows, columns=EPISODE_COLUMNS),
     )
 
 
@@ -929,9 +1047,42 @@ def _voice_table(region: str, field: str, type_name: str) -> tuple[np.ndarray, n
     return np.array(list(mix), dtype=object), p / p.sum()
 
 
-def _comments(
-    rng: np.random.Generator, r: random.Random, w: _World, h: _History, cal: _Calendar
-) -> tuple[pd.DataFrame, pd.DataFrame]:
+@dataclass
+class _Told:
+    """The comments people wrote (copies of a concern not yet included), one per entry."""
+
+    prov: np.ndarray  # true provider
+    mon: np.ndarray  # global month
+    received: np.ndarray  # datetime64[D]
+    media: np.ndarray  # bool: part of a media shock, unrelated to the care
+
+
+@dataclass
+class _Tones:
+    """What each comment says and where: channel, tone, serious concern, stars."""
+
+    channel: np.ndarray
+    tone: np.ndarray  # negative, mixed, positive
+    negative: np.ndarray  # bool
+    serious_kind: np.ndarray  # a SERIOUS_KINDS key, or None
+    stars: np.ndarray  # 1-5, used where has_star
+    has_star: np.ndarray  # bool
+
+
+@dataclass
+class _Rows:
+    """Every comment row written: the originals first, then the copies of repeated concerns."""
+
+    prov: np.ndarray  # true provider
+    day: np.ndarray  # datetime64[D]
+    channel: np.ndarray
+    dup_of: np.ndarray  # the original's entry, -1 for an original
+    source: np.ndarray  # the entry whose text and person the row carries
+    orig: np.ndarray  # for the copies only: the entry each copies
+
+
+def _comment_times(rng: np.random.Generator, w: _World, h: _History, cal: _Calendar) -> _Told:
+    """When each comment arrives: the simulated counts, then media shocks' bursts."""
     prov, mon = _expand(h.comments[:, cal.burn :])
     mon = mon + cal.burn
     day = np.floor(rng.random(prov.size) * cal.days_in(mon))
@@ -951,120 +1102,183 @@ def _comments(
     mon = np.concatenate([mon, m_mon])
     day = np.concatenate([day, m_day])
     media = np.concatenate([media, np.ones(m_prov.size, dtype=bool)])
-    size = prov.size
-    latent = h.latent[prov, mon]
-    received = cal.day(mon, day)
+    return _Told(prov=prov, mon=mon, received=cal.day(mon, day), media=media)
 
+
+def _comment_tones(rng: np.random.Generator, w: _World, h: _History, told: _Told) -> _Tones:
+    """Each comment's channel, tone, serious concern (or None) and star rating."""
+    size, media = told.prov.size, told.media
+    latent = h.latent[told.prov, told.mon]
     channel = _pick(rng, CHANNELS, size)
     channel[media] = np.where(rng.random(media.sum()) < 0.8, "social_media", "review_site")
     a, b, c = NEGATIVE_COMMENT
-    negative = media | (rng.random(size) < _sigmoid(a + b * latent + c * w.solicitation[prov]))
+    p_negative = _sigmoid(a + b * latent + c * w.solicitation[told.prov])
+    negative = media | (rng.random(size) < p_negative)
     mixed = ~negative & (rng.random(size) < MIXED_SHARE)
-    tone = np.where(negative, "negative", np.where(mixed, "mixed", "positive"))
     serious_p = _sigmoid(SERIOUS_COMMENT[0] + SERIOUS_COMMENT[1] * latent)
     serious = negative & ~media & (rng.random(size) < serious_p)
     serious_kind = np.where(serious, _pick(rng, SERIOUS_KINDS, size), None)
     star_pos = rng.choice([5, 4, 3], size, p=[0.6, 0.35, 0.05])
     star_mix = rng.choice([2, 3, 4], size, p=[0.3, 0.45, 0.25])
     star_neg = rng.choice([1, 2, 3], size, p=[0.65, 0.3, 0.05])
-    stars = np.where(negative, star_neg, np.where(mixed, star_mix, star_pos))
-    has_star = np.isin(channel, STAR_CHANNELS) & (rng.random(size) < STAR_SHARE)
+    return _Tones(
+        channel=channel,
+        tone=np.where(negative, "negative", np.where(mixed, "mixed", "positive")),
+        negative=negative,
+        serious_kind=serious_kind,
+        stars=np.where(negative, star_neg, np.where(mixed, star_mix, star_pos)),
+        has_star=np.isin(channel, STAR_CHANNELS) & (rng.random(size) < STAR_SHARE),
+    )
 
-    # The same concern told again on other channels within days: near-duplicate text.
-    repeat = negative & ~media & (rng.random(size) < REPEATED_CONCERN)
+
+def _comment_rows(rng: np.random.Generator, told: _Told, tones: _Tones, cal: _Calendar) -> _Rows:
+    """The rows written: every comment, plus the same concern told again on other channels
+    within days (near-duplicate text), none after the end date."""
+    size = told.prov.size
+    repeat = tones.negative & ~told.media & (rng.random(size) < REPEATED_CONCERN)
     copies = np.where(repeat, rng.choice([1, 2], size, p=[0.7, 0.3]), 0)
     orig = np.repeat(np.arange(size), copies)
-    c_day = received[orig] + rng.integers(1, REPEAT_WITHIN_DAYS + 1, orig.size).astype(
+    c_day = told.received[orig] + rng.integers(1, REPEAT_WITHIN_DAYS + 1, orig.size).astype(
         "timedelta64[D]"
     )
     c_channel = np.empty(orig.size, dtype=object)
     for j, o in enumerate(orig):
-        options = [x for x in REPEAT_CHANNELS if x != channel[o]]
+        options = [x for x in REPEAT_CHANNELS if x != tones.channel[o]]
         c_channel[j] = options[int(rng.integers(len(options)))]
     keep = c_day <= cal.end
     orig, c_day, c_channel = orig[keep], c_day[keep], c_channel[keep]
+    return _Rows(
+        prov=np.concatenate([told.prov, told.prov[orig]]),
+        day=np.concatenate([told.received, c_day]),
+        channel=np.concatenate([tones.channel, c_channel]),
+        dup_of=np.concatenate([np.full(size, -1), orig]),
+        source=np.concatenate([np.arange(size), orig]),
+        orig=orig,
+    )
 
-    row_prov = np.concatenate([prov, prov[orig]])
-    row_day = np.concatenate([received, c_day])
-    row_channel = np.concatenate([channel, c_channel])
-    dup_of = np.concatenate([np.full(size, -1), orig])
-    source = np.concatenate([np.arange(size), orig])  # the row whose text and person it is
-    total = row_prov.size
-    row_star = np.where(np.isin(row_channel, STAR_CHANNELS) & has_star[source], stars[source], 0)
-    unlinked_p = np.array([UNLINKED[x] for x in row_channel])
+
+def _given_providers(
+    rng: np.random.Generator, w: _World, rows: _Rows
+) -> tuple[np.ndarray, np.ndarray]:
+    """(unlinked, given): which rows carry no provider_id, and the provider each names.
+
+    A few originals name another provider of the same type: a random rank among the others.
+    """
+    total = rows.prov.size
+    unlinked_p = np.array([UNLINKED[x] for x in rows.channel])
     unlinked = rng.random(total) < unlinked_p
-    given = row_prov.copy()
-    mis = ~unlinked & (dup_of < 0) & (rng.random(total) < MISATTRIBUTED)
-    # Another provider of the same type: a random rank among the others of that type.
+    given = rows.prov.copy()
+    mis = ~unlinked & (rows.dup_of < 0) & (rng.random(total) < MISATTRIBUTED)
     for t in range(len(TYPES)):
         same = np.flatnonzero(w.kind == t)
-        rows = np.flatnonzero(mis & (w.kind[row_prov] == t))
-        if same.size < 2 or rows.size == 0:
+        at = np.flatnonzero(mis & (w.kind[rows.prov] == t))
+        if same.size < 2 or at.size == 0:
             continue
-        own = np.searchsorted(same, row_prov[rows])
-        pick = rng.integers(0, same.size - 1, rows.size)
-        given[rows] = same[pick + (pick >= own)]
+        own = np.searchsorted(same, rows.prov[at])
+        pick = rng.integers(0, same.size - 1, at.size)
+        given[at] = same[pick + (pick >= own)]
+    return unlinked, given
 
-    # Self-description: the person of the original row, told the same on each channel.
-    regions = w.providers["region"].to_numpy()[prov]
-    answers = rng.random(size) < np.array([ANSWERING[x] for x in channel])
-    kinds = w.kind[prov]
+
+def _self_descriptions(
+    rng: np.random.Generator, w: _World, told: _Told, tones: _Tones
+) -> dict[str, np.ndarray]:
+    """Each comment's answer per self-description field ("" when not said)."""
+    size = told.prov.size
+    regions = w.providers["region"].to_numpy()[told.prov]
+    answers = rng.random(size) < np.array([ANSWERING[x] for x in tones.channel])
+    kinds = w.kind[told.prov]
     described: dict[str, np.ndarray] = {}
-    for field in SELF_DESCRIPTION:
-        described[field] = np.full(size, "", dtype=object)
+    for field_name in SELF_DESCRIPTION:
+        described[field_name] = np.full(size, "", dtype=object)
         said = answers & (rng.random(size) < FIELD_ANSWERED)
         for region in REGIONS:
             for t, type_name in enumerate(TYPES):
                 m = said & (regions == region) & (kinds == t)
-                groups, p = _voice_table(region, field, type_name)
-                described[field][m] = groups[rng.choice(len(groups), m.sum(), p=p)]
+                groups, p = _voice_table(region, field_name, type_name)
+                described[field_name][m] = groups[rng.choice(len(groups), m.sum(), p=p)]
+    return described
 
+
+def _comment_texts(
+    r: random.Random, w: _World, told: _Told, tones: _Tones, rows: _Rows
+) -> np.ndarray:
+    """Every row's text: composed for each comment, reworded for each copy."""
+    types = np.array(TYPES, dtype=object)[w.kind]
+    size = told.prov.size
+    texts = np.empty(size, dtype=object)
+    for i in range(size):
+        type_name = types[told.prov[i]]
+        if told.media[i]:
+            texts[i] = T.compose_media_comment(r, type_name)
+        else:
+            texts[i] = T.compose_comment(
+                r, type_name, tones.tone[i], _themes(r, type_name), tones.serious_kind[i]
+            )
+    return np.concatenate([texts, [T.compose_copy(texts[o], r) for o in rows.orig]])
+
+
+def _names_as_written(
+    r: random.Random, w: _World, rows: _Rows, unlinked: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(provider_name, place) as the person wrote them on rows without a provider_id."""
     names = w.providers["name"].to_numpy()
     towns = w.providers["town"].to_numpy()
     las = w.providers["local_authority"].to_numpy()
-    types = np.array(TYPES, dtype=object)[w.kind]
-    texts = np.empty(size, dtype=object)
-    for i in range(size):
-        if media[i]:
-            texts[i] = T.compose_media_comment(r, types[prov[i]])
-        else:
-            texts[i] = T.compose_comment(
-                r, types[prov[i]], tone[i], _themes(r, types[prov[i]]), serious_kind[i]
-            )
-    row_text = np.concatenate([texts, [T.compose_copy(texts[o], r) for o in orig]])
-    provider_name = np.full(total, "", dtype=object)
-    place = np.full(total, "", dtype=object)
+    provider_name = np.full(rows.prov.size, "", dtype=object)
+    place = np.full(rows.prov.size, "", dtype=object)
     for j in np.flatnonzero(unlinked):
-        p = row_prov[j]
+        p = rows.prov[j]
         provider_name[j] = T.name_as_written(names[p], r)
         roll = r.random()
         # The issue: a comment without a provider id names it "misspelt or shortened and a
         # town": a town mostly, sometimes only the local authority.
         place[j] = towns[p] if roll < 0.75 else las[p]
+    return provider_name, place
 
+
+def _comments(
+    rng: np.random.Generator, r: random.Random, w: _World, h: _History, cal: _Calendar
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(comments.csv, truth/comments.csv), both in received order with fresh ids."""
+    told = _comment_times(rng, w, h, cal)
+    tones = _comment_tones(rng, w, h, told)
+    rows = _comment_rows(rng, told, tones, cal)
+    unlinked, given = _given_providers(rng, w, rows)
+    described = _self_descriptions(rng, w, told, tones)
+    row_text = _comment_texts(r, w, told, tones, rows)
+    provider_name, place = _names_as_written(r, w, rows, unlinked)
+
+    total = rows.prov.size
+    row_star = np.where(
+        np.isin(rows.channel, STAR_CHANNELS) & tones.has_star[rows.source],
+        tones.stars[rows.source],
+        0,
+    )
     ids = w.providers["provider_id"].to_numpy()
-    order = np.lexsort((np.arange(total), row_day))
+    order = np.lexsort((np.arange(total), rows.day))
     new_id = np.empty(total, dtype=object)
     new_id[order] = [f"DEMO-C{i:06d}" for i in range(1, total + 1)]
     frame = pd.DataFrame(
         {
             "comment_id": new_id,
-            "received_on": _iso(row_day),
+            "received_on": _iso(rows.day),
             "text": row_text,
             "provider_id": np.where(unlinked, "", ids[given]),
             "provider_name": provider_name,
             "place": place,
-            "channel": row_channel,
+            "channel": rows.channel,
             "rating": pd.array(np.where(row_star > 0, row_star, 0), dtype="Int64"),
-            **{f: described[f][source] for f in SELF_DESCRIPTION},
+            # The person of the original row, told the same on each channel.
+            **{f: described[f][rows.source] for f in SELF_DESCRIPTION},
         }
     )
     frame.loc[row_star == 0, "rating"] = pd.NA
     truth = pd.DataFrame(
         {
             "comment_id": new_id,
-            "true_provider_id": ids[row_prov],
-            "duplicate_of": np.where(dup_of >= 0, new_id[np.maximum(dup_of, 0)], ""),
+            "true_provider_id": ids[rows.prov],
+            "duplicate_of": np.where(rows.dup_of >= 0, new_id[np.maximum(rows.dup_of, 0)], ""),
         }
     )
     return frame.iloc[order].reset_index(drop=True), truth.iloc[order].reset_index(drop=True)
