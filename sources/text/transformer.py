@@ -48,19 +48,3 @@ class Teacher:
         hidden = self.encoder(**encoded).last_hidden_state
         mask = encoded["attention_mask"].unsqueeze(-1).to(hidden.dtype)
         return self.head((hidden * mask).sum(1) / mask.sum(1))
-
-
-def quantized(model: Teacher) -> Teacher:
-    """The same model with its linear layers in int8 (dynamic quantisation): about three
-    times faster on a CPU; its thresholds must be set on its own readings."""
-    import warnings
-
-    import torch
-
-    with warnings.catch_warnings():
-        # PyTorch marks its quantised tensors deprecated; the pinned version has them.
-        warnings.simplefilter("ignore")
-        encoder = torch.ao.quantization.quantize_dynamic(
-            model.encoder, {torch.nn.Linear}, dtype=torch.qint8
-        )
-    return Teacher(model.tokenizer, encoder, model.head)

@@ -17,9 +17,9 @@ from sources.text.detector import (
     ConcernDetector,
     DetectorFiles,
     load_detector,
-    load_judge,
     passages_of,
 )
+from sources.text.judge import load_judge
 from sources.text.reader import read_text, read_texts
 from sources.text.sentiment import split_sentences
 
@@ -99,7 +99,7 @@ def test_train_concerns_writes_a_detector_that_reads(
         assert name in printed
     files = joblib.load(out)
     assert isinstance(files, DetectorFiles) and 0 <= files.threshold <= 1
-    detector = ConcernDetector(files, load_judge(out.with_suffix(".safetensors")))
+    detector = ConcernDetector(files, load_judge(out.with_suffix(".onnx")))
     sentences, owner = split_sentences(["A carer hit my mother.", "Lovely garden."])
     flags = detector.detect(sentences, owner)
     assert all(f.kinds and set(f.kinds) <= set(KINDS) for f in flags)
