@@ -11,7 +11,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from pages.ui import gate, loaders
+from pages.ui import demo_build, gate, warming
 from sources.people import access
 
 st.set_page_config(
@@ -61,13 +61,13 @@ def _sections(role: str | None) -> dict[str, list]:
 
 
 # ---- An empty store gets the demo world, so a newcomer sees a populated dashboard ---------
-build = loaders.demo_build()
-st.session_state[loaders.VIA_APP] = True
+build = demo_build.demo_build()
+st.session_state[gate.VIA_APP] = True
 # Navigation is declared even while the demo world is built (hidden then): until some
 # session declares it, Streamlit would list the bare pages/ folder in the sidebar.
 signed_in = gate.signed_in()
 page = st.navigation(
-    _sections(loaders.role() if signed_in else None),
+    _sections(gate.role() if signed_in else None),
     position="sidebar" if build is None and signed_in else "hidden",
 )
 if build is not None:
@@ -85,17 +85,17 @@ if build is not None:
     st.rerun()
 
 # Reads what the pages open on into the caches before anyone asks, and again after every
-# load or scoring (pages/ui/loaders.Warmer): it shows nothing, so it need not wait for sign-in.
-loaders.keep_warm()
+# load or scoring (pages/ui/warming.Warmer): it shows nothing, so it need not wait for sign-in.
+warming.keep_warm()
 
 # ---- Sign-in: nobody past this line without an account (pages/ui/gate.py) ---------------
 # The demo-build screen above comes first: it shows no data, and the demo accounts are
-# made at its end. Each page checks again (pages/ui/loaders.require), and draws who is signed in.
+# made at its end. Each page checks again (pages/ui/gate.require), and draws who is signed in.
 gate.gate()
 
 goto = st.query_params.get("goto")
 if goto in {path for _, path, _, _ in PAGES}:
-    # A page opened before navigation existed (see loaders.via_app) comes back here.
+    # A page opened before navigation existed (see gate.via_app) comes back here.
     rest = {k: st.query_params[k] for k in st.query_params if k != "goto"}
     st.switch_page(goto, query_params=rest)
 page.run()

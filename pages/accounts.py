@@ -5,15 +5,15 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from pages.ui import loaders
+from pages.ui import cache, gate
 from sources.people import access, accounts
 
-loaders.via_app(__file__)
-loaders.require(access.ACCOUNTS)
+gate.via_app(__file__)
+gate.require(access.ACCOUNTS)
 
 st.title("Accounts")
-user = loaders.current_user()
-eng = loaders.engine()
+user = gate.current_user()
+eng = cache.engine()
 
 done = st.session_state.pop("accounts_done", None)
 if done:

@@ -10,12 +10,12 @@ import datetime as dt
 
 import streamlit as st
 
-from pages.ui import loaders
+from pages.ui import cache, gate
 from risk import views
 from sources.people import access, audit
 
-loaders.via_app(__file__)
-loaders.require(access.AUDIT)
+gate.via_app(__file__)
+gate.require(access.AUDIT)
 
 SHOWN = 1000  # newest events shown and exported per search
 
@@ -38,7 +38,7 @@ days = period if isinstance(period, tuple) else (period,)
 since, until = (tuple(days) + (None, None))[:2]
 
 found = audit.search(
-    loaders.engine(),
+    cache.engine(),
     username=username or None,
     action=action,
     since=since,
@@ -63,8 +63,8 @@ st.dataframe(
     key="audit_table",
 )
 
-role = loaders.role()
-user = loaders.current_user()
+role = gate.role()
+user = gate.current_user()
 filters = "; ".join(
     f"{name}={value}"
     for name, value in (
@@ -83,7 +83,7 @@ def _export() -> bytes:
     # export of the log is itself written into the log.
     if not access.may(role, access.AUDIT):
         raise PermissionError("this role may not read the audit log")
-    audit.record(user, "export", "audit", f"{len(found)} rows; {filters}", loaders.engine())
+    audit.record(user, "export", "audit", f"{len(found)} rows; {filters}", cache.engine())
     return views.safe_csv(found)
 
 

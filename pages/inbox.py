@@ -5,18 +5,18 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from pages.ui import loaders
+from pages.ui import cache, gate, loaders, writes
 from risk import views
 from sources.contract import CONCERN_KINDS
 from sources.duplicates import channel_name
 from sources.people import access
 
-loaders.via_app(__file__)
-loaders.require(access.INBOX)
+gate.via_app(__file__)
+gate.require(access.INBOX)
 
 st.title("Inbox")
-stamp = loaders.stamp()
-user = loaders.current_user()
+stamp = cache.stamp()
+user = gate.current_user()
 unlinked = loaders.unlinked(stamp)
 unlinked_total = loaders.unlinked_total(stamp)
 unseen = loaders.unseen(stamp)
@@ -95,16 +95,16 @@ with linking:
         link_col, dismiss_col = st.columns(2)
         if link_col.button("Link", type="primary", disabled=not target, key="inbox_link"):
             try:
-                views.link_comment(loaders.engine(), str(chosen), str(target), by=user)
+                views.link_comment(cache.engine(), str(chosen), str(target), by=user)
             except views.InboxError as error:
                 st.error(str(error))
             else:
-                loaders.clear()
+                writes.clear()
                 st.session_state["inbox_done"] = f"Comment {chosen} linked to {target} by {user}."
                 st.rerun()
         if dismiss_col.button("Dismiss: no provider fits", key="inbox_dismiss"):
-            views.dismiss_comment(loaders.engine(), str(chosen), by=user)
-            loaders.clear()
+            views.dismiss_comment(cache.engine(), str(chosen), by=user)
+            writes.clear()
             st.session_state["inbox_done"] = f"Comment {chosen} dismissed by {user}."
             st.rerun()
         if unlinked_total > len(unlinked):
@@ -178,8 +178,8 @@ with concerns:
         if st.button("Mark seen", type="primary", disabled=not picked, key="mark_seen"):
             for key in picked:
                 kind, record_id = key.split(":", 1)
-                views.mark_seen(loaders.engine(), kind, record_id, by=user)
-            loaders.clear()
+                views.mark_seen(cache.engine(), kind, record_id, by=user)
+            writes.clear()
             stamp_now = pd.Timestamp.now(tz="UTC").strftime("%Y-%m-%d %H:%M UTC")
             st.session_state["inbox_done"] = f"{len(picked)} marked seen by {user} at {stamp_now}."
             st.rerun()

@@ -10,14 +10,14 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from pages.ui import loaders
+from pages.ui import cache, gate, loaders, writes
 from risk import views
 from sources import settings
 from sources.contract import FILES
 from sources.people import access
 
-loaders.via_app(__file__)
-loaders.require(access.LOAD)
+gate.via_app(__file__)
+gate.require(access.LOAD)
 
 HISTORICAL_DAYS = 90  # the "received before" day offered: this long before the newest scores
 
@@ -45,13 +45,13 @@ if st.button("Load these files", type="primary", disabled=not uploads, key="load
     bar = st.progress(0.0, text="Checking the files…")
     result = load.load_files(
         files,
-        engine=loaders.engine(),
-        by=loaders.current_user(),
+        engine=cache.engine(),
+        by=gate.current_user(),
         progress=lambda done, message: bar.progress(min(max(done, 0.0), 1.0), message),
     )
     bar.empty()
-    loaders.clear()
-    load.record_in_audit(result, ", ".join(sorted(files)), loaders.current_user(), loaders.engine())
+    writes.clear()
+    load.record_in_audit(result, ", ".join(sorted(files)), gate.current_user(), cache.engine())
     st.session_state["last_load"] = {
         "ok": result.ok,
         "problems": pd.DataFrame(
@@ -93,7 +93,7 @@ if outcome:
         st.dataframe(pd.DataFrame({"warning": outcome["warnings"]}), hide_index=True)
 
 st.subheader("Scores")
-stamp = loaders.stamp()  # read after any load above; again below, after any scoring
+stamp = cache.stamp()  # read after any load above; again below, after any scoring
 dates = loaders.scored_dates(stamp)
 if dates:
     st.write(f"The newest scores are as of {dates[-1]:%d %B %Y}.")
@@ -109,7 +109,7 @@ else:
     st.info("Nothing is scored yet: load providers and evidence, then score the store.")
 if st.button("Score the store now", key="score"):
     bar = st.progress(0.0, text="Scoring…")
-    stored = loaders.score_store(
+    stored = writes.score_store(
         progress=lambda done, message: bar.progress(min(max(done, 0.0), 1.0), message)
     )
     bar.empty()
@@ -118,7 +118,7 @@ if st.button("Score the store now", key="score"):
     else:
         st.info("No evidence to score.")
 
-stamp = loaders.stamp()
+stamp = cache.stamp()
 st.subheader("Serious concerns from before Carelens")
 st.write(
     "A first load of past years brings the serious concerns already handled before Carelens. "
@@ -139,8 +139,8 @@ handled = st.checkbox(
     "They were handled outside Carelens", key="historical_handled", disabled=not waiting
 )
 if st.button("Mark them seen", key="historical_seen", disabled=not (waiting and handled)):
-    marked = views.mark_seen_before(loaders.engine(), before, loaders.current_user(), today)
-    loaders.clear()
+    marked = views.mark_seen_before(cache.engine(), before, gate.current_user(), today)
+    writes.clear()
     st.session_state["historical_done"] = (
         f"{marked:,} serious concerns received before {before:%d %B %Y} marked seen."
     )

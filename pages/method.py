@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages.ui import loaders
+from pages.ui import cache, gate, loaders
 from sources.people import access
 
-loaders.via_app(__file__)
-loaders.require(access.VIEW_PROVIDERS)
+gate.via_app(__file__)
+gate.require(access.VIEW_PROVIDERS)
 
-stamp = loaders.stamp()
+stamp = cache.stamp()
 st.title("How the score works")
 st.markdown(
     """

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages.ui import charts, loaders
+from pages.ui import cache, charts, gate, loaders
 from risk import views
 from sources.contract import service_type_label
 from sources.people import access
 
-loaders.via_app(__file__)
-loaders.require(access.VIEW_PROVIDERS)
+gate.via_app(__file__)
+gate.require(access.VIEW_PROVIDERS)
 
-stamp = loaders.stamp()
+stamp = cache.stamp()
 frame = loaders.triage(stamp)
 st.title("Overview")
 if frame.empty or frame["score"].isna().all():

@@ -7,17 +7,17 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from pages.ui import charts, loaders
+from pages.ui import cache, charts, gate, loaders, markdown, writes
 from risk import usage, views
 from sources.contract import CONCERN_KINDS, KEY_QUESTIONS, service_type_label
 from sources.duplicates import merge_copies
 from sources.people import access, audit
 from sources.text.themes import theme_label
 
-loaders.via_app(__file__)
-loaders.require(access.VIEW_PROVIDERS)
+gate.via_app(__file__)
+gate.require(access.VIEW_PROVIDERS)
 
-stamp = loaders.stamp()
+stamp = cache.stamp()
 provider_id = st.query_params.get("provider", "").strip()
 
 
@@ -63,16 +63,16 @@ scores = loaders.provider_scores(stamp, provider_id)
 ratings = loaders.provider_ratings(stamp, provider_id)
 # Personal data (alert summaries, note authors) only for a role that may see it; for an
 # inspector, that they saw it goes into the audit log, once per provider per session.
-role, user = loaders.role(), loaders.current_user()
+role, user = gate.role(), gate.current_user()
 events = access.redact(loaders.provider_events(stamp, provider_id), role)
 voices = access.redact(loaders.provider_voices(stamp, provider_id), role)
-if loaders.allowed(access.VIEW_SENSITIVE) and (
+if gate.allowed(access.VIEW_SENSITIVE) and (
     events[["summary", "author"]].notna().any().any() or voices["author"].notna().any()
 ):
-    loaders.note_sensitive_view(provider_id)
+    gate.note_sensitive_view(provider_id)
 
 # ---- who ----------------------------------------------------------------------------------
-st.title(loaders.md_escape(record["name"]))
+st.title(markdown.md_escape(record["name"]))
 place = ", ".join(str(v) for v in (record.get("town"), record.get("local_authority")) if v)
 st.caption(
     " · ".join(
@@ -304,7 +304,7 @@ uses = loaders.provider_uses(stamp, provider_id)
 if uses.empty:
     st.caption("Nothing said about this provider has been marked as used yet.")
 else:
-    if not loaders.allowed(access.VIEW_SENSITIVE):
+    if not gate.allowed(access.VIEW_SENSITIVE):
         # An outcome may name a person (a safeguarding referral): inspectors only.
         uses = uses.assign(outcome=uses["outcome"].where(uses["outcome"].isna(), access.REDACTED))
     st.dataframe(
@@ -321,7 +321,7 @@ else:
         },
         key="uses_table",
     )
-if loaders.allowed(access.INBOX):
+if gate.allowed(access.INBOX):
     # What can be marked: this provider's comments (originals), expert notes and alerts.
     options = {
         f"{'comment' if v.kind == 'comment' else 'note'}:{v.record_id}": (
@@ -351,14 +351,14 @@ if loaders.allowed(access.INBOX):
             "What came of it (short; optional)", max_chars=usage.MAX_OUTCOME, key="use_outcome"
         )
         if st.form_submit_button("Mark as used", key="use_submit"):
-            if not loaders.allowed(access.INBOX):  # checked again on the server at the write
+            if not gate.allowed(access.INBOX):  # checked again on the server at the write
                 st.error("Your role may not mark evidence as used.")
             elif picked_use is None:
                 st.warning("Choose the comment, note or alert that was used.")
             else:
                 kind, record_id = picked_use.split(":", 1)
                 try:
-                    loaders.mark_used(kind, record_id, used_for, outcome)
+                    writes.mark_used(kind, record_id, used_for, outcome)
                 except usage.UsageError as error:
                     st.error(str(error))
                 else:
@@ -386,7 +386,7 @@ else:
 st.header("Visit brief")
 if as_of is None:
     st.info("The brief needs a score: score the store on the Data page first.")
-elif not loaders.allowed(access.EXPORT):
+elif not gate.allowed(access.EXPORT):
     st.caption("Your role does not include downloading briefs.")
 else:
     st.write(
@@ -399,7 +399,7 @@ else:
         # run signed in with is checked again before any byte is made.
         if not access.may(role, access.EXPORT):
             raise PermissionError("this role may not download briefs")
-        audit.record(user, "brief", provider_id, kind, loaders.engine())
+        audit.record(user, "brief", provider_id, kind, cache.engine())
         html_text, pdf_bytes = loaders.brief_files(stamp, provider_id, as_of, role)
         return pdf_bytes if kind == "pdf" else html_text
 

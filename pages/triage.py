@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages.ui import loaders
+from pages.ui import cache, gate, loaders
 from pages.ui.charts import BAND_COLOURS
 from risk import views
 from sources.contract import service_type_label
 from sources.people import access, audit
 
-loaders.via_app(__file__)
-loaders.require(access.VIEW_PROVIDERS)
+gate.via_app(__file__)
+gate.require(access.VIEW_PROVIDERS)
 
 # A shared link to the app's root with ?provider=ID opens that provider.
 if st.query_params.get("provider"):
@@ -24,7 +24,7 @@ BAND_MARKS = {
     "very high": "🔴 very high",
 }
 
-stamp = loaders.stamp()
+stamp = cache.stamp()
 frame = loaders.triage(stamp)
 st.title("Triage")
 if frame.empty or frame["score"].isna().all():
@@ -159,19 +159,19 @@ if selected:
 
 
 # Who asks, read now: the download itself runs later, outside this script's session.
-role, user = loaders.role(), loaders.current_user()
+role, user = gate.role(), gate.current_user()
 
 
 def _export() -> bytes:
     # The role this run signed in with is checked again before any byte is made.
     if not access.may(role, access.EXPORT):
         raise PermissionError("this role may not export")
-    audit.record(user, "export", "triage", f"{len(shown)} rows", loaders.engine())
+    audit.record(user, "export", "triage", f"{len(shown)} rows", cache.engine())
     # Exactly the columns shown (the sparkline as its numbers), with the id to find it again.
     return views.safe_csv(access.redact(shown[["provider_id", *SHOWN_COLUMNS]], role))
 
 
-if loaders.allowed(access.EXPORT):
+if gate.allowed(access.EXPORT):
     st.download_button(
         f"Download these {len(shown):,} rows (CSV)",
         data=_export,

@@ -6,15 +6,15 @@ import datetime as dt
 
 import streamlit as st
 
-from pages.ui import loaders
+from pages.ui import cache, gate, loaders, markdown
 from risk import views
 from sources import settings
 from sources.duplicates import channel_name
 from sources.people import access, audit
 from sources.people.access import REDACTED
 
-loaders.via_app(__file__)
-loaders.require(access.VIEW_PROVIDERS)
+gate.via_app(__file__)
+gate.require(access.VIEW_PROVIDERS)
 
 ALL = "All regions"
 FIELD_NAMES = {
@@ -34,7 +34,7 @@ SILENT_COLUMNS = {
     "share": st.column_config.NumberColumn("Heard share", format="percent"),
 }
 
-stamp = loaders.stamp()
+stamp = cache.stamp()
 st.title("Voices")
 st.caption(
     "Who the feedback comes from against the people the services serve, the groups and "
@@ -76,13 +76,13 @@ if report.received == 0:
     st.info("No linked comments in this scope and period.")
 else:
     st.write(
-        f"{report.received:,} comments linked to providers in {loaders.md_escape(report.scope)}"
+        f"{report.received:,} comments linked to providers in {markdown.md_escape(report.scope)}"
         + (f" since {since:%d %B %Y}" if since else "")
         + f"; {report.described:,} ({report.described / report.received:.0%}) say something "
         "about who wrote them. Shares are of the people who answered each question, against "
         "the reference mix of people served"
         + (
-            f" in {loaders.md_escape(report.scope)}."
+            f" in {markdown.md_escape(report.scope)}."
             if region or provider_id
             else " in each region."
         )
@@ -191,7 +191,7 @@ st.caption(
     "(marked on the provider page) and with an outcome written down; copies of one concern "
     "count once."
     + (
-        f" Only comments linked to providers in {loaders.md_escape(region)} count here."
+        f" Only comments linked to providers in {markdown.md_escape(region)} count here."
         if region
         else ""
     )
@@ -230,18 +230,18 @@ else:
 
     def _export() -> bytes:
         # Checked again on the server when the file is asked for; counts only, no words.
-        if not loaders.allowed(access.EXPORT):
+        if not gate.allowed(access.EXPORT):
             raise PermissionError("this role may not export")
         audit.record(
-            loaders.current_user(),
+            gate.current_user(),
             "export",
             "you_said_we_did",
             f"{start}..{end} {region or 'all regions'}, {len(said)} rows",
-            loaders.engine(),
+            cache.engine(),
         )
         return views.safe_csv(said)
 
-    if loaders.allowed(access.EXPORT):
+    if gate.allowed(access.EXPORT):
         st.download_button(
             "Download the report (CSV)",
             data=_export,
@@ -259,7 +259,7 @@ with st.expander(f"What was done: {len(uses):,} uses marked since {start:%d %B %
     if uses.empty:
         st.caption("Nothing marked as used since then.")
     else:
-        if not loaders.allowed(access.VIEW_SENSITIVE):
+        if not gate.allowed(access.VIEW_SENSITIVE):
             # An outcome may name a person (a safeguarding referral): inspectors only.
             uses = uses.assign(outcome=uses["outcome"].where(uses["outcome"].isna(), REDACTED))
         st.dataframe(

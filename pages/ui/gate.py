@@ -1,20 +1,83 @@
-"""Sign-in: the password form, Streamlit's single sign-on where configured, and sign-out.
+"""Who may be here: sign-in, the session's person and role, and each page's check.
 
-app.py calls `gate()` before any page runs, and every page calls it again through
-loaders.require: Streamlit runs a page's file on its own on some reruns (always under
-AppTest, and before any session has declared the navigation), so the check lives where
-every run passes. Success sets st.session_state["user"] (the name written beside every
-change made in the app) and st.session_state["role"].
+Owns the password form, Streamlit's single sign-on where configured, sign-out, the
+signed-in person and role (st.session_state["user"], ["role"]), `require` (every page's
+first check), `via_app` (a page opened without app.py goes back through it) and the audit
+of a look at personal data. app.py calls `gate()` before any page runs, and every page
+calls it again through `require`: Streamlit runs a page's file on its own on some reruns
+(always under AppTest, and before any session has declared the navigation), so the check
+lives where every run passes. Success sets st.session_state["user"] (the name written
+beside every change made in the app) and st.session_state["role"].
+
+Imports pages.ui.cache (the engine) and pages.ui.markdown; no cached loader.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 
 import streamlit as st
 
-from pages.ui import loaders
-from sources.people import access
+from pages.ui.cache import engine
+from pages.ui.markdown import md_escape
+from sources.people import access, accounts, audit
+
+VIA_APP = "_via_app"  # set by app.py in every session it runs
+
+
+def via_app(page_file: str) -> None:
+    """Sends a page opened without app.py (the first visit after a restart) through app.py.
+
+    Streamlit serves the pages/ folder by itself until some session has run app.py's
+    st.navigation; a page reached that way would miss the page setup, sign-in and menu.
+    The page asks app.py to open it again (`goto`), keeping the query parameters.
+    """
+    if not st.session_state.get(VIA_APP):
+        params = {k: st.query_params[k] for k in st.query_params}
+        params["goto"] = f"pages/{Path(page_file).name}"
+        st.switch_page("app.py", query_params=params)
+
+
+def role() -> str | None:
+    """The signed-in person's role (st.session_state["role"], set by app.py), or None."""
+    found = st.session_state.get("role")
+    return str(found) if found else None
+
+
+def current_user() -> str:
+    """Who is using the app, as written into the store beside what they do."""
+    return str(st.session_state.get("user") or "app user")
+
+
+def allowed(action: str) -> bool:
+    """True when the signed-in role may do `action` (sources.people.access); nobody signed in,
+    or a role the store does not know, may do nothing."""
+    return access.may(role(), action)
+
+
+def require(action: str) -> None:
+    """Stops the page with a plain message unless the role may do `action`.
+
+    Checked on the server on every run, so a page opened by its URL is refused as surely as
+    one left out of the menu. Nobody signed in gets the sign-in screen instead; whoever is
+    signed in sees their name, role and the sign-out button in the sidebar.
+    """
+    gate()
+    account_sidebar()
+    if not allowed(action):
+        st.warning("Your role does not give access to this page.")
+        st.stop()
+
+
+def note_sensitive_view(provider_id: str) -> None:
+    """Audits that this person saw a provider's personal data: once per provider per
+    session, not on every rerun (a slider moved is not a second look)."""
+    seen = st.session_state.setdefault("_sensitive_seen", set())
+    if provider_id in seen:
+        return
+    audit.record(current_user(), "view_sensitive", provider_id, engine=engine())
+    seen.add(provider_id)
 
 
 def signed_in() -> bool:
@@ -26,9 +89,7 @@ def signed_in() -> bool:
     user, role = st.session_state.get("user"), st.session_state.get("role")
     if not user or role not in access.ROLES:
         return False
-    from sources.people import accounts
-
-    if accounts.account_changed(str(user), str(role), engine=loaders.engine()):
+    if accounts.account_changed(str(user), str(role), engine=engine()):
         for key in ("user", "role"):
             st.session_state.pop(key, None)
         st.session_state["_signed_out_why"] = "Your account was disabled or its role changed."
@@ -52,20 +113,18 @@ def sso_providers() -> list[str | None] | None:
 def _sso_sign_in() -> None:
     """Takes a single sign-on identity into the session when its account exists and is
     active: the role comes from the store's account named by the email; none, no access."""
-    from sources.people import accounts, audit
-
     email = str(st.user.get("email") or "")
-    role = accounts.account_role(email, engine=loaders.engine()) if email else None
+    role = accounts.account_role(email, engine=engine()) if email else None
     if role in access.ROLES:
         st.session_state["user"], st.session_state["role"] = email, role
-        audit.record(email, "sign_in", detail="single sign-on", engine=loaders.engine())
+        audit.record(email, "sign_in", detail="single sign-on", engine=engine())
         st.rerun()
     if not st.session_state.get("_sso_refused"):
         audit.record(
             email or "(no email)",
             "sign_in_failed",
             detail="single sign-on: no active account",
-            engine=loaders.engine(),
+            engine=engine(),
         )
         st.session_state["_sso_refused"] = True
     st.title("Carelens")
@@ -78,8 +137,6 @@ def _sso_sign_in() -> None:
 
 def _form(sso: list[str | None] | None) -> None:
     """The sign-in screen; stops the run until someone signs in."""
-    from sources.people import accounts
-
     st.title("Carelens")
     st.write("Sign in to see the risk dashboard.")
     if why := st.session_state.pop("_signed_out_why", None):
@@ -97,7 +154,7 @@ def _form(sso: list[str | None] | None) -> None:
         else:
             # authenticate() counts failures, locks out and audits every attempt itself; its
             # message never says whether the username exists.
-            outcome = accounts.authenticate(username, password, engine=loaders.engine())
+            outcome = accounts.authenticate(username, password, engine=engine())
             if outcome.ok and outcome.role in access.ROLES:
                 st.session_state["user"], st.session_state["role"] = username, outcome.role
                 st.rerun()
@@ -123,7 +180,7 @@ def sign_out() -> None:
     """Forgets everything this session held (filters, picks, who it was), then reruns."""
     sso_user = sso_providers() is not None and st.user.is_logged_in
     for key in list(st.session_state.keys()):
-        if key != loaders.VIA_APP:
+        if key != VIA_APP:
             del st.session_state[key]
     if sso_user:
         st.logout()
@@ -133,8 +190,6 @@ def sign_out() -> None:
 def account_sidebar() -> None:
     """Who is signed in, with which role, and the sign-out button, in the sidebar."""
     with st.sidebar:
-        st.caption(
-            f"Signed in as **{loaders.md_escape(loaders.current_user())}** · {loaders.role()}"
-        )
+        st.caption(f"Signed in as **{md_escape(current_user())}** · {role()}")
         if st.button("Sign out", key="sign_out", icon=":material/logout:"):
             sign_out()

@@ -18,7 +18,7 @@ from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.local_script_runner import LocalScriptRunner
 
-from pages.ui import loaders
+from pages.ui import writes
 from risk import brief, views
 from sources.people import access, accounts, audit
 from sources.store import Account, AuditEvent, Comment, EbeNote, Provider
@@ -431,7 +431,7 @@ def test_links_dismissals_and_loads_are_audited(world: Engine) -> None:
                 link_method="unlinked",
             )
         )
-    loaders.clear()  # what the app does after a write of its own
+    writes.clear()  # what the app does after a write of its own
     at = open_page("inspector", "inbox")
     at.button(key="inbox_dismiss").click().run()
     assert not at.exception

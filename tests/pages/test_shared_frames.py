@@ -1,16 +1,16 @@
-"""pages/loaders.shared_frame: one cached frame for every session, each caller its own view."""
+"""pages/cache.shared_frame: one cached frame for every session, each caller its own view."""
 
 from __future__ import annotations
 
 import pandas as pd
 
-from pages.ui import loaders
+from pages.ui import cache, writes
 
 
 def test_a_caller_changing_its_frame_leaves_the_cached_one_alone() -> None:
     calls: list[int] = []
 
-    @loaders.shared_frame()
+    @cache.shared_frame()
     def loader(key: int) -> pd.DataFrame:
         calls.append(key)
         return pd.DataFrame({"score": [10.0, 20.0], "band": ["low", "high"]})
@@ -30,12 +30,12 @@ def test_a_caller_changing_its_frame_leaves_the_cached_one_alone() -> None:
 def test_clear_forgets_shared_frames_too() -> None:
     calls: list[int] = []
 
-    @loaders.shared_frame()
+    @cache.shared_frame()
     def loader(key: int) -> pd.DataFrame:
         calls.append(key)
         return pd.DataFrame({"n": [len(calls)]})
 
     assert loader(7)["n"].tolist() == [1]
-    loaders.clear()  # what a page calls after it writes (a link, a dismissal)
+    writes.clear()  # what a page calls after it writes (a link, a dismissal)
     assert loader(7)["n"].tolist() == [2]
     assert calls == [7, 7]

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from pages.ui import loaders
+from pages.ui import loaders, warming, writes
 from risk import score, usage, views, voices
 from sources.store import Load
 from tests.pages.apptest import open_page
@@ -51,7 +51,7 @@ def test_warm_reads_each_frame_under_the_key_its_page_asks_for(
 ) -> None:
     stamp = views.store_stamp(world)
     expected = views.triage_frame(world)
-    loaders.warm(stamp)
+    warming.warm(stamp)
     _no_reads(monkeypatch)
     pd.testing.assert_frame_equal(loaders.triage(stamp), expected)
     # The pages draw from the warmed frames alone: had any asked with other arguments than
@@ -82,8 +82,8 @@ def test_the_warmer_warms_each_new_stamp_and_again_after_clear(
         return triage_frame(engine, as_of)
 
     monkeypatch.setattr(views, "triage_frame", counted)
-    warmer = loaders.keep_warm()
-    assert warmer is not None and loaders.keep_warm() is warmer  # one per store
+    warmer = warming.keep_warm()
+    assert warmer is not None and warming.keep_warm() is warmer  # one per store
     assert warmer.wait_for(1, WAIT)
     first = views.store_stamp(world)
     assert warmer.warmed == first and warmer.error is None
@@ -101,7 +101,7 @@ def test_the_warmer_warms_each_new_stamp_and_again_after_clear(
     assert readers == ["carelens-warm"] * 2
 
     # A write in the app clears every cache without changing the stamp: warmed again.
-    loaders.clear()
+    writes.clear()
     assert warmer.wait_for(3, WAIT)
     assert readers == ["carelens-warm"] * 3
     loaders.triage(views.store_stamp(world))
@@ -112,7 +112,7 @@ def test_the_warmer_leaves_an_unscored_store_alone_and_survives_a_broken_one(
     engine: Engine, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     _no_reads(monkeypatch)
-    warmer = loaders.Warmer(interval=3600)
+    warmer = warming.Warmer(interval=3600)
     warmer.step()  # empty store: nothing scored, nothing read
     assert warmer.warmed is None and warmer.error is None
     not_a_folder = tmp_path / "a-file"
@@ -124,8 +124,8 @@ def test_the_warmer_leaves_an_unscored_store_alone_and_survives_a_broken_one(
 
 
 def test_warming_is_off_when_set_to_zero(world: Engine) -> None:
-    assert loaders.keep_warm() is None  # the suite's setting: CARELENS_WARM_SECONDS=0
-    loaders.rewarm()  # and clearing starts nothing
+    assert warming.keep_warm() is None  # the suite's setting: CARELENS_WARM_SECONDS=0
+    warming.rewarm()  # and clearing starts nothing
 
 
 def test_a_scoring_shows_its_new_day_only_once_its_history_is_stored(world: Engine) -> None:
@@ -152,15 +152,15 @@ def test_a_clearing_during_a_warming_has_it_read_again(
     world: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("CARELENS_WARM_SECONDS", "3600")
-    warmer = loaders._warmer(str(world.url.render_as_string(hide_password=False)), 3600.0)
+    warmer = warming._warmer(str(world.url.render_as_string(hide_password=False)), 3600.0)
     warmed: list[tuple[int, str, int]] = []
 
     def warm(stamp: tuple[int, str, int]) -> None:
         warmed.append(stamp)
         if len(warmed) == 1:
-            loaders.clear()  # a link made in the inbox while the first warming runs
+            writes.clear()  # a link made in the inbox while the first warming runs
 
-    monkeypatch.setattr(loaders, "warm", warm)
+    monkeypatch.setattr(warming, "warm", warm)
     warmer.step()
     assert len(warmed) == 1 and warmer.warmed is None  # what it read may be gone
     warmer.step()
