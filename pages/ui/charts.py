@@ -128,17 +128,11 @@ def timeline_figure(
     """One timeline of everything at a provider, with the score's own line below.
 
     `events` as from views.provider_events (date, source, level, record_id, text);
-    `scores` as from views.provider_scores (as_of, score, band). `sources` picks lanes.
+    `scores` as from views.provider_scores (as_of, score, band). `sources` picks lanes;
+    `start` and `end` (inclusive) bound both rows.
     """
     chosen = list(sources) if sources is not None else list(LANES)
-    frame = events[events["source"].isin(chosen)]
-    lines = scores
-    if start:
-        frame = frame[frame["date"] >= pd.Timestamp(start)]
-        lines = lines[lines["as_of"] >= pd.Timestamp(start)]
-    if end:
-        frame = frame[frame["date"] <= pd.Timestamp(end)]
-        lines = lines[lines["as_of"] <= pd.Timestamp(end)]
+    frame, lines = _between(events[events["source"].isin(chosen)], scores, start, end)
     fig = make_subplots(
         rows=2,
         cols=1,
@@ -147,8 +141,32 @@ def timeline_figure(
         vertical_spacing=0.06,
     )
     lanes = [s for s in LANES if s in chosen]
+    _add_event_lanes(fig, frame, lanes)
+    _add_score_line(fig, lines)
+    _mark_inspections(fig, frame)
+    _lay_out_timeline(fig, lanes)
+    if frame.empty and lines.empty:
+        return _empty("Nothing recorded in this period for the sources chosen.")
+    return fig
+
+
+def _between(
+    events: pd.DataFrame, scores: pd.DataFrame, start: dt.date | None, end: dt.date | None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The events dated and the scores made from `start` to `end` (inclusive; None: open)."""
+    if start:
+        events = events[events["date"] >= pd.Timestamp(start)]
+        scores = scores[scores["as_of"] >= pd.Timestamp(start)]
+    if end:
+        events = events[events["date"] <= pd.Timestamp(end)]
+        scores = scores[scores["as_of"] <= pd.Timestamp(end)]
+    return events, scores
+
+
+def _add_event_lanes(fig: go.Figure, events: pd.DataFrame, lanes: list[str]) -> None:
+    """One row of markers per lane in the top row, a trace per level in its colour."""
     for source in lanes:
-        lane = frame[frame["source"] == source]
+        lane = events[events["source"] == source]
         for level, colour in LEVEL_COLOURS[source].items():
             points = lane[lane["level"] == level]
             if points.empty:
@@ -173,21 +191,29 @@ def timeline_figure(
                 row=1,
                 col=1,
             )
-    if not lines.empty:
-        fig.add_trace(
-            go.Scatter(
-                x=lines["as_of"],
-                y=lines["score"],
-                mode="lines+markers",
-                name="risk score",
-                line={"color": "#37474f", "width": 2},
-                hovertemplate="%{x|%d %b %Y}: score %{y:.1f}<extra></extra>",
-            ),
-            row=2,
-            col=1,
-        )
-    # Inspections are the frame of reference: a faint line through both rows. One layout
-    # update (add_vline per line costs tens of milliseconds each).
+
+
+def _add_score_line(fig: go.Figure, scores: pd.DataFrame) -> None:
+    """The score over time in the bottom row (nothing when there is no score)."""
+    if scores.empty:
+        return
+    fig.add_trace(
+        go.Scatter(
+            x=scores["as_of"],
+            y=scores["score"],
+            mode="lines+markers",
+            name="risk score",
+            line={"color": "#37474f", "width": 2},
+            hovertemplate="%{x|%d %b %Y}: score %{y:.1f}<extra></extra>",
+        ),
+        row=2,
+        col=1,
+    )
+
+
+def _mark_inspections(fig: go.Figure, events: pd.DataFrame) -> None:
+    """A faint dotted line through both rows at each inspection, the frame of reference."""
+    # One layout update (add_vline per line costs tens of milliseconds each).
     fig.update_layout(
         shapes=[
             {
@@ -200,9 +226,13 @@ def timeline_figure(
                 "y1": 1,
                 "line": {"width": 1, "dash": "dot", "color": "#90a4ae"},
             }
-            for when in frame.loc[frame["source"] == "inspections", "date"]
+            for when in events.loc[events["source"] == "inspections", "date"]
         ]
     )
+
+
+def _lay_out_timeline(fig: go.Figure, lanes: list[str]) -> None:
+    """The lanes top to bottom in LANES order, the score's axis 0-100, the legend below."""
     fig.update_yaxes(
         categoryorder="array", categoryarray=[LANES[s] for s in reversed(lanes)], row=1, col=1
     )
@@ -213,9 +243,6 @@ def timeline_figure(
         legend={"orientation": "h", "y": -0.12},
         hovermode="closest",
     )
-    if frame.empty and lines.empty:
-        return _empty("Nothing recorded in this period for the sources chosen.")
-    return fig
 
 
 def themes_figure(themes: pd.DataFrame) -> go.Figure:
