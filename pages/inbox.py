@@ -9,7 +9,7 @@ from pages.ui import cache, gate, loaders, writes
 from risk import views
 from sources.contract import CONCERN_KINDS
 from sources.duplicates import channel_name
-from sources.people import access
+from sources.people import access, actions
 
 gate.via_app(__file__)
 gate.require(access.INBOX)
@@ -95,15 +95,15 @@ with linking:
         link_col, dismiss_col = st.columns(2)
         if link_col.button("Link", type="primary", disabled=not target, key="inbox_link"):
             try:
-                views.link_comment(cache.engine(), str(chosen), str(target), by=user)
-            except views.InboxError as error:
+                actions.link_comment(cache.engine(), str(chosen), str(target), by=user)
+            except actions.InboxError as error:
                 st.error(str(error))
             else:
                 writes.clear()
                 st.session_state["inbox_done"] = f"Comment {chosen} linked to {target} by {user}."
                 st.rerun()
         if dismiss_col.button("Dismiss: no provider fits", key="inbox_dismiss"):
-            views.dismiss_comment(cache.engine(), str(chosen), by=user)
+            actions.dismiss_comment(cache.engine(), str(chosen), by=user)
             writes.clear()
             st.session_state["inbox_done"] = f"Comment {chosen} dismissed by {user}."
             st.rerun()
@@ -178,7 +178,7 @@ with concerns:
         if st.button("Mark seen", type="primary", disabled=not picked, key="mark_seen"):
             for key in picked:
                 kind, record_id = key.split(":", 1)
-                views.mark_seen(cache.engine(), kind, record_id, by=user)
+                actions.mark_seen(cache.engine(), kind, record_id, by=user)
             writes.clear()
             stamp_now = pd.Timestamp.now(tz="UTC").strftime("%Y-%m-%d %H:%M UTC")
             st.session_state["inbox_done"] = f"{len(picked)} marked seen by {user} at {stamp_now}."

@@ -11,10 +11,9 @@ import pandas as pd
 import streamlit as st
 
 from pages.ui import cache, gate, loaders, writes
-from risk import views
 from sources import settings
 from sources.contract import FILES
-from sources.people import access
+from sources.people import access, actions
 
 gate.via_app(__file__)
 gate.require(access.LOAD)
@@ -139,7 +138,7 @@ handled = st.checkbox(
     "They were handled outside Carelens", key="historical_handled", disabled=not waiting
 )
 if st.button("Mark them seen", key="historical_seen", disabled=not (waiting and handled)):
-    marked = views.mark_seen_before(cache.engine(), before, gate.current_user(), today)
+    marked = actions.mark_seen_before(cache.engine(), before, gate.current_user(), today)
     writes.clear()
     st.session_state["historical_done"] = (
         f"{marked:,} serious concerns received before {before:%d %B %Y} marked seen."

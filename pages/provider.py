@@ -8,10 +8,10 @@ import pandas as pd
 import streamlit as st
 
 from pages.ui import cache, charts, gate, loaders, markdown, writes
-from risk import usage, views
+from risk import views
 from sources.contract import CONCERN_KINDS, KEY_QUESTIONS, service_type_label
 from sources.duplicates import merge_copies
-from sources.people import access, audit
+from sources.people import access, actions, audit
 from sources.text.themes import theme_label
 
 gate.via_app(__file__)
@@ -345,10 +345,10 @@ if gate.allowed(access.INBOX):
             key="use_record",
         )
         used_for = st.selectbox(
-            "Used in", list(usage.USES), format_func=USE_NAMES.get, key="use_for"
+            "Used in", list(actions.USES), format_func=USE_NAMES.get, key="use_for"
         )
         outcome = st.text_input(
-            "What came of it (short; optional)", max_chars=usage.MAX_OUTCOME, key="use_outcome"
+            "What came of it (short; optional)", max_chars=actions.MAX_OUTCOME, key="use_outcome"
         )
         if st.form_submit_button("Mark as used", key="use_submit"):
             if not gate.allowed(access.INBOX):  # checked again on the server at the write
@@ -359,7 +359,7 @@ if gate.allowed(access.INBOX):
                 kind, record_id = picked_use.split(":", 1)
                 try:
                     writes.mark_used(kind, record_id, used_for, outcome)
-                except usage.UsageError as error:
+                except actions.UsageError as error:
                     st.error(str(error))
                 else:
                     st.session_state["_use_marked"] = (

@@ -1,9 +1,10 @@
-"""What we did with people's words: marking evidence as used, and "you said, we did".
+"""What we did with people's words: "you said, we did", read from the use marks.
 
 People keep speaking only when they see their words were used. An inspector marks a
 comment, note or alert as used (in an inspection, a list of lines of enquiry, a
-safeguarding referral) with a short outcome; the report counts, per period and channel,
-what was received, linked to a provider, used, and what came of it.
+safeguarding referral) with a short outcome (sources.people.actions.mark_used, the one
+writer); the report counts, per period and channel, what was received, linked to a
+provider, used, and what came of it. Read-only.
 """
 
 from __future__ import annotations
@@ -14,63 +15,7 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
-from sources.people import audit
-from sources.store import (
-    Comment,
-    EbeNote,
-    Provider,
-    SafeguardingAlert,
-    UseMark,
-    get_engine,
-    utcnow,
-)
-
-USES = ("inspection", "lines_of_enquiry", "safeguarding_referral", "other")
-KINDS = {"comment": Comment, "note": EbeNote, "alert": SafeguardingAlert}
-MAX_OUTCOME = 500
-
-
-class UsageError(ValueError):
-    """A mark that cannot be made, with a message for a person."""
-
-
-def mark_used(
-    kind: str,
-    record_id: str,
-    used_for: str,
-    outcome: str,
-    by: str,
-    engine: Engine | None = None,
-) -> int:
-    """Records that a piece of evidence was used; returns the mark's id. Audited."""
-    if kind not in KINDS:
-        raise UsageError(f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
-    if used_for not in USES:
-        raise UsageError(f"used for must be one of {', '.join(USES)}, not {used_for!r}")
-    outcome = outcome.strip()
-    if len(outcome) > MAX_OUTCOME:
-        raise UsageError(f"the outcome is limited to {MAX_OUTCOME} characters")
-    engine = engine or get_engine()
-    table = KINDS[kind].__table__
-    key = table.primary_key.columns.values()[0]
-    with engine.begin() as conn:
-        row = conn.execute(select(table.c.provider_id).where(key == record_id)).first()
-        if row is None:
-            raise UsageError(f"no {kind} {record_id!r}")
-        result = conn.execute(
-            UseMark.__table__.insert().values(
-                kind=kind,
-                record_id=record_id,
-                provider_id=row.provider_id,
-                used_for=used_for,
-                outcome=outcome or None,
-                used_by=by,
-                used_at=utcnow(),
-            )
-        )
-        mark_id = int(result.inserted_primary_key[0])
-    audit.record(by, "mark_used", f"{kind}:{record_id}", used_for, engine=engine)
-    return mark_id
+from sources.store import USES, Comment, Provider, UseMark, get_engine
 
 
 def used_for_provider(provider_id: str, engine: Engine | None = None) -> pd.DataFrame:

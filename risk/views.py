@@ -1,9 +1,8 @@
 """What the pages show, shaped from the store: plain functions returning pandas frames.
 
 Pages never compute: they call these (through the cached loaders in pages/_data.py) and
-draw the result. Nothing here imports streamlit, so every view is tested on its own. The
-few writes people make in the app (link a comment, dismiss it, mark a concern seen) are here
-too, each audited.
+draw the result. Nothing here imports streamlit, so every view is tested on its own.
+Read-only: what people do in the app is written by sources.people.actions.
 """
 
 from __future__ import annotations
@@ -16,14 +15,14 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Select, func, literal, null, select, update
+from sqlalchemy import Select, func, literal, null, select
 from sqlalchemy.engine import Engine
 
 from risk.score import BANDS
 from sources.contract import CONCERN_KINDS, KEY_QUESTIONS, RATINGS, service_type_label
-from sources.people import audit
 from sources.store import (
     EVIDENCE_TABLES,
+    SERIOUS_TEXTS,
     Comment,
     EbeNote,
     Incident,
@@ -34,7 +33,6 @@ from sources.store import (
     SafeguardingAlert,
     Scoring,
     read_frame,
-    utcnow,
 )
 
 # Evidence counted in the triage table: the year up to the scoring date.
@@ -794,20 +792,13 @@ def unlinked_count(engine: Engine) -> int:
         return int(conn.execute(query).scalar() or 0)
 
 
-# The texts the concern screen reads: kind -> (table, id column, date column).
-_SERIOUS_TABLES = {
-    "comment": (Comment, "comment_id", "received_on"),
-    "note": (EbeNote, "note_id", "visit_on"),
-}
-
-
 def unseen_serious_total(engine: Engine, before: dt.date | None = None) -> int:
     """How many serious concerns (comments, linked or not, and notes) nobody has marked
     seen, or only those dated before `before` (received, or the visit's day); counted from
     the partial indexes sources.store made for them."""
     total = 0
     with engine.connect() as conn:
-        for table, _, date_col in _SERIOUS_TABLES.values():
+        for table, _, date_col in SERIOUS_TEXTS.values():
             t = table.__table__
             query = (
                 select(func.count())
@@ -828,7 +819,7 @@ def unseen_serious(engine: Engine, limit: int = 500) -> pd.DataFrame:
     """
     p = Provider.__table__
     parts = []
-    for kind, (table, id_col, date_col) in _SERIOUS_TABLES.items():
+    for kind, (table, id_col, date_col) in SERIOUS_TEXTS.items():
         t = table.__table__
         query = (
             select(
@@ -855,87 +846,6 @@ def unseen_serious(engine: Engine, limit: int = 500) -> pd.DataFrame:
     both["concern_confidence"] = pd.to_numeric(both["concern_confidence"]).fillna(0.0)
     both["concern_sentence"] = both["concern_sentence"].fillna("")
     return both.sort_values("date", ascending=False).head(limit).reset_index(drop=True)
-
-
-class InboxError(ValueError):
-    """An inbox action that cannot be done, with a message for a person."""
-
-
-def link_comment(engine: Engine, comment_id: str, provider_id: str, by: str) -> None:
-    """Links a comment to a provider by a person (link_method 'person'); audited."""
-    c = Comment.__table__
-    with engine.begin() as conn:
-        exists = conn.execute(
-            select(Provider.provider_id).where(Provider.provider_id == provider_id)
-        ).first()
-        if exists is None:
-            raise InboxError(f"no provider {provider_id!r}")
-        done = conn.execute(
-            update(c)
-            .where(c.c.comment_id == comment_id)
-            .values(
-                provider_id=provider_id, link_method="person", link_confidence=1.0, linked_by=by
-            )
-        )
-        if done.rowcount == 0:
-            raise InboxError(f"no comment {comment_id!r}")
-    audit.record(by, "link", f"comment:{comment_id}", provider_id, engine=engine)
-
-
-def dismiss_comment(engine: Engine, comment_id: str, by: str) -> None:
-    """Dismisses a comment no provider fits (link_method 'dismissed'); audited."""
-    c = Comment.__table__
-    with engine.begin() as conn:
-        done = conn.execute(
-            update(c)
-            .where(c.c.comment_id == comment_id)
-            .values(provider_id=None, link_method="dismissed", link_confidence=None, linked_by=by)
-        )
-        if done.rowcount == 0:
-            raise InboxError(f"no comment {comment_id!r}")
-    audit.record(by, "dismiss", f"comment:{comment_id}", engine=engine)
-
-
-def mark_seen(engine: Engine, kind: str, record_id: str, by: str) -> None:
-    """Marks a serious concern (kind 'comment' or 'note') seen by `by`, now; audited."""
-    if kind not in _SERIOUS_TABLES:
-        raise InboxError(f"kind must be comment or note, not {kind!r}")
-    table, id_col, _ = _SERIOUS_TABLES[kind]
-    t = table.__table__
-    with engine.begin() as conn:
-        done = conn.execute(
-            update(t)
-            .where(t.c[id_col] == record_id)
-            .values(serious_seen_by=by, serious_seen_at=utcnow())
-        )
-        if done.rowcount == 0:
-            raise InboxError(f"no {kind} {record_id!r}")
-    audit.record(by, "mark_seen", f"{kind}:{record_id}", engine=engine)
-
-
-def mark_seen_before(engine: Engine, before: dt.date, by: str, today: dt.date) -> int:
-    """Marks every serious concern dated before `before` that nobody has seen as seen, for
-    the past a first load brings: concerns handled before Carelens, which would otherwise
-    bury the new ones. Recorded on each as seen by `by` (historical) and once in the audit
-    log with the counts; returns how many. `before` may not be after `today`."""
-    if before > today:
-        raise InboxError(f"{before:%d %B %Y} is after today: only the past can be marked")
-    counts = {}
-    seen_by = f"{by} (historical: before {before.isoformat()})"
-    with engine.begin() as conn:
-        for kind, (table, _, date_col) in _SERIOUS_TABLES.items():
-            t = table.__table__
-            done = conn.execute(
-                update(t)
-                .where(t.c.serious.is_(True), t.c.serious_seen_at.is_(None))
-                .where(t.c[date_col] < before)
-                .values(serious_seen_by=seen_by, serious_seen_at=utcnow())
-            )
-            counts[kind] = int(done.rowcount or 0)
-    total = sum(counts.values())
-    detail = f"{counts['comment']} comments, {counts['note']} notes"
-    audit.record(by, "mark_seen_historical", f"before:{before.isoformat()}", detail, engine=engine)
-    return total
 
 
 # ---------------------------------------------------------------- loads

@@ -169,7 +169,8 @@ class Comment(TextReading, table=True):
 
 
 class UseMark(SQLModel, table=True):
-    """A piece of evidence an inspector used, and how: "you said, we did" (sources/usage.py)."""
+    """A piece of evidence an inspector used, and how: "you said, we did" (marked by
+    sources/people/actions.py, reported by risk/usage.py)."""
 
     id: int | None = Field(default=None, primary_key=True)
     kind: str  # comment | note | alert
@@ -179,6 +180,10 @@ class UseMark(SQLModel, table=True):
     outcome: str | None = Field(default=None, sa_type=Text)  # short free text
     used_by: str
     used_at: dt.datetime = Field(sa_type=DateTime(timezone=True))
+
+
+# What a UseMark's `used_for` may say, in the order the pages offer it.
+USES: tuple[str, ...] = ("inspection", "lines_of_enquiry", "safeguarding_referral", "other")
 
 
 class Load(SQLModel, table=True):
@@ -303,6 +308,11 @@ EVIDENCE_TABLES: tuple[type[SQLModel], ...] = (
     EbeNote,
     Comment,
 )
+# The texts a serious concern can be found in, by kind: (table, id column, date column).
+SERIOUS_TEXTS: dict[str, tuple[type[TextReading], str, str]] = {
+    "comment": (Comment, "comment_id", "received_on"),
+    "note": (EbeNote, "note_id", "visit_on"),
+}
 
 
 def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from pages.ui import cache, loaders, warming
 from pages.ui.gate import current_user
-from risk import score, usage
+from risk import score
+from sources.people import actions
 from sources.progress import Progress
 
 
@@ -35,9 +36,9 @@ def score_store(progress: Progress | None = None) -> int:
 
 
 def mark_used(kind: str, record_id: str, used_for: str, outcome: str) -> int:
-    """Marks evidence as used by the person signed in (usage.mark_used, audited); forgets
+    """Marks evidence as used by the person signed in (actions.mark_used, audited); forgets
     only the cached frames a mark changes, not the whole store's."""
-    mark = usage.mark_used(kind, record_id, used_for, outcome, current_user(), cache.engine())
+    mark = actions.mark_used(kind, record_id, used_for, outcome, current_user(), cache.engine())
     for loader in (loaders.provider_uses, loaders.you_said_we_did, loaders.uses_between):
         loader.clear()
     return mark

@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 
 from risk import views
 from risk.indicators import INDICATORS
-from sources.people import audit
+from sources.people import actions, audit
 from sources.store import Comment, EbeNote
 from tests.risk import tiny_world
 from tests.risk.tiny_world import AS_OF
@@ -190,12 +190,12 @@ def test_inbox_lists_unlinked_comments_and_unseen_concerns(world: Engine) -> Non
     # The queue shows the newest; its count is of all of them.
     assert len(views.unseen_serious(world, limit=2)) == 2
     assert views.unseen_serious_total(world) == 3
-    views.mark_seen(world, "comment", "c1", by="inspector1")
+    actions.mark_seen(world, "comment", "c1", by="inspector1")
     assert views.unseen_serious_total(world) == 2
 
 
 def test_linking_a_comment_records_who_and_is_audited(world: Engine) -> None:
-    views.link_comment(world, "u1", "A", by="inspector1")
+    actions.link_comment(world, "u1", "A", by="inspector1")
     with world.connect() as conn:
         row = conn.execute(select(Comment.__table__).where(Comment.comment_id == "u1")).first()
     assert (row.provider_id, row.link_method, row.linked_by) == ("A", "person", "inspector1")
@@ -207,14 +207,14 @@ def test_linking_a_comment_records_who_and_is_audited(world: Engine) -> None:
 
 
 def test_linking_to_an_unknown_provider_or_comment_fails(world: Engine) -> None:
-    with pytest.raises(views.InboxError, match="no provider 'Z'"):
-        views.link_comment(world, "u1", "Z", by="x")
-    with pytest.raises(views.InboxError, match="no comment 'nope'"):
-        views.link_comment(world, "nope", "A", by="x")
+    with pytest.raises(actions.InboxError, match="no provider 'Z'"):
+        actions.link_comment(world, "u1", "Z", by="x")
+    with pytest.raises(actions.InboxError, match="no comment 'nope'"):
+        actions.link_comment(world, "nope", "A", by="x")
 
 
 def test_dismissing_a_comment(world: Engine) -> None:
-    views.dismiss_comment(world, "u1", by="inspector1")
+    actions.dismiss_comment(world, "u1", by="inspector1")
     with world.connect() as conn:
         row = conn.execute(select(Comment.__table__).where(Comment.comment_id == "u1")).first()
     assert (row.provider_id, row.link_method, row.linked_by) == (None, "dismissed", "inspector1")
@@ -223,7 +223,7 @@ def test_dismissing_a_comment(world: Engine) -> None:
 
 def test_marking_a_concern_seen_records_who_and_when(world: Engine) -> None:
     before = dt.datetime.now(dt.UTC)
-    views.mark_seen(world, "comment", "c1", by="inspector1")
+    actions.mark_seen(world, "comment", "c1", by="inspector1")
     with world.connect() as conn:
         row = conn.execute(select(Comment.__table__).where(Comment.comment_id == "c1")).first()
     assert row.serious_seen_by == "inspector1"
@@ -232,8 +232,8 @@ def test_marking_a_concern_seen_records_who_and_when(world: Engine) -> None:
     assert seen_at >= pd.Timestamp(before) - pd.Timedelta(seconds=1)
     assert "c1" not in views.unseen_serious(world)["record_id"].tolist()
     assert audit.search(world, action="mark_seen")["target"].tolist() == ["comment:c1"]
-    with pytest.raises(views.InboxError):
-        views.mark_seen(world, "alert", "s1", by="x")
+    with pytest.raises(actions.InboxError):
+        actions.mark_seen(world, "alert", "s1", by="x")
     with world.connect() as conn:
         assert conn.execute(select(EbeNote.serious_seen_by)).scalar() == "lead"
 
@@ -371,7 +371,7 @@ def test_map_cells_gathers_providers_into_areas() -> None:
 def test_concerns_from_before_a_day_can_be_marked_seen_at_once(world: Engine) -> None:
     # Serious and unseen: c1 (1 April), c2 (2 April), u1 (2 June); the note n1 was seen.
     assert views.unseen_serious_total(world, before=dt.date(2026, 6, 1)) == 2
-    marked = views.mark_seen_before(world, dt.date(2026, 6, 1), "admin1", dt.date(2026, 12, 2))
+    marked = actions.mark_seen_before(world, dt.date(2026, 6, 1), "admin1", dt.date(2026, 12, 2))
     assert marked == 2
     assert views.unseen_serious(world)["record_id"].tolist() == ["u1"]
     with world.connect() as conn:
@@ -386,7 +386,7 @@ def test_concerns_from_before_a_day_can_be_marked_seen_at_once(world: Engine) ->
     logged = audit.search(world, action="mark_seen_historical")
     assert logged["target"].tolist() == ["before:2026-06-01"]
     assert logged["detail"].tolist() == ["2 comments, 0 notes"]
-    assert views.mark_seen_before(world, dt.date(2026, 6, 1), "admin1", dt.date(2026, 12, 2)) == 0
-    with pytest.raises(views.InboxError, match="after today"):
-        views.mark_seen_before(world, dt.date(2026, 12, 3), "admin1", dt.date(2026, 12, 2))
+    assert actions.mark_seen_before(world, dt.date(2026, 6, 1), "admin1", dt.date(2026, 12, 2)) == 0
+    with pytest.raises(actions.InboxError, match="after today"):
+        actions.mark_seen_before(world, dt.date(2026, 12, 3), "admin1", dt.date(2026, 12, 2))
     assert views.unseen_serious_total(world) == 1

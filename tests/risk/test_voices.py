@@ -11,7 +11,7 @@ from sqlmodel import Session
 from risk import usage, voices
 from sources import duplicates
 from sources.demo import world as demo
-from sources.people import audit
+from sources.people import actions, audit
 from sources.store import Comment, Provider
 
 D = dt.date
@@ -153,7 +153,7 @@ def test_marking_a_comment_used_shows_on_the_provider_in_the_report_and_the_audi
             {"channel": "web_form"},
         ],
     )
-    usage.mark_used(
+    actions.mark_used(
         "comment",
         "C0000",
         "inspection",
@@ -190,8 +190,8 @@ def test_marking_a_comment_used_shows_on_the_provider_in_the_report_and_the_audi
 def test_bad_marks_are_refused(engine, kind, record_id, used_for, message):
     add_providers(engine, ("P1", "care_home", "London"))
     add_comments(engine, [{"provider_id": "P1"}])
-    with pytest.raises(usage.UsageError, match=message):
-        usage.mark_used(kind, record_id, used_for, "", "ayo", engine=engine)
+    with pytest.raises(actions.UsageError, match=message):
+        actions.mark_used(kind, record_id, used_for, "", "ayo", engine=engine)
 
 
 def test_the_shipped_reference_covers_every_region_and_group_and_each_field_sums_to_one():
@@ -293,9 +293,9 @@ def test_the_report_counts_each_use_and_can_keep_to_one_region(engine):
             {"channel": "phone"},
         ],
     )
-    usage.mark_used("comment", "C0000", "inspection", "", "ayo", engine=engine)
-    usage.mark_used("comment", "C0000", "safeguarding_referral", "Referred", "ayo", engine=engine)
-    usage.mark_used("comment", "C0001", "lines_of_enquiry", "", "ayo", engine=engine)
+    actions.mark_used("comment", "C0000", "inspection", "", "ayo", engine=engine)
+    actions.mark_used("comment", "C0000", "safeguarding_referral", "Referred", "ayo", engine=engine)
+    actions.mark_used("comment", "C0001", "lines_of_enquiry", "", "ayo", engine=engine)
     every = usage.you_said_we_did(D(2026, 1, 1), D(2026, 1, 31), engine=engine, freq="ME")
     row = every.iloc[0]
     assert row[["received", "linked", "used", "with_outcome"]].tolist() == [3, 2, 2, 1]

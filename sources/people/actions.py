@@ -1,0 +1,178 @@
+"""What people do to evidence through the pages, each write audited.
+
+An inspector links a comment no channel named a provider for (`link_comment`), dismisses
+one no provider fits (`dismiss_comment`), marks a serious concern seen (`mark_seen`, or
+`mark_seen_before` for the past a first load brings), and marks evidence as used
+(`mark_used`, read back by risk.usage's "you said, we did"). Each function writes the
+store and appends one event to the audit log; nothing else in the app writes what people
+did. risk/ writes only scoring results and never imports this module.
+
+May import: `sources.store` and `sources.people.audit`; nothing of `risk` or `pages`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select, update
+from sqlalchemy.engine import Engine
+
+from sources.people import audit
+from sources.store import (
+    SERIOUS_TEXTS,
+    USES,
+    Comment,
+    EbeNote,
+    Provider,
+    SafeguardingAlert,
+    UseMark,
+    get_engine,
+    utcnow,
+)
+
+# What a use mark may name, by kind: the table holding the piece of evidence.
+KINDS: dict[str, type] = {"comment": Comment, "note": EbeNote, "alert": SafeguardingAlert}
+MAX_OUTCOME = 500  # characters of a use mark's outcome
+
+
+class InboxError(ValueError):
+    """An inbox action that cannot be done, with a message for a person."""
+
+
+class UsageError(ValueError):
+    """A use mark that cannot be made, with a message for a person."""
+
+
+# ---------------------------------------------------------------- the inbox
+
+
+def link_comment(engine: Engine, comment_id: str, provider_id: str, by: str) -> None:
+    """Links a comment to a provider by a person (link_method 'person'); audited.
+
+    Raises InboxError when there is no such provider or comment.
+    """
+    c = Comment.__table__
+    with engine.begin() as conn:
+        exists = conn.execute(
+            select(Provider.provider_id).where(Provider.provider_id == provider_id)
+        ).first()
+        if exists is None:
+            raise InboxError(f"no provider {provider_id!r}")
+        done = conn.execute(
+            update(c)
+            .where(c.c.comment_id == comment_id)
+            .values(
+                provider_id=provider_id, link_method="person", link_confidence=1.0, linked_by=by
+            )
+        )
+        if done.rowcount == 0:
+            raise InboxError(f"no comment {comment_id!r}")
+    audit.record(by, "link", f"comment:{comment_id}", provider_id, engine=engine)
+
+
+def dismiss_comment(engine: Engine, comment_id: str, by: str) -> None:
+    """Dismisses a comment no provider fits (link_method 'dismissed'); audited.
+
+    Raises InboxError when there is no such comment.
+    """
+    c = Comment.__table__
+    with engine.begin() as conn:
+        done = conn.execute(
+            update(c)
+            .where(c.c.comment_id == comment_id)
+            .values(provider_id=None, link_method="dismissed", link_confidence=None, linked_by=by)
+        )
+        if done.rowcount == 0:
+            raise InboxError(f"no comment {comment_id!r}")
+    audit.record(by, "dismiss", f"comment:{comment_id}", engine=engine)
+
+
+def mark_seen(engine: Engine, kind: str, record_id: str, by: str) -> None:
+    """Marks a serious concern (kind 'comment' or 'note') seen by `by`, now; audited.
+
+    Raises InboxError for another kind or a record that does not exist.
+    """
+    if kind not in SERIOUS_TEXTS:
+        raise InboxError(f"kind must be comment or note, not {kind!r}")
+    table, id_col, _ = SERIOUS_TEXTS[kind]
+    t = table.__table__
+    with engine.begin() as conn:
+        done = conn.execute(
+            update(t)
+            .where(t.c[id_col] == record_id)
+            .values(serious_seen_by=by, serious_seen_at=utcnow())
+        )
+        if done.rowcount == 0:
+            raise InboxError(f"no {kind} {record_id!r}")
+    audit.record(by, "mark_seen", f"{kind}:{record_id}", engine=engine)
+
+
+def mark_seen_before(engine: Engine, before: dt.date, by: str, today: dt.date) -> int:
+    """Marks every serious concern dated before `before` that nobody has seen as seen, for
+    the past a first load brings: concerns handled before Carelens, which would otherwise
+    bury the new ones. Recorded on each as seen by `by` (historical) and once in the audit
+    log with the counts; returns how many. `before` may not be after `today` (InboxError)."""
+    if before > today:
+        raise InboxError(f"{before:%d %B %Y} is after today: only the past can be marked")
+    counts = {}
+    seen_by = f"{by} (historical: before {before.isoformat()})"
+    with engine.begin() as conn:
+        for kind, (table, _, date_col) in SERIOUS_TEXTS.items():
+            t = table.__table__
+            done = conn.execute(
+                update(t)
+                .where(t.c.serious.is_(True), t.c.serious_seen_at.is_(None))
+                .where(t.c[date_col] < before)
+                .values(serious_seen_by=seen_by, serious_seen_at=utcnow())
+            )
+            counts[kind] = int(done.rowcount or 0)
+    total = sum(counts.values())
+    detail = f"{counts['comment']} comments, {counts['note']} notes"
+    audit.record(by, "mark_seen_historical", f"before:{before.isoformat()}", detail, engine=engine)
+    return total
+
+
+# ---------------------------------------------------------------- evidence used
+
+
+def mark_used(
+    kind: str,
+    record_id: str,
+    used_for: str,
+    outcome: str,
+    by: str,
+    engine: Engine | None = None,
+) -> int:
+    """Records that a piece of evidence (kind in KINDS) was used for `used_for` (one of
+    USES), with an outcome of at most MAX_OUTCOME characters; returns the mark's id. Audited.
+
+    Raises UsageError for an unknown kind or use, a longer outcome, or no such record.
+    """
+    if kind not in KINDS:
+        raise UsageError(f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
+    if used_for not in USES:
+        raise UsageError(f"used for must be one of {', '.join(USES)}, not {used_for!r}")
+    outcome = outcome.strip()
+    if len(outcome) > MAX_OUTCOME:
+        raise UsageError(f"the outcome is limited to {MAX_OUTCOME} characters")
+    engine = engine or get_engine()
+    table = KINDS[kind].__table__
+    key = table.primary_key.columns.values()[0]
+    with engine.begin() as conn:
+        row = conn.execute(select(table.c.provider_id).where(key == record_id)).first()
+        if row is None:
+            raise UsageError(f"no {kind} {record_id!r}")
+        result = conn.execute(
+            UseMark.__table__.insert().values(
+                kind=kind,
+                record_id=record_id,
+                provider_id=row.provider_id,
+                used_for=used_for,
+                outcome=outcome or None,
+                used_by=by,
+                used_at=utcnow(),
+            )
+        )
+        mark_id = int(result.inserted_primary_key[0])
+    audit.record(by, "mark_used", f"{kind}:{record_id}", used_for, engine=engine)
+    return mark_id
