@@ -1,6 +1,7 @@
 """`python -m risk ...`: score, backtest.
 
 Each subcommand lives in the module that does the work; this file only parses arguments.
+What their outputs mean is in risk/legend.py, shown by `--help`.
 """
 
 from __future__ import annotations
@@ -10,27 +11,120 @@ import datetime as dt
 import sys
 from pathlib import Path
 
+from risk.legend import BACKTEST_COLUMNS, BACKTEST_METHODS, SCORE_COLUMNS, describe
+
+DESCRIPTION = """\
+Score every provider's risk of poor care from the evidence in the store, and check how well
+the score would have foreseen the ratings that followed.
+
+`score` gives each provider a score from 0 to 100 as of a day, with its band and the points
+each kind of evidence adds, stores it for the dashboard and writes it as a CSV, riskiest
+first. `backtest` scores as of a past day and measures the ranking against the ratings
+published after it, beside simpler ways of ranking.
+"""
+
+EPILOG = """\
+The store is DATABASE_URL when set, else a SQLite file under CARELENS_DATA_DIR (data/); load
+evidence into it with `python -m sources load`. Run `python -m risk COMMAND --help` for a
+command's options and what its output means.
+"""
+
+DATABASE_HELP = (
+    "SQLAlchemy URL of the store, e.g. postgresql+psycopg://user:pw@host/db "
+    "(default: DATABASE_URL, else sqlite under CARELENS_DATA_DIR)"
+)
+
+
+def _add_score(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "score",
+        help="score every provider as of a day, store the scores, write them riskiest first",
+        description=(
+            "Score every provider as of a day from the evidence known by then, store the\n"
+            "scores (the dashboard reads them) and write one row per provider, riskiest\n"
+            "first, to FILE or standard output."
+        ),
+        epilog="columns written:\n" + describe(SCORE_COLUMNS),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "--as-of",
+        type=dt.date.fromisoformat,
+        default=None,
+        metavar="YYYY-MM-DD",
+        help="the day to score as of; later evidence is not read (default: the newest "
+        "evidence or rating date in the store, else today)",
+    )
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="CSV file to write (default: standard output)",
+    )
+    p.add_argument(
+        "--history-months",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also score and store the N month-ends before the day, for the dashboard's "
+        "trends (default: 0)",
+    )
+    p.add_argument("--database-url", default=None, metavar="URL", help=DATABASE_HELP)
+
+
+def _add_backtest(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "backtest",
+        help="score as of a past day and measure it against the ratings that followed",
+        description=(
+            "Score as of a past day, then measure how well the ranking foresaw the first\n"
+            "rating each provider was given within the horizon after it (poor: Requires\n"
+            "improvement or Inadequate), beside simpler ways of ranking. Prints a table:\n"
+            "one row per way of ranking, one column per measure."
+        ),
+        epilog="rows printed:\n"
+        + describe(BACKTEST_METHODS)
+        + "\n\ncolumns printed:\n"
+        + describe(BACKTEST_COLUMNS),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "--as-of",
+        type=dt.date.fromisoformat,
+        required=True,
+        metavar="YYYY-MM-DD",
+        help="the day to score as of; ratings published after it are the outcome (required)",
+    )
+    p.add_argument(
+        "--horizon-days",
+        type=int,
+        default=365,
+        metavar="N",
+        help="how many days after the day a rating counts as the outcome (default: 365)",
+    )
+    p.add_argument(
+        "--truth",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="a demo world's truth/ folder, to measure against its hidden state as well "
+        "(default: none)",
+    )
+    p.add_argument("--database-url", default=None, metavar="URL", help=DATABASE_HELP)
+
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of `python -m risk`."""
-    parser = argparse.ArgumentParser(prog="python -m risk", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
-
-    p = sub.add_parser("score", help="score every provider as of a day, store, write a CSV")
-    p.add_argument(
-        "--as-of", type=dt.date.fromisoformat, default=None, help="default: newest evidence"
+    parser = argparse.ArgumentParser(
+        prog="python -m risk",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--out", type=Path, default=None, help="CSV file (default: stdout)")
-    p.add_argument(
-        "--history-months", type=int, default=0, help="also store this many month-ends before"
-    )
-    p.add_argument("--database-url", default=None, help="default: DATABASE_URL or data/")
-
-    p = sub.add_parser("backtest", help="score as of a day, compare with later ratings")
-    p.add_argument("--as-of", type=dt.date.fromisoformat, required=True)
-    p.add_argument("--horizon-days", type=int, default=365)
-    p.add_argument("--truth", type=Path, default=None, help="a demo world's truth/ folder")
-    p.add_argument("--database-url", default=None, help="default: DATABASE_URL or data/")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _add_score(sub)
+    _add_backtest(sub)
     return parser
 
 

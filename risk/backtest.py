@@ -24,6 +24,7 @@ from sqlalchemy.engine import Engine
 
 from risk import weights as W
 from risk.indicators import INDICATORS, POISSON, compute_indicators, read_evidence
+from risk.legend import BACKTEST_COLUMNS, BACKTEST_METHODS, describe
 from risk.score import score_indicators
 
 POOR = ("Requires improvement", "Inadequate")
@@ -79,10 +80,7 @@ class BacktestResult:
                 f"; truth: {self.n_truth} providers, {self.failing_now} failing on the day, "
                 f"{self.failing_horizon} within the horizon"
             )
-        cols = ["method", "AUC all", "P@10% all", "AUC G/O", "P@10% G/O"]
-        if self.n_truth:
-            cols += ["AUC failing now", "AUC failing in horizon"]
-        cols += ["small in top 10%"]
+        cols = ["method", *self.columns()]
         lines = [
             head,
             "",
@@ -98,6 +96,23 @@ class BacktestResult:
             ]
             lines.append("  ".join(cells))
         return "\n".join(lines)
+
+    def columns(self) -> list[str]:
+        """The figure columns `table()` prints, in order."""
+        cols = ["AUC all", "P@10% all", "AUC G/O", "P@10% G/O"]
+        if self.n_truth:
+            cols += ["AUC failing now", "AUC failing in horizon"]
+        return [*cols, "small in top 10%"]
+
+    def legend(self) -> str:
+        """What each printed row and column means, for below the table."""
+        return (
+            "Rows: ways of ranking providers as of the day\n"
+            + describe(BACKTEST_METHODS, [m.name for m in self.methods])
+            + "\nColumns (AUC: chance a provider with the outcome ranks above one without it, "
+            "0.5 chance, 1 perfect; '-' where it cannot be measured)\n"
+            + describe(BACKTEST_COLUMNS, self.columns())
+        )
 
 
 def _auc(y: np.ndarray, s: np.ndarray) -> float:
@@ -289,4 +304,6 @@ def run_backtest_command(args: Any) -> int:
     engine = make_engine(args.database_url) if args.database_url else get_engine()
     result = backtest(engine, args.as_of, args.horizon_days, args.truth)
     print(result.table())
+    print()
+    print(result.legend())
     return 0

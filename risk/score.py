@@ -35,6 +35,7 @@ from risk.indicators import (
     month_index,
     read_evidence,
 )
+from risk.legend import SCORE_COLUMNS
 from sources.store import RiskPeers, RiskScore, Scoring, utcnow
 
 SOURCES: tuple[str, ...] = ("incidents", "safeguarding", "comments", "ebe_notes", "ratings")
@@ -113,8 +114,8 @@ def _load_peers(engine: Engine, as_of: dt.date) -> Peers | None:
 def score_provider(engine: Engine, provider_id: str, as_of: dt.date) -> pd.Series:
     """One provider's score row as of `as_of`, against the peers stored for that day.
 
-    Reads only this provider's evidence, so it takes well under a second; without stored
-    peers for the day it scores every provider (slow) and stores the peers.
+    Reads only this provider's evidence; without stored peers for the day it scores every
+    provider (slow) and stores the peers.
     """
     peers = _load_peers(engine, as_of)
     if peers is None:
@@ -266,6 +267,24 @@ def _score_and_store(
     return stored, first
 
 
+def score_table(engine: Engine, frame: pd.DataFrame) -> pd.DataFrame:
+    """The rows `python -m risk score` writes: riskiest first, each provider's name, type
+    and region beside its id, then score, band and the points from each source.
+
+    Columns: risk.legend.SCORE_COLUMNS (provider_id, name, type, region, score 0-100, band,
+    c_<source> for each of SOURCES and c_base: points that sum to the score); ties by id.
+    """
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT provider_id, name, region FROM provider")).fetchall()
+    register = pd.DataFrame(rows, columns=["provider_id", "name", "region"])
+    parts = [*(f"c_{s}" for s in SOURCES), "c_base"]
+    out = frame[["provider_id", "type", "score", "band", *parts]].merge(
+        register, on="provider_id", how="left"
+    )
+    out = out.sort_values(["score", "provider_id"], ascending=[False, True], kind="stable")
+    return out[list(SCORE_COLUMNS)].reset_index(drop=True)
+
+
 def run_score_command(args: Any) -> int:
     """`python -m risk score`: scores, stores, writes the CSV (stdout without --out)."""
     import sys
@@ -275,8 +294,7 @@ def run_score_command(args: Any) -> int:
     engine = make_engine(args.database_url) if args.database_url else _default_engine()
     as_of = args.as_of or evidence_end(engine) or dt.date.today()
     _, frame = _score_and_store(engine, as_of, args.history_months)
-    columns = ["provider_id", "score", "band", *(f"c_{s}" for s in SOURCES), "c_base"]
-    out = frame[columns].round(4)
+    out = score_table(engine, frame).round(4)
     if args.out:
         out.to_csv(args.out, index=False)
         print(f"scored {len(out)} providers as of {as_of.isoformat()} -> {args.out}")

@@ -1,4 +1,5 @@
-"""`python -m sources ...`: load, demo, convert, train-text, teach-text, text, users.
+"""`python -m sources ...`: load, demo, convert, train-text, teach-text, train-concerns, text,
+users.
 
 Each subcommand lives in the module that does the work; this file only parses arguments,
 so `python -m sources --help` lists the whole command surface in one place.
@@ -12,61 +13,277 @@ from pathlib import Path
 
 from sources import settings
 
+DESCRIPTION = """\
+Bring a regulator's evidence into Carelens and look after what reads it.
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of `python -m sources`."""
-    parser = argparse.ArgumentParser(prog="python -m sources", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
+Load a folder of evidence files (the data contract's CSVs) into the store, all or nothing;
+write a fictional demo world to try the dashboard on; turn CQC's own register files into
+the contract's format; read public comments for sentiment, themes and serious concerns;
+retrain the models that read them; and manage who can sign in to the dashboard.
+"""
 
-    p = sub.add_parser("load", help="load the contract files found in DIR, all or nothing")
-    p.add_argument("dir", type=Path)
-    p.add_argument("--database-url", default=None, help="default: DATABASE_URL or data/")
-    p.add_argument("--by", default="cli", help="who is loading, for the loads table")
+EPILOG = """\
+The store is DATABASE_URL when set, else a SQLite file under CARELENS_DATA_DIR (data/).
+Run `python -m sources COMMAND --help` for a command's options; score what was loaded with
+`python -m risk score`.
+"""
+
+CONTRACT_FILES = (
+    "providers.csv, inspections.csv, incidents.csv, safeguarding.csv, ebe_notes.csv, comments.csv"
+)
+
+
+def _sub(
+    sub: argparse._SubParsersAction, name: str, summary: str, description: str
+) -> argparse.ArgumentParser:
+    """A subcommand whose --help shows `description` with its line breaks."""
+    return sub.add_parser(
+        name,
+        help=summary,
+        description=description,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+
+
+def _add_load(sub: argparse._SubParsersAction) -> None:
+    p = _sub(
+        sub,
+        "load",
+        "load a folder of evidence files into the store, all or nothing",
+        "Load the contract files found in DIR into the store. Every row of every file is\n"
+        "checked first; one bad row anywhere and nothing is stored, and every problem is\n"
+        "printed as `file:row: column 'x' = 'value': what is wrong` (exit status 2).\n"
+        "Records are matched by their id, so loading the same files again changes nothing.",
+    )
+    p.add_argument(
+        "dir",
+        type=Path,
+        metavar="DIR",
+        help=f"folder holding any of {CONTRACT_FILES} (the data contract's format)",
+    )
+    p.add_argument(
+        "--database-url",
+        default=None,
+        metavar="URL",
+        help="SQLAlchemy URL of the store, e.g. postgresql+psycopg://user:pw@host/db "
+        "(default: DATABASE_URL, else sqlite under CARELENS_DATA_DIR)",
+    )
+    p.add_argument(
+        "--by",
+        default="cli",
+        metavar="NAME",
+        help="who is loading, recorded with the load and in the audit log (default: cli)",
+    )
     p.add_argument(
         "--workers",
         type=int,
         default=settings.load_workers(),
-        help="processes that read and link comments when a load brings 20,000 or more "
-        "(default CARELENS_LOAD_WORKERS, else one per core; 1: all in this process)",
+        metavar="N",
+        help="processes that read and link comments and notes when a load brings 20,000 or "
+        "more of them; 1: all in this process (default: CARELENS_LOAD_WORKERS, else one per "
+        f"core: {settings.load_workers()} here)",
     )
 
-    p = sub.add_parser("demo", help="write a fictional demo world in the contract's format")
-    p.add_argument("dir", type=Path)
-    p.add_argument("--providers", type=int, default=2000)
-    p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--years", type=float, default=3.5)
 
-    p = sub.add_parser("convert", help="map a real CQC register file onto the contract")
-    p.add_argument("format", choices=["cqc-2021", "cqc-2025", "cqc-history"])
-    p.add_argument("file", type=Path)
-    p.add_argument("out_dir", type=Path)
-
-    p = sub.add_parser("train-text", help="train the sentiment and theme models, print eval")
-    p.add_argument("--data-dir", type=Path, default=None, help="default: ../shared/data")
-    p.add_argument("--out", type=Path, default=None, help="default: the model path used")
-    p.add_argument("--sample", type=int, default=None, help="train on N comments (tests)")
-
-    p = sub.add_parser(
-        "teach-text", help="fine-tune the teachers, write their readings for train-text"
+def _add_demo(sub: argparse._SubParsersAction) -> None:
+    p = _sub(
+        sub,
+        "demo",
+        "write a fictional demo world of evidence files to try Carelens on",
+        "Write a fictional regulator's evidence, in the contract's format, into DIR, and the\n"
+        "hidden truth that made it into DIR/truth/ (never loaded; the backtest's --truth\n"
+        "reads it). The same options always give byte-identical files.",
     )
-    p.add_argument("--data-dir", type=Path, default=None, help="default: ../shared/data")
-    p.add_argument("--out", type=Path, default=None, help="default: the readings path used")
-    p.add_argument("--epochs", type=int, default=None, help="default: 4")
-    p.add_argument("--teachers", type=int, default=None, help="default: 2, readings averaged")
-    p.add_argument("--sample", type=int, default=None, help="use N comments of each (tests)")
+    p.add_argument("dir", type=Path, metavar="DIR", help="folder to write (created if missing)")
+    p.add_argument(
+        "--providers",
+        type=int,
+        default=2000,
+        metavar="N",
+        help="number of fictional providers; volumes scale with it (default: 2000)",
+    )
+    p.add_argument(
+        "--seed",
+        type=int,
+        default=1,
+        metavar="N",
+        help="random seed: another seed, another world (default: 1)",
+    )
+    p.add_argument(
+        "--years",
+        type=float,
+        default=3.5,
+        metavar="Y",
+        help="years of evidence, ending 2026-06-30, in whole months (default: 3.5)",
+    )
 
-    p = sub.add_parser(
+
+def _add_convert(sub: argparse._SubParsersAction) -> None:
+    p = _sub(
+        sub,
+        "convert",
+        "turn a CQC register file into the contract's providers.csv and inspections.csv",
+        "Map a real CQC register file onto the contract's providers.csv and inspections.csv\n"
+        "in OUT_DIR, ready for `python -m sources load`. Every value that does not fit is\n"
+        "mapped or dropped, and counted with its reason; a file of another layout is refused\n"
+        "as a whole (exit status 2).",
+    )
+    p.add_argument(
+        "format",
+        choices=["cqc-2021", "cqc-2025", "cqc-history"],
+        metavar="FORMAT",
+        help="the file's layout: cqc-2021 (the 'latest ratings' file, one row per location), "
+        "cqc-2025 (the adult social care directory), cqc-history (ratings history, one row "
+        "per location and report)",
+    )
+    p.add_argument("file", type=Path, metavar="FILE", help="the CQC file (CSV)")
+    p.add_argument(
+        "out_dir", type=Path, metavar="OUT_DIR", help="folder to write the contract files into"
+    )
+
+
+def _data_dir_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--data-dir",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="folder holding patient-feedback/, the labelled feedback learnt from "
+        "(default: CARELENS_FEEDBACK_DATA, else ../shared/data)",
+    )
+
+
+def _add_training(sub: argparse._SubParsersAction) -> None:
+    p = _sub(
+        sub,
+        "train-text",
+        "retrain the model that reads sentiment and themes; print how well it reads",
+        "Train the sentiment and theme model on the labelled feedback's training split,\n"
+        "write the model file and print its evaluation on the held-out split.",
+    )
+    _data_dir_option(p)
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="model file to write (default: CARELENS_TEXT_MODEL, else "
+        "sources/text/models/text_model.joblib)",
+    )
+    p.add_argument(
+        "--sample",
+        type=int,
+        default=None,
+        metavar="N",
+        help="train on N comments only, to prove the command quickly (default: all)",
+    )
+
+    p = _sub(
+        sub,
+        "teach-text",
+        "refit the two teacher models whose readings train-text learns from",
+        "Fine-tune the teacher models on the training split, print their held-out figures\n"
+        "and write their averaged readings (ids, digests and probabilities, no text).",
+    )
+    _data_dir_option(p)
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="readings file to write (default: CARELENS_TEACHER_READINGS, else "
+        "sources/text/models/teacher_readings.csv)",
+    )
+    p.add_argument(
+        "--epochs", type=int, default=None, metavar="N", help="fine-tuning epochs (default: 4)"
+    )
+    p.add_argument(
+        "--teachers",
+        type=int,
+        default=None,
+        metavar="N",
+        help="teachers fitted with seeds 0..N-1, their readings averaged (default: 2)",
+    )
+    p.add_argument(
+        "--sample",
+        type=int,
+        default=None,
+        metavar="N",
+        help="use N comments of each split, to prove the command quickly (default: all)",
+    )
+
+    p = _sub(
+        sub,
         "train-concerns",
-        help="train the serious-concern detector (screen and fine-tuned judge), print figures",
+        "retrain the detector that finds serious concerns in people's words",
+        "Train the serious-concern detector (the screen, the fine-tuned judge and the kinds\n"
+        "model), write it and print its figures on a fifth of the passages kept apart.",
     )
-    p.add_argument("--data-dir", type=Path, default=None, help="default: ../shared/data")
-    p.add_argument("--out", type=Path, default=None, help="default: the detector path used")
-    p.add_argument("--epochs", type=int, default=4, help="judge fine-tuning epochs (default 4)")
-    p.add_argument("--sample", type=int, default=None, help="use about N passages (tests)")
+    _data_dir_option(p)
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="detector file to write (default: sources/text/models/concern_model.joblib)",
+    )
+    p.add_argument(
+        "--epochs",
+        type=int,
+        default=4,
+        metavar="N",
+        help="epochs of fine-tuning the judge (default: 4)",
+    )
+    p.add_argument(
+        "--sample",
+        type=int,
+        default=None,
+        metavar="N",
+        help="use about N passages, to prove the command quickly (default: all)",
+    )
 
-    p = sub.add_parser("text", help="read texts: sentiment, themes, serious concerns")
-    p.add_argument("--in", dest="in_file", type=Path, required=True)
-    p.add_argument("--out", dest="out_file", type=Path, required=True)
+
+def _add_text(sub: argparse._SubParsersAction) -> None:
+    p = _sub(
+        sub,
+        "text",
+        "read a file of texts: sentiment, themes and serious concerns for each",
+        "Read every text in a CSV file the way the loader reads comments and notes.\n"
+        "Writes one row per input row: id, sentiment, sentiment_score, themes, serious,\n"
+        "serious_terms, concern_kinds, concern_confidence, concern_sentence.",
+    )
+    p.add_argument(
+        "--in",
+        dest="in_file",
+        type=Path,
+        required=True,
+        metavar="FILE",
+        help="CSV with columns id and text (required)",
+    )
+    p.add_argument(
+        "--out",
+        dest="out_file",
+        type=Path,
+        required=True,
+        metavar="FILE",
+        help="CSV to write the readings to (required)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of `python -m sources`."""
+    parser = argparse.ArgumentParser(
+        prog="python -m sources",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _add_load(sub)
+    _add_demo(sub)
+    _add_convert(sub)
+    _add_training(sub)
+    _add_text(sub)
 
     from sources.people.accounts import add_parser as add_users_parser
 

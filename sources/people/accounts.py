@@ -212,16 +212,64 @@ def create_demo_accounts(engine: Engine | None = None) -> None:
             add_account(username, role, password, engine=engine, demo=True, by="demo")
 
 
+USERS_DESCRIPTION = f"""\
+Manage who can sign in to the dashboard, in the store (DATABASE_URL, else data/).
+
+actions:
+  add USERNAME --role ROLE   create an account; the password is asked for twice (or read
+                             as one line from standard input when it is not a terminal)
+  disable USERNAME           stop the account signing in; its open sessions end at their
+                             next click
+  enable USERNAME            let a disabled account sign in again
+  reset USERNAME             set a new password (asked for as with add), lifting a lock-out
+  list                       print every account: username, role, active or disabled
+
+Roles: inspector (reads everything about providers, safeguarding summaries included),
+manager (triage and overview, no personal detail), admin (loads data, manages accounts,
+reads the audit log). Passwords have at least {MIN_PASSWORD_LENGTH} characters and never go on
+the command line. {MAX_FAILURES} failed sign-ins in a row lock an account for \
+{int(LOCKOUT.total_seconds() // 60)} minutes.
+"""
+
+
+_ADD = (
+    "Add an account with a role. The password is asked for twice, or read as one line from "
+    "standard input when that is not a terminal; it never goes on the command line."
+)
+_ACTIONS = {
+    "disable": "stop an account signing in (its open sessions end at their next click)",
+    "enable": "let a disabled account sign in again",
+    "reset": "set a new password (asked for as with add) and lift any lock-out",
+}
+
+
 def add_parser(sub: argparse._SubParsersAction) -> None:
     """Adds `users` to the `python -m sources` command line."""
-    p = sub.add_parser("users", help="add, disable, enable, reset or list accounts")
-    actions = p.add_subparsers(dest="action", required=True)
-    a = actions.add_parser("add", help="add an account (the password is asked for)")
-    a.add_argument("username")
-    a.add_argument("--role", required=True, choices=ROLES)
-    for name in ("disable", "enable", "reset"):
-        actions.add_parser(name).add_argument("username")
-    actions.add_parser("list")
+    p = sub.add_parser(
+        "users",
+        help="manage dashboard accounts: add, disable, enable, reset a password, list",
+        description=USERS_DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    actions = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+    a = actions.add_parser(
+        "add", help="add an account (the password is asked for)", description=_ADD
+    )
+    a.add_argument("username", metavar="USERNAME", help="the name to sign in with")
+    a.add_argument(
+        "--role",
+        required=True,
+        choices=ROLES,
+        help="what the account may see and do: " + ", ".join(ROLES) + " (required)",
+    )
+    for name, summary in _ACTIONS.items():
+        action = actions.add_parser(name, help=summary, description=summary.capitalize() + ".")
+        action.add_argument("username", metavar="USERNAME", help="the account's username")
+    actions.add_parser(
+        "list",
+        help="print every account: username, role, active or disabled",
+        description="Print every account, one a line: username, role, active or disabled.",
+    )
 
 
 def _ask_password() -> str:

@@ -82,8 +82,15 @@ def test_backtest_command_prints_the_table(
     rw.build(engine, providers=30, seed=4, months=30)
     assert main(["backtest", "--as-of", CUT.isoformat()]) == 0
     printed = capsys.readouterr().out
+    table, legend = printed.split("Rows: ", 1)
     for name in ("score", *BASELINES):
-        assert name in printed
+        assert name in table
+        # Each row printed is explained below the table, in the regulator's terms.
+        assert f"  {name}  " in legend
+    assert "Intelligent-Monitoring-like" in legend and "funnel limit" in legend
+    for column in ("AUC all", "P@10% all", "AUC G/O", "P@10% G/O", "small in top 10%"):
+        assert column in table and f"  {column}  " in legend
+    assert "AUC failing now" not in printed, "truth-only columns are not explained without it"
 
 
 def test_loading_the_same_files_twice_changes_no_score(

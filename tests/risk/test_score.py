@@ -12,12 +12,13 @@ import pandas as pd
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from risk import score as S
 from risk import weights as W
 from risk.__main__ import main
 from risk.indicators import INDICATORS
+from risk.legend import SCORE_COLUMNS
 from sources.store import Inspection, Provider
 from tests.risk import risk_world as rw
 
@@ -262,11 +263,21 @@ def test_rescoring_one_provider_uses_stored_peers(engine: Engine, world: rw.Worl
 def test_score_command_writes_the_csv(engine: Engine, world: rw.World, tmp_path: Path) -> None:
     out = tmp_path / "scores.csv"
     assert main(["score", "--as-of", AS_OF.isoformat(), "--out", str(out)]) == 0
-    csv = pd.read_csv(out)
-    assert list(csv.columns[:3]) == ["provider_id", "score", "band"]
-    assert list(csv.columns[3:]) == [f"c_{s}" for s in S.SOURCES] + ["c_base"]
-    np.testing.assert_allclose(csv[csv.columns[3:]].sum(axis=1), csv["score"], atol=1e-3)
+    csv = pd.read_csv(out, keep_default_na=False)
+    parts = [f"c_{s}" for s in S.SOURCES] + ["c_base"]
+    assert list(csv.columns) == ["provider_id", "name", "type", "region", "score", "band", *parts]
+    assert list(csv.columns) == list(SCORE_COLUMNS), "--help documents every column"
+    np.testing.assert_allclose(csv[parts].sum(axis=1), csv["score"], atol=1e-3)
     assert S.latest_as_of(engine) == AS_OF
+    # Riskiest first, each id beside the provider's name and type as registered.
+    assert csv["score"].is_monotonic_decreasing
+    assert csv["score"].iloc[0] == pytest.approx(_scores(engine)["score"].max(), abs=1e-4)
+    with Session(engine) as session:
+        register = {p.provider_id: p for p in session.exec(select(Provider)).all()}
+    assert len(csv) == len(register)
+    for row in csv.itertuples():
+        assert row.name == register[row.provider_id].name != ""
+        assert row.type == register[row.provider_id].type
 
 
 def test_golden_scores(engine: Engine) -> None:
