@@ -15,7 +15,8 @@ Each indicator comes with its uncertainty (the share of it that is prior, not da
 for counts, a Spiegelhalter over-dispersion-adjusted z for the funnel plot.
 
 The peer parameters (type rates, priors, spreads) are kept in a `Peers` record so one
-provider can be rescored against them in well under a second (`risk.score.score_provider`).
+provider can be rescored against them without reading anyone else's evidence
+(`risk.score.score_provider`).
 """
 
 from __future__ import annotations

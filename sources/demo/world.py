@@ -27,18 +27,14 @@ How the world is made (METHOD-NOTES §4):
 - People describe themselves on about a third of comments, with gaps that differ by region
   (`VOICE_GAPS`); some concerns arrive two or three times on different channels.
 
-Volumes are scaled so the default world (2,000 providers, 3.5 years) writes in seconds and
-loads quickly: about 470k incidents and 54k comments. Real hospitals report ~14 incidents
-per bed a year; here hospitals are 3% of providers (7% in the register) and report at about
-a twentieth of the real rate (0.72 per bed a year, ~400 a year for an average hospital), and
-hear about a third of the real comment volume (~60 a year), so that a few hospitals do not
-swamp the world. Incidents follow §4.1's per-size rates; safeguarding alerts and public
-comments sit below its table: counted in seed 1's files, a care home, home-care service and
-GP practice raise 11.2, 6.2 and 0.4 alerts a year against §4.1's ~15, 8 and 0.5, and hear
-5.1, 3.9 and 8.7 comments against ~12, 7 and 15. A variant at §4.1's volumes, loaded and
-backtested on two seeds (stop 16), left the score as far below perfect knowledge of the
-hidden state as before (0.061 and 0.070 AUC against 0.072 and 0.055), so the lighter world
-was kept: it loads faster. Volumes scale linearly with `providers`.
+Volumes are scaled down so the default world (2,000 providers, 3.5 years) writes and loads
+quickly. Real hospitals report ~14 incidents per bed a year; here hospitals are 3% of
+providers (7% in the register) and report at about a twentieth of the real rate (0.72 per
+bed a year, ~400 a year for an average hospital), and hear about a third of the real
+comment volume (~60 a year), so that a few hospitals do not swamp the world. Incidents
+follow §4.1's per-size rates; safeguarding alerts and public comments are set below its
+table (`ALERT_RATE`, `COMMENT_RATE`; the CHANGELOG's "Demo world" says why). Volumes scale
+linearly with `providers`.
 """
 
 from __future__ import annotations
