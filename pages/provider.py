@@ -1,8 +1,14 @@
-"""Provider: one provider's story for an inspector preparing a visit (?provider=ID)."""
+"""Provider: one provider's story for an inspector preparing a visit (?provider=ID).
+
+One function per section, called in order at the foot of the file: who, the risk score,
+one timeline, what people say, what we did with it, since the last inspection, the
+visit brief.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import NoReturn
 
 import pandas as pd
 import streamlit as st
@@ -14,14 +20,17 @@ from sources.duplicates import merge_copies
 from sources.people import access, actions, audit
 from sources.text.themes import theme_label
 
-gate.via_app(__file__)
-gate.require(access.VIEW_PROVIDERS)
+Stamp = tuple[int, str, int]
+USE_NAMES = {
+    "inspection": "an inspection",
+    "lines_of_enquiry": "lines of enquiry",
+    "safeguarding_referral": "a safeguarding referral",
+    "other": "something else",
+}
 
-stamp = cache.stamp()
-provider_id = st.query_params.get("provider", "").strip()
 
-
-def _choose_provider() -> None:
+def _choose_provider(stamp: Stamp) -> NoReturn:
+    """A search over every provider, highest scores first; a pick opens it. Always stops."""
     frame = loaders.triage(stamp)
     if frame.empty:
         st.info("The store holds no providers yet: load some on the Data page.")
@@ -46,51 +55,60 @@ def _choose_provider() -> None:
     st.stop()
 
 
-if not provider_id:
-    st.title("Provider")
-    st.write("Open a provider from Triage, or find one here.")
-    _choose_provider()
+def _open_provider(stamp: Stamp) -> tuple[str, dict[str, object]]:
+    """The provider named by ?provider= and its register entry; the chooser when there is
+    none or the store does not know it."""
+    provider_id = st.query_params.get("provider", "").strip()
+    if not provider_id:
+        st.title("Provider")
+        st.write("Open a provider from Triage, or find one here.")
+        _choose_provider(stamp)
+    record = loaders.provider(stamp, provider_id)
+    if record is None:
+        st.title("Provider")
+        st.error(f"There is no provider with the id {provider_id!r} in the store.")
+        _choose_provider(stamp)
+    return provider_id, record
 
-record = loaders.provider(stamp, provider_id)
-if record is None:
-    st.title("Provider")
-    st.error(f"There is no provider with the id {provider_id!r} in the store.")
-    _choose_provider()
 
-dates = loaders.scored_dates(stamp)
-as_of = dates[-1] if dates else None
-scores = loaders.provider_scores(stamp, provider_id)
-ratings = loaders.provider_ratings(stamp, provider_id)
-# Personal data (alert summaries, note authors) only for a role that may see it; for an
-# inspector, that they saw it goes into the audit log, once per provider per session.
-role, user = gate.role(), gate.current_user()
-events = access.redact(loaders.provider_events(stamp, provider_id), role)
-voices = access.redact(loaders.provider_voices(stamp, provider_id), role)
-if gate.allowed(access.VIEW_SENSITIVE) and (
-    events[["summary", "author"]].notna().any().any() or voices["author"].notna().any()
-):
-    gate.note_sensitive_view(provider_id)
+def _evidence(
+    stamp: Stamp, provider_id: str, role: str | None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The provider's events and voices as `role` may read them.
 
-# ---- who ----------------------------------------------------------------------------------
-st.title(markdown.md_escape(record["name"]))
-place = ", ".join(str(v) for v in (record.get("town"), record.get("local_authority")) if v)
-st.caption(
-    " · ".join(
-        str(v)
-        for v in (
-            record["provider_id"],
-            service_type_label(record.get("type")),
-            place,
-            record.get("region"),
-            f"size {record['capacity']}" if record.get("capacity") else None,
-            f"run by {record['organisation']}" if record.get("organisation") else None,
+    Personal data (alert summaries, note authors) only for a role that may see it; for an
+    inspector, that they saw it goes into the audit log, once per provider per session.
+    """
+    events = access.redact(loaders.provider_events(stamp, provider_id), role)
+    voices = access.redact(loaders.provider_voices(stamp, provider_id), role)
+    if gate.allowed(access.VIEW_SENSITIVE) and (
+        events[["summary", "author"]].notna().any().any() or voices["author"].notna().any()
+    ):
+        gate.note_sensitive_view(provider_id)
+    return events, voices
+
+
+def _who(record: dict[str, object], ratings: pd.DataFrame) -> None:
+    """The name, where and what it is, and its published ratings now."""
+    st.title(markdown.md_escape(record["name"]))
+    place = ", ".join(str(v) for v in (record.get("town"), record.get("local_authority")) if v)
+    st.caption(
+        " · ".join(
+            str(v)
+            for v in (
+                record["provider_id"],
+                service_type_label(record.get("type")),
+                place,
+                record.get("region"),
+                f"size {record['capacity']}" if record.get("capacity") else None,
+                f"run by {record['organisation']}" if record.get("organisation") else None,
+            )
+            if v
         )
-        if v
     )
-)
-if ratings.empty:
-    st.write("Not yet rated.")
-else:
+    if ratings.empty:
+        st.write("Not yet rated.")
+        return
     last = ratings.iloc[0]
     st.dataframe(
         pd.DataFrame(
@@ -107,11 +125,34 @@ else:
         key="ratings_now",
     )
 
-# ---- the score ----------------------------------------------------------------------------
-st.header("Risk score")
-if scores.empty:
-    st.info("This provider has not been scored yet: score the store on the Data page.")
-else:
+
+def _score(
+    stamp: Stamp, provider_id: str, scores: pd.DataFrame, events: pd.DataFrame, role: str | None
+) -> None:
+    """The newest score, what makes it, and the evidence behind its largest parts."""
+    st.header("Risk score")
+    if scores.empty:
+        st.info("This provider has not been scored yet: score the store on the Data page.")
+        return
+    now = scores.iloc[-1]
+    _score_metrics(scores)
+    parts = views.contribution_parts(now["contributions"])
+    explained = loaders.explanation(stamp, provider_id, now["as_of"].date())
+    # Silence is no evidence: said beside the uncertainty, never taken off the score.
+    silence_notes = list(explained.get("uncertainty_notes") or [])
+    if not silence_notes and provider_id in loaders.silent_providers(stamp):
+        silence_notes = ["No recent voice: nothing heard from the public for months."]
+    for note in silence_notes:
+        st.warning(note, icon=":material/voice_over_off:")
+    chart_col, evidence_col = st.columns([3, 2])
+    with chart_col:
+        _score_parts(parts, explained)
+    with evidence_col:
+        _score_evidence(explained, events, role)
+
+
+def _score_metrics(scores: pd.DataFrame) -> None:
+    """The newest score with its change since the one before, band, uncertainty and day."""
     now = scores.iloc[-1]
     change = now["score"] - scores.iloc[-2]["score"] if len(scores) > 1 else None
     cols = st.columns(4)
@@ -124,70 +165,69 @@ else:
     cols[1].metric("Band", str(now["band"]))
     cols[2].metric("Uncertainty", f"{now['uncertainty']:.2f}", help="0 sure … 1 unsure")
     cols[3].metric("As of", f"{now['as_of']:%d %b %Y}")
-    parts = views.contribution_parts(now["contributions"])
-    explained = loaders.explanation(stamp, provider_id, now["as_of"].date())
-    # Silence is no evidence: said beside the uncertainty, never taken off the score.
-    silence_notes = list(explained.get("uncertainty_notes") or [])
-    if not silence_notes and provider_id in loaders.silent_providers(stamp):
-        silence_notes = ["No recent voice: nothing heard from the public for months."]
-    for note in silence_notes:
-        st.warning(note, icon=":material/voice_over_off:")
-    chart_col, evidence_col = st.columns([3, 2])
-    with chart_col:
+
+
+def _score_parts(parts: pd.DataFrame, explained: dict) -> None:
+    """Points per source and per indicator, and each indicator against its expectation."""
+    st.plotly_chart(
+        charts.contributions_figure(parts, "Points per source"),
+        key="contributions",
+        config={"displayModeBar": False},
+    )
+    indicators = views.explanation_indicators(explained)
+    if not indicators.empty:
         st.plotly_chart(
-            charts.contributions_figure(parts, "Points per source"),
-            key="contributions",
+            charts.contributions_figure(indicators.head(12), "Points per indicator"),
+            key="indicators",
             config={"displayModeBar": False},
         )
-        indicators = views.explanation_indicators(explained)
-        if not indicators.empty:
-            st.plotly_chart(
-                charts.contributions_figure(indicators.head(12), "Points per indicator"),
-                key="indicators",
-                config={"displayModeBar": False},
+    detail = views.indicator_table(explained)
+    if not detail.empty:
+        with st.expander("Each indicator: observed against expected for its size and type"):
+            st.dataframe(
+                detail,
+                hide_index=True,
+                column_config={
+                    "points": st.column_config.NumberColumn(format="%+.1f"),
+                    "observed": st.column_config.NumberColumn(format="%.2f"),
+                    "expected": st.column_config.NumberColumn(format="%.2f"),
+                    "p_worse": st.column_config.NumberColumn(
+                        "P(50% worse than peers)", format="%.2f"
+                    ),
+                },
+                key="indicator_detail",
             )
-        detail = views.indicator_table(explained)
-        if not detail.empty:
-            with st.expander("Each indicator: observed against expected for its size and type"):
-                st.dataframe(
-                    detail,
-                    hide_index=True,
-                    column_config={
-                        "points": st.column_config.NumberColumn(format="%+.1f"),
-                        "observed": st.column_config.NumberColumn(format="%.2f"),
-                        "expected": st.column_config.NumberColumn(format="%.2f"),
-                        "p_worse": st.column_config.NumberColumn(
-                            "P(50% worse than peers)", format="%.2f"
-                        ),
-                    },
-                    key="indicator_detail",
-                )
-    with evidence_col:
-        st.markdown("**Evidence behind the largest parts**")
-        behind = access.redact(
-            views.evidence_with_personal(views.explanation_evidence(explained), events), role
-        )
-        if behind.empty:
-            st.caption("No evidence rows recorded with this score.")
-        for part, rows in behind.groupby("part", sort=False):
-            with st.expander(f"{part} ({len(rows)})"):
-                st.dataframe(
-                    # Summary and author only where this part has them (alerts, notes).
-                    rows.drop(columns="part").dropna(axis=1, how="all"),
-                    hide_index=True,
-                    column_config={
-                        "date": st.column_config.DateColumn(format="YYYY-MM-DD"),
-                        "evidence": st.column_config.TextColumn(width="large"),
-                        "summary": st.column_config.TextColumn("alert summary"),
-                    },
-                    key=f"behind_{part}",
-                )
 
-# ---- one timeline ---------------------------------------------------------------------------
-st.header("Timeline")
-if events.empty and scores.empty:
-    st.info("Nothing recorded for this provider yet.")
-else:
+
+def _score_evidence(explained: dict, events: pd.DataFrame, role: str | None) -> None:
+    """The evidence rows stored with the score, one expander per part."""
+    st.markdown("**Evidence behind the largest parts**")
+    behind = access.redact(
+        views.evidence_with_personal(views.explanation_evidence(explained), events), role
+    )
+    if behind.empty:
+        st.caption("No evidence rows recorded with this score.")
+    for part, rows in behind.groupby("part", sort=False):
+        with st.expander(f"{part} ({len(rows)})"):
+            st.dataframe(
+                # Summary and author only where this part has them (alerts, notes).
+                rows.drop(columns="part").dropna(axis=1, how="all"),
+                hide_index=True,
+                column_config={
+                    "date": st.column_config.DateColumn(format="YYYY-MM-DD"),
+                    "evidence": st.column_config.TextColumn(width="large"),
+                    "summary": st.column_config.TextColumn("alert summary"),
+                },
+                key=f"behind_{part}",
+            )
+
+
+def _timeline(events: pd.DataFrame, scores: pd.DataFrame) -> None:
+    """Everything at the provider on one timeline, between chosen dates, chosen lanes."""
+    st.header("Timeline")
+    if events.empty and scores.empty:
+        st.info("Nothing recorded for this provider yet.")
+        return
     first = min([d for d in (events["date"].min(), scores["as_of"].min()) if pd.notna(d)]).date()
     last_day = max([d for d in (events["date"].max(), scores["as_of"].max()) if pd.notna(d)]).date()
     if first >= last_day:
@@ -213,16 +253,31 @@ else:
         key="timeline",
     )
 
-# ---- what people say --------------------------------------------------------------------------
-st.header("What people say")
-if voices.empty:
-    st.info("No comments or expert notes about this provider yet.")
-else:
+
+def _what_people_say(stamp: Stamp, provider_id: str, voices: pd.DataFrame) -> None:
+    """Themes over time, the filters, and every comment and note picked, as plain text."""
+    st.header("What people say")
+    if voices.empty:
+        st.info("No comments or expert notes about this provider yet.")
+        return
     st.plotly_chart(
         charts.themes_figure(views.themes_over_time(voices)),
         key="themes",
         config={"displayModeBar": False},
     )
+    picked = views.filter_voices(voices, _voice_filter(voices))
+    serious_unseen = int((picked["serious"] & (picked["seen"] == "")).sum())
+    st.caption(
+        f"{len(picked):,} of {len(voices):,} shown, serious concerns first"
+        + (f"; {serious_unseen} serious not yet seen (see the Inbox)." if serious_unseen else ".")
+        + " Shown as written, as plain text."
+    )
+    _voices_table(stamp, provider_id, picked)
+
+
+def _voice_filter(voices: pd.DataFrame) -> views.VoiceFilter:
+    """The filters over what people said, in one row: theme, sentiment, channel, dates,
+    kind of concern; what they pick."""
     all_themes = sorted({t for ts in voices["themes"] for t in ts})
     f1, f2, f3, f4, f5 = st.columns(5)
     themes = f1.multiselect("Theme", all_themes, format_func=theme_label, key="v_theme")
@@ -237,18 +292,13 @@ else:
     lo, hi = voices["date"].min().date(), voices["date"].max().date()
     period = f4.date_input("Between", (lo, hi), min_value=lo, max_value=hi, key="v_dates")
     start, end = (period + (None, None))[:2] if isinstance(period, tuple) else (period, None)
-    picked = views.filter_voices(
-        voices,
-        views.VoiceFilter(
-            tuple(themes), tuple(sentiments), tuple(channels), start, end, tuple(kinds)
-        ),
+    return views.VoiceFilter(
+        tuple(themes), tuple(sentiments), tuple(channels), start, end, tuple(kinds)
     )
-    serious_unseen = int((picked["serious"] & (picked["seen"] == "")).sum())
-    st.caption(
-        f"{len(picked):,} of {len(voices):,} shown, serious concerns first"
-        + (f"; {serious_unseen} serious not yet seen (see the Inbox)." if serious_unseen else ".")
-        + " Shown as written, as plain text."
-    )
+
+
+def _voices_table(stamp: Stamp, provider_id: str, picked: pd.DataFrame) -> None:
+    """The comments and notes picked, each copy arrived by another channel shown once."""
     # Public text goes into dataframe cells only: shown as text, never as Markdown or HTML.
     st.dataframe(
         merge_copies(picked, loaders.provider_copies(stamp, provider_id)).assign(
@@ -289,21 +339,27 @@ else:
         key="voices_table",
     )
 
-# ---- what we did with it ----------------------------------------------------------------------
-st.header("What we did with it")
-USE_NAMES = {
-    "inspection": "an inspection",
-    "lines_of_enquiry": "lines of enquiry",
-    "safeguarding_referral": "a safeguarding referral",
-    "other": "something else",
-}
-done = st.session_state.pop("_use_marked", None)
-if done:
-    st.success(done)
-uses = loaders.provider_uses(stamp, provider_id)
-if uses.empty:
-    st.caption("Nothing said about this provider has been marked as used yet.")
-else:
+
+def _what_we_did(
+    stamp: Stamp, provider_id: str, voices: pd.DataFrame, events: pd.DataFrame
+) -> None:
+    """What the provider's evidence was used for, and, for a role with the inbox, the form
+    that marks a comment, note or alert as used."""
+    st.header("What we did with it")
+    done = st.session_state.pop("_use_marked", None)
+    if done:
+        st.success(done)
+    uses = loaders.provider_uses(stamp, provider_id)
+    if uses.empty:
+        st.caption("Nothing said about this provider has been marked as used yet.")
+    else:
+        _uses_table(uses)
+    if gate.allowed(access.INBOX):
+        _mark_used_form(voices, events)
+
+
+def _uses_table(uses: pd.DataFrame) -> None:
+    """The marks made, newest first; outcomes only for a role that may read personal data."""
     if not gate.allowed(access.VIEW_SENSITIVE):
         # An outcome may name a person (a safeguarding referral): inspectors only.
         uses = uses.assign(outcome=uses["outcome"].where(uses["outcome"].isna(), access.REDACTED))
@@ -321,8 +377,11 @@ else:
         },
         key="uses_table",
     )
-if gate.allowed(access.INBOX):
-    # What can be marked: this provider's comments (originals), expert notes and alerts.
+
+
+def _use_options(voices: pd.DataFrame, events: pd.DataFrame) -> dict[str, str]:
+    """What can be marked, "kind:id" to its label: this provider's comments (originals),
+    expert notes and alerts."""
     options = {
         f"{'comment' if v.kind == 'comment' else 'note'}:{v.record_id}": (
             f"{v.kind} {v.record_id} · {v.date:%Y-%m-%d} · {v.channel} · {v.sentiment}"
@@ -334,6 +393,12 @@ if gate.allowed(access.INBOX):
         f"alert:{a.record_id}": f"alert {a.record_id} · {a.date:%Y-%m-%d} · {a.text} · {a.level}"
         for a in alerts.itertuples(index=False)
     }
+    return options
+
+
+def _mark_used_form(voices: pd.DataFrame, events: pd.DataFrame) -> None:
+    """The form that marks one piece of evidence as used, checked again at the write."""
+    options = _use_options(voices, events)
     with st.form("mark_used", clear_on_submit=True):
         st.markdown("**Mark a comment, note or alert as used**")
         picked_use = st.selectbox(
@@ -367,12 +432,14 @@ if gate.allowed(access.INBOX):
                     )
                     st.rerun()
 
-# ---- what changed since the last inspection --------------------------------------------------
-st.header("Since the last inspection")
-changed = loaders.changes(stamp, provider_id, as_of)
-if changed.empty:
-    st.info("Never inspected: there is no last inspection to compare with.")
-else:
+
+def _since_inspection(stamp: Stamp, provider_id: str, as_of: dt.date | None) -> None:
+    """What changed since the last inspection, against the same span before it."""
+    st.header("Since the last inspection")
+    changed = loaders.changes(stamp, provider_id, as_of)
+    if changed.empty:
+        st.info("Never inspected: there is no last inspection to compare with.")
+        return
     st.caption(
         f"Last inspection published {changed.attrs['last_inspection']:%d %B %Y} "
         f"({changed.attrs['last_rating']}): the {changed.attrs['days']} days since, against "
@@ -382,13 +449,18 @@ else:
     table.attrs = {}  # the dates above are not for the table
     st.dataframe(table, hide_index=True, key="changes")
 
-# ---- visit brief ------------------------------------------------------------------------------
-st.header("Visit brief")
-if as_of is None:
-    st.info("The brief needs a score: score the store on the Data page first.")
-elif not gate.allowed(access.EXPORT):
-    st.caption("Your role does not include downloading briefs.")
-else:
+
+def _visit_brief(
+    stamp: Stamp, provider_id: str, as_of: dt.date | None, role: str | None, user: str
+) -> None:
+    """The visit brief's two downloads, for a role that may export, once there is a score."""
+    st.header("Visit brief")
+    if as_of is None:
+        st.info("The brief needs a score: score the store on the Data page first.")
+        return
+    if not gate.allowed(access.EXPORT):
+        st.caption("Your role does not include downloading briefs.")
+        return
     st.write(
         "Suggested lines of enquiry per key question, drawn from the evidence and quoting it "
         "with dates; with the summary, what makes the score and what changed."
@@ -421,3 +493,25 @@ else:
         key="brief_html",
         on_click="ignore",
     )
+
+
+# ---- the page, section by section ------------------------------------------------------------
+gate.via_app(__file__)
+gate.require(access.VIEW_PROVIDERS)
+
+stamp = cache.stamp()
+provider_id, record = _open_provider(stamp)
+dates = loaders.scored_dates(stamp)
+as_of = dates[-1] if dates else None
+scores = loaders.provider_scores(stamp, provider_id)
+ratings = loaders.provider_ratings(stamp, provider_id)
+role, user = gate.role(), gate.current_user()
+events, voices = _evidence(stamp, provider_id, role)
+
+_who(record, ratings)
+_score(stamp, provider_id, scores, events, role)
+_timeline(events, scores)
+_what_people_say(stamp, provider_id, voices)
+_what_we_did(stamp, provider_id, voices, events)
+_since_inspection(stamp, provider_id, as_of)
+_visit_brief(stamp, provider_id, as_of, role, user)
