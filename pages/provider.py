@@ -15,6 +15,7 @@ import streamlit as st
 
 from pages.ui import cache, charts, gate, loaders, markdown, writes
 from risk import views
+from risk.score import Explanation
 from sources.contract import CONCERN_KINDS, KEY_QUESTIONS, service_type_label
 from sources.duplicates import merge_copies
 from sources.people import access, actions, audit
@@ -139,7 +140,7 @@ def _score(
     parts = views.contribution_parts(now["contributions"])
     explained = loaders.explanation(stamp, provider_id, now["as_of"].date())
     # Silence is no evidence: said beside the uncertainty, never taken off the score.
-    silence_notes = list(explained.get("uncertainty_notes") or [])
+    silence_notes = list(explained.uncertainty_notes) if explained else []
     if not silence_notes and provider_id in loaders.silent_providers(stamp):
         silence_notes = ["No recent voice: nothing heard from the public for months."]
     for note in silence_notes:
@@ -167,7 +168,7 @@ def _score_metrics(scores: pd.DataFrame) -> None:
     cols[3].metric("As of", f"{now['as_of']:%d %b %Y}")
 
 
-def _score_parts(parts: pd.DataFrame, explained: dict) -> None:
+def _score_parts(parts: pd.DataFrame, explained: Explanation | None) -> None:
     """Points per source and per indicator, and each indicator against its expectation."""
     st.plotly_chart(
         charts.contributions_figure(parts, "Points per source"),
@@ -199,7 +200,7 @@ def _score_parts(parts: pd.DataFrame, explained: dict) -> None:
             )
 
 
-def _score_evidence(explained: dict, events: pd.DataFrame, role: str | None) -> None:
+def _score_evidence(explained: Explanation | None, events: pd.DataFrame, role: str | None) -> None:
     """The evidence rows stored with the score, one expander per part."""
     st.markdown("**Evidence behind the largest parts**")
     behind = access.redact(

@@ -148,7 +148,7 @@ def build_brief(
         uncertainty = float(latest["uncertainty"])
         parts = views.contribution_parts(latest["contributions"])
         explained = views.stored_explanation(engine, provider_id, _day(latest["as_of"]))
-        notes = [str(n) for n in explained.get("uncertainty_notes") or []]
+        notes = list(explained.uncertainty_notes) if explained else []
     ratings = views.provider_ratings(engine, provider_id)
     ratings = ratings[ratings["published_on"] <= pd.Timestamp(as_of)]
     last_rating = str(ratings["overall"].iloc[0]) if not ratings.empty else None

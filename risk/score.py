@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 import numpy as np
@@ -188,31 +188,31 @@ def _round(value: float) -> float:
     return float(round(value, 4))
 
 
-def _contributions(row: Any) -> str:
+def _by_source(row: Any) -> dict[str, float]:
     parts = {s: _round(getattr(row, f"c_{s}")) for s in SOURCES}
     parts["base"] = _round(row.c_base)
-    return json.dumps(parts)
+    return parts
 
 
-def _indicator_detail(row: pd.Series) -> dict[str, dict[str, Any]]:
+def _indicator_detail(row: pd.Series) -> dict[str, IndicatorPart]:
     detail = {}
     for k in INDICATORS:
-        item = {
-            "source": W.WEIGHTS[k].source,
-            "points": _round(row[f"p_{k}"]),
-            "value": _round(row[k]),
-            "z": _round(row[f"z_{k}"]),
-            "uncertainty": _round(row[f"u_{k}"]),
+        measured = {
+            key: _round(row[f"{prefix}{k}"])
+            for key, prefix in (("observed", "o_"), ("expected", "e_"))
+            if f"{prefix}{k}" in row
         }
-        for key, prefix in (("observed", "o_"), ("expected", "e_")):
-            if f"{prefix}{k}" in row:
-                item[key] = _round(row[f"{prefix}{k}"])
-        if k in POISSON:
-            item["funnel_z"] = _round(row[f"f_{k}"])
-            item["p_worse"] = _round(row[f"pw_{k}"])
-        if k in CUSUM:
-            item["alarm"] = bool(row[k] > W.CUSUM_ALARM)
-        detail[k] = item
+        detail[k] = IndicatorPart(
+            source=W.WEIGHTS[k].source,
+            points=_round(row[f"p_{k}"]),
+            value=_round(row[k]),
+            z=_round(row[f"z_{k}"]),
+            uncertainty=_round(row[f"u_{k}"]),
+            **measured,
+            funnel_z=_round(row[f"f_{k}"]) if k in POISSON else None,
+            p_worse=_round(row[f"pw_{k}"]) if k in POISSON else None,
+            alarm=bool(row[k] > W.CUSUM_ALARM) if k in CUSUM else None,
+        )
     return detail
 
 
@@ -250,10 +250,8 @@ def _score_and_store(
             progress(i / len(days), f"scoring as of {day.isoformat()}")
         ind = compute_indicators(evidence if day == as_of else evidence.until(day))
         frame = score_indicators(ind)
-        extra = _top_evidence(engine, as_of, frame) if day == as_of else None
-        if extra is not None:
-            extra["silence"] = silence_notes(engine, as_of)
-        stored += _store_scores(engine, day, frame, extra)
+        detail = _as_of_detail(engine, as_of, frame) if day == as_of else None
+        stored += _store_scores(engine, day, frame, detail)
         _store_peers(engine, ind.peers)
         if day == as_of:
             first = frame
@@ -310,35 +308,22 @@ def _default_engine() -> Engine:
 
 
 def _store_scores(
-    engine: Engine, day: dt.date, frame: pd.DataFrame, extra: dict[str, Any] | None
+    engine: Engine, day: dt.date, frame: pd.DataFrame, detail: _AsOfDetail | None
 ) -> int:
     now = utcnow()
     rows = []
     for row in frame.itertuples(index=False):
-        if extra is None:
-            explanation: dict[str, Any] = {
-                "by_indicator": {k: _round(getattr(row, f"p_{k}")) for k in INDICATORS}
-            }
-        else:
-            series = pd.Series(row._asdict())
-            detail = _indicator_detail(series)
-            explanation = {
-                "by_indicator": {k: v["points"] for k, v in detail.items()},
-                "indicators": detail,
-                "evidence": extra["evidence"].get(row.provider_id, []),
-                "themes": extra["themes"].get(row.provider_id, []),
-                **extra.get("silence", {}).get(row.provider_id, {}),
-            }
+        explanation = _explanation_of(row, day, detail)
         rows.append(
             {
-                "provider_id": row.provider_id,
+                "provider_id": explanation.provider_id,
                 "as_of": day,
-                "score": float(row.score),
-                "band": str(row.band),
-                "uncertainty": float(row.uncertainty),
+                "score": explanation.score,
+                "band": explanation.band,
+                "uncertainty": explanation.uncertainty,
                 "evidence_count": int(row.evidence_count),
-                "contributions": _contributions(row),
-                "explanation": json.dumps(explanation),
+                "contributions": json.dumps(explanation.by_source),
+                "explanation": explanation.to_json(),
                 "scored_at": now,
             }
         )
@@ -347,6 +332,33 @@ def _store_scores(
         for start in range(0, len(rows), 5000):
             conn.execute(insert(RiskScore), rows[start : start + 5000])
     return len(rows)
+
+
+def _explanation_of(row: Any, day: dt.date, detail: _AsOfDetail | None) -> Explanation:
+    """The explanation stored with one score row (a row of score_indicators' frame): the
+    points per indicator on a history day (`detail` None), every field on the as-of day."""
+    head = {
+        "provider_id": row.provider_id,
+        "as_of": day,
+        "score": float(row.score),
+        "band": str(row.band),
+        "uncertainty": float(row.uncertainty),
+        "by_source": _by_source(row),
+    }
+    if detail is None:
+        by_indicator = {k: _round(getattr(row, f"p_{k}")) for k in INDICATORS}
+        return Explanation(**head, by_indicator=by_indicator)
+    indicators = _indicator_detail(pd.Series(row._asdict()))
+    silence = detail.silence.get(row.provider_id)
+    return Explanation(
+        **head,
+        by_indicator={k: part.points for k, part in indicators.items()},
+        indicators=indicators,
+        evidence=detail.evidence.get(row.provider_id, []),
+        themes=detail.themes.get(row.provider_id, []),
+        no_recent_voice=silence,
+        uncertainty_notes=[silence.note] if silence is not None else [],
+    )
 
 
 # ------------------------------------------------------------------ evidence behind a score
@@ -437,8 +449,8 @@ def evidence_rows(
 
 def _recurring_themes(
     engine: Engine, as_of: dt.date, provider_id: str | None = None
-) -> dict[str, list[list[Any]]]:
-    """Per provider: [theme, count] of the themes in two or more negative comments in the
+) -> dict[str, list[tuple[str, int]]]:
+    """Per provider: (theme, count) of the themes in two or more negative comments in the
     last six months, most frequent first."""
     dialect = engine.dialect.name
     bind = (lambda d: d.isoformat()) if dialect == "sqlite" else (lambda d: d)
@@ -467,12 +479,33 @@ def _recurring_themes(
         counts[counts >= 2].reset_index().sort_values(["provider_id", "n"], ascending=[True, False])
     )
     return {
-        pid: [[t, int(n)] for t, n in zip(g["theme"], g["n"], strict=True)]
+        pid: [(str(t), int(n)) for t, n in zip(g["theme"], g["n"], strict=True)]
         for pid, g in counts.groupby("provider_id")
     }
 
 
-def _top_evidence(engine: Engine, as_of: dt.date, frame: pd.DataFrame) -> dict[str, Any]:
+@dataclass(frozen=True)
+class _AsOfDetail:
+    """What the as-of day's explanations hold beside the points, by provider id."""
+
+    evidence: dict[str, list[EvidenceRow]]
+    themes: dict[str, list[tuple[str, int]]]
+    silence: dict[str, Silence]
+
+
+def _as_of_detail(engine: Engine, as_of: dt.date, frame: pd.DataFrame) -> _AsOfDetail:
+    """Per provider of `frame` (score_indicators'): the evidence behind its two largest
+    positive source contributions, its recurring themes, and its silence if any."""
+    return _AsOfDetail(
+        evidence=_top_evidence(engine, as_of, frame),
+        themes=_recurring_themes(engine, as_of),
+        silence=silence_notes(engine, as_of),
+    )
+
+
+def _top_evidence(
+    engine: Engine, as_of: dt.date, frame: pd.DataFrame
+) -> dict[str, list[EvidenceRow]]:
     """Evidence rows behind each provider's two largest positive source contributions."""
     rows = evidence_rows(engine, as_of, per=EVIDENCE_PER_SOURCE)
     parts = frame.set_index("provider_id")[[f"c_{s}" for s in SOURCES]]
@@ -482,71 +515,194 @@ def _top_evidence(engine: Engine, as_of: dt.date, frame: pd.DataFrame) -> dict[s
     long = long[long["points"] > 0].sort_values(["provider_id", "points"], ascending=[True, False])
     top = long.groupby("provider_id").head(2)[["provider_id", "source"]]
     picked = rows.merge(top, on=["provider_id", "source"])
-    picked["date"] = picked["date"].map(lambda d: d.isoformat() if d is not None else None)
-    evidence: dict[str, list[dict[str, Any]]] = {}
-    for pid, group in picked.groupby("provider_id"):
-        evidence[pid] = group.drop(columns="provider_id").to_dict("records")
-    return {"evidence": evidence, "themes": _recurring_themes(engine, as_of)}
+    return {
+        pid: [EvidenceRow(**r) for r in group.drop(columns="provider_id").to_dict("records")]
+        for pid, group in picked.groupby("provider_id")
+    }
 
 
-def silence_notes(engine: Engine, as_of: dt.date) -> dict[str, dict[str, Any]]:
+def silence_notes(engine: Engine, as_of: dt.date) -> dict[str, Silence]:
     """Per provider with no recent voice as of `as_of` (risk.voices.no_recent_voice):
-    the flag and the uncertainty note stored in its score's explanation.
+    the flag stored in its score's explanation, its uncertainty note in `Silence.note`.
 
     Only a note: silence is no evidence, so it never moves the score (the comment
     indicators of a provider nobody writes about stay neutral, risk/indicators.py).
     """
     silent = voices.no_recent_voice(as_of, engine)
-    notes: dict[str, dict[str, Any]] = {}
+    notes: dict[str, Silence] = {}
     for row in silent.itertuples(index=False):
         heard = not pd.isna(row.last_comment)
-        last = row.last_comment.isoformat() if heard else None
-        since = (
-            f"since {row.last_comment:%d %B %Y} ({int(row.days_silent)} days)" if heard else "ever"
+        notes[row.provider_id] = Silence(
+            last_comment=row.last_comment if heard else None,
+            days_silent=int(row.days_silent) if heard else None,
         )
-        notes[row.provider_id] = {
-            "no_recent_voice": {
-                "last_comment": last,
-                "days_silent": int(row.days_silent) if heard else None,
-            },
-            "uncertainty_notes": [
-                f"No recent voice: nothing heard from the public {since}, though services "
-                "of this type usually hear from people. What people think of it is unknown, "
-                "not good: the silence does not lower the score."
-            ],
-        }
     return notes
 
 
 # ------------------------------------------------------------------ explaining
 
 
-@dataclass
+@dataclass(frozen=True)
+class IndicatorPart:
+    """One indicator's share of a score and what it read (risk/indicators.py)."""
+
+    source: str  # one of SOURCES
+    points: float  # of the score, signed; the parts of a score's indicators sum to score - base
+    value: float  # the indicator as computed
+    z: float  # scaled by the peer spread and clipped
+    uncertainty: float  # 0 (all data) .. 1 (all prior)
+    observed: float | None = None  # decayed events (counts and shares); None for the others
+    expected: float | None = None  # decayed expected events, or trials for shares
+    funnel_z: float | None = None  # POISSON only: over-dispersion-adjusted z
+    p_worse: float | None = None  # POISSON only: 0..1, P(ratio to peers > 1.5)
+    alarm: bool | None = None  # CUSUM only: above the alarm level
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-able dict: every field, those that are None left out."""
+        return {k: v for k, v in asdict(self).items() if v is not None}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> IndicatorPart:
+        """The part stored by to_json."""
+        return cls(**{f.name: data.get(f.name) for f in fields(cls)})
+
+
+@dataclass(frozen=True)
 class EvidenceRow:
     """One piece of evidence behind a part of the score."""
 
-    source: str
+    source: str  # one of SOURCES
     kind: str  # incident | alert | comment | note | inspection
     id: str
     date: dt.date | None
     summary: str
 
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-able dict, the date as ISO text."""
+        day = self.date.isoformat() if self.date is not None else None
+        return {**asdict(self), "date": day}
 
-@dataclass
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> EvidenceRow:
+        """The row stored by to_json."""
+        day = data.get("date")
+        return cls(
+            source=str(data.get("source") or ""),
+            kind=str(data.get("kind") or ""),
+            id=str(data.get("id") or ""),
+            date=dt.date.fromisoformat(day) if day else None,
+            summary=str(data.get("summary") or ""),
+        )
+
+
+@dataclass(frozen=True)
+class Silence:
+    """No recent voice (risk.voices.no_recent_voice): when the public was last heard from."""
+
+    last_comment: dt.date | None  # None when never
+    days_silent: int | None  # days since last_comment; None when never
+
+    @property
+    def note(self) -> str:
+        """The uncertainty note said beside the score: what people think is unknown."""
+        since = (
+            f"since {self.last_comment:%d %B %Y} ({self.days_silent} days)"
+            if self.last_comment is not None
+            else "ever"
+        )
+        return (
+            f"No recent voice: nothing heard from the public {since}, though services "
+            "of this type usually hear from people. What people think of it is unknown, "
+            "not good: the silence does not lower the score."
+        )
+
+
+@dataclass(frozen=True)
 class Explanation:
-    """A provider's score as of a day, what made it and the evidence behind it."""
+    """A provider's score as of a day, what made it and the evidence behind it.
+
+    Stored with the score (RiskScore): provider_id, as_of, score, band and uncertainty are
+    the row's columns and by_source its `contributions`; everything else is the
+    `explanation` column, written by to_json and read by from_json. A history day's
+    explanation holds by_indicator alone; the as-of day's every field.
+    """
 
     provider_id: str
     as_of: dt.date
-    score: float
-    band: str
-    uncertainty: float
+    score: float  # 0..100
+    band: str  # one of BANDS
+    uncertainty: float  # 0 (all data) .. 1 (all prior)
     by_source: dict[str, float]  # SOURCES and "base": points summing to score
     by_indicator: dict[str, float]  # points per indicator, summing to score - base
-    indicators: dict[str, dict[str, Any]] = field(default_factory=dict)
+    indicators: dict[str, IndicatorPart] = field(default_factory=dict)
     evidence: list[EvidenceRow] = field(default_factory=list)
-    themes: list[list[Any]] = field(default_factory=list)  # recurring [theme, count]
+    themes: list[tuple[str, int]] = field(default_factory=list)  # recurring: theme, comments
+    no_recent_voice: Silence | None = None
     uncertainty_notes: list[str] = field(default_factory=list)  # e.g. no recent voice
+
+    def to_json(self) -> str:
+        """The `explanation` column's JSON text: by_indicator; with indicators, also them,
+        the evidence and themes; no_recent_voice and uncertainty_notes when silent."""
+        out: dict[str, Any] = {"by_indicator": self.by_indicator}
+        if self.indicators:
+            out["indicators"] = {k: part.to_json() for k, part in self.indicators.items()}
+            out["evidence"] = [row.to_json() for row in self.evidence]
+            out["themes"] = [[theme, count] for theme, count in self.themes]
+        if self.no_recent_voice is not None:
+            silence = self.no_recent_voice
+            last = silence.last_comment
+            day = last.isoformat() if last is not None else None
+            out["no_recent_voice"] = {"last_comment": day, "days_silent": silence.days_silent}
+        if self.uncertainty_notes:
+            out["uncertainty_notes"] = self.uncertainty_notes
+        return json.dumps(out)
+
+    @classmethod
+    def from_json(
+        cls,
+        text: str | None,
+        *,
+        provider_id: str,
+        as_of: dt.date,
+        score: float,
+        band: str,
+        uncertainty: float,
+        by_source: dict[str, float],
+    ) -> Explanation:
+        """The explanation stored by to_json, with the row's own columns beside it.
+
+        Text that is missing, empty ("{}", the column's default) or not a JSON object reads
+        as an explanation of no indicators, evidence or notes; a key missing reads as empty.
+        """
+        try:
+            data = json.loads(text or "{}")
+        except ValueError:
+            data = {}
+        if not isinstance(data, dict):
+            data = {}
+        silence = data.get("no_recent_voice")
+        last = (silence or {}).get("last_comment")
+        return cls(
+            provider_id=provider_id,
+            as_of=as_of,
+            score=score,
+            band=band,
+            uncertainty=uncertainty,
+            by_source=by_source,
+            by_indicator=dict(data.get("by_indicator") or {}),
+            indicators={
+                k: IndicatorPart.from_json(v) for k, v in (data.get("indicators") or {}).items()
+            },
+            evidence=[EvidenceRow.from_json(row) for row in data.get("evidence") or []],
+            themes=[(str(theme), int(count)) for theme, count in data.get("themes") or []],
+            no_recent_voice=None
+            if silence is None
+            else Silence(
+                last_comment=dt.date.fromisoformat(last) if last else None,
+                days_silent=silence.get("days_silent"),
+            ),
+            uncertainty_notes=[str(n) for n in data.get("uncertainty_notes") or []],
+        )
 
 
 def explain_provider(engine: Engine, provider_id: str, as_of: dt.date) -> Explanation:
@@ -566,6 +722,7 @@ def explain_provider(engine: Engine, provider_id: str, as_of: dt.date) -> Explan
         for r in rows.itertuples(index=False)
         if by_source[r.source] > 0 or r.source == "ratings"
     ]
+    silence = silence_notes(engine, as_of).get(provider_id)
     return Explanation(
         provider_id=provider_id,
         as_of=as_of,
@@ -577,9 +734,8 @@ def explain_provider(engine: Engine, provider_id: str, as_of: dt.date) -> Explan
         indicators=detail,
         evidence=evidence,
         themes=_recurring_themes(engine, as_of, provider_id).get(provider_id, []),
-        uncertainty_notes=silence_notes(engine, as_of)
-        .get(provider_id, {})
-        .get("uncertainty_notes", []),
+        no_recent_voice=silence,
+        uncertainty_notes=[silence.note] if silence is not None else [],
     )
 
 

@@ -20,6 +20,7 @@ import streamlit as st
 
 from pages.ui.cache import engine, shared_frame
 from risk import brief, usage, views, voices
+from risk.score import Explanation
 from sources import duplicates, settings
 
 
@@ -90,8 +91,10 @@ def changes(stamp: tuple[int, str, int], provider_id: str, as_of: dt.date | None
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def explanation(stamp: tuple[int, str, int], provider_id: str, as_of: dt.date) -> dict:
-    """What risk/score.py stored to explain the provider's score on that date ({} if none)."""
+def explanation(
+    stamp: tuple[int, str, int], provider_id: str, as_of: dt.date
+) -> Explanation | None:
+    """What risk/score.py stored to explain the provider's score on that date (None if none)."""
     return views.stored_explanation(engine(), provider_id, as_of)
 
 

@@ -12,7 +12,8 @@ Pages never compute: they call these (through the cached loaders in pages/ui/loa
 and draw the result; `from risk.views import X` reaches every public name. Read-only:
 what people do in the app is written by sources.people.actions, scores by risk.score.
 
-May import: `risk.score` (the bands) and `sources`; never streamlit, never
+May import: `risk.score` (the bands, `Explanation`), `risk.backtest` (for types only) and
+`sources`; never streamlit, never
 `sources.people.actions`. The modules import `frames` and `glance`, and `method` imports
 `explanation`'s labels; no other module of the package imports another.
 """

@@ -11,6 +11,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
+from risk.score import Explanation
 from risk.views.frames import parse_dates, present
 from sources.store import RiskScore
 
@@ -68,106 +69,94 @@ def contribution_parts(contributions: dict[str, object] | None) -> pd.DataFrame:
     return frame.loc[order].reset_index(drop=True)
 
 
-def stored_explanation(engine: Engine, provider_id: str, as_of: dt.date) -> dict[str, object]:
-    """The explanation risk/score.py stored with the provider's score on `as_of` ({} if none).
-
-    Keys by_indicator, indicators (observed, expected, p_worse... per indicator), evidence
-    (source, kind, id, date, summary) and themes, as far as the scoring stored them.
-    """
+def stored_explanation(engine: Engine, provider_id: str, as_of: dt.date) -> Explanation | None:
+    """The explanation risk/score.py stored with the provider's score on `as_of` (None when
+    there is no such score): risk.score.Explanation, read by its from_json."""
     t = RiskScore.__table__
-    query = select(t.c.explanation).where(t.c.provider_id == provider_id, t.c.as_of == as_of)
+    query = select(t.c.score, t.c.band, t.c.uncertainty, t.c.contributions, t.c.explanation).where(
+        t.c.provider_id == provider_id, t.c.as_of == as_of
+    )
     with engine.connect() as conn:
-        raw = conn.execute(query).scalar()
-    try:
-        found = json.loads(raw or "{}")
-    except ValueError:
-        return {}
-    return found if isinstance(found, dict) else {}
+        row = conn.execute(query).first()
+    if row is None:
+        return None
+    return Explanation.from_json(
+        row.explanation,
+        provider_id=provider_id,
+        as_of=as_of,
+        score=float(row.score),
+        band=str(row.band),
+        uncertainty=float(row.uncertainty),
+        by_source=json.loads(row.contributions or "{}"),
+    )
 
 
-def indicator_table(explanation: object | None) -> pd.DataFrame:
-    """Per indicator: indicator, points, observed, expected, p_worse; largest points first."""
+def indicator_table(explanation: Explanation | None) -> pd.DataFrame:
+    """Per indicator: indicator, points, observed, expected, p_worse; largest points first.
+
+    Empty when there is no explanation or it holds no indicators (a history day's).
+    """
     columns = ["indicator", "points", "observed", "expected", "p_worse"]
-    detail = _field(explanation, "indicators") if explanation is not None else None
-    if not isinstance(detail, dict) or not detail:
+    if explanation is None or not explanation.indicators:
         return pd.DataFrame(columns=columns)
     rows = [
         {
             "indicator": INDICATOR_LABELS.get(name, name),
-            "points": _field(item, "points"),
-            "observed": _field(item, "observed"),
-            "expected": _field(item, "expected"),
-            "p_worse": _field(item, "p_worse"),
+            "points": part.points,
+            "observed": part.observed,
+            "expected": part.expected,
+            "p_worse": part.p_worse,
         }
-        for name, item in detail.items()
+        for name, part in explanation.indicators.items()
     ]
     frame = pd.DataFrame(rows, columns=columns)
     order = frame["points"].astype(float).abs().sort_values(ascending=False).index
     return frame.loc[order].reset_index(drop=True)
 
 
-def _field(item: object, name: str, default: object = None) -> object:
-    if isinstance(item, dict):
-        return item.get(name, default)
-    return getattr(item, name, default)
-
-
-def explanation_indicators(explanation: object | None) -> pd.DataFrame:
-    """Points per indicator from risk.score.explain_provider's Explanation: part, points."""
+def explanation_indicators(explanation: Explanation | None) -> pd.DataFrame:
+    """Points per indicator of an explanation (its by_indicator) as contribution_parts rows:
+    part, points, largest magnitude first."""
     if explanation is None:
         return pd.DataFrame(columns=["part", "points"])
-    by_indicator = _field(explanation, "by_indicator") or _field(explanation, "indicators")
-    if isinstance(by_indicator, pd.DataFrame):
-        by_indicator = dict(by_indicator.iloc[:, :2].itertuples(index=False))
-    if not isinstance(by_indicator, dict):
-        return pd.DataFrame(columns=["part", "points"])
-    return contribution_parts(by_indicator)
+    return contribution_parts(explanation.by_indicator)
 
 
 EVIDENCE_KIND_PART: dict[str, str] = {
     "incident": "incidents",
     "alert": "safeguarding alerts",
-    "safeguarding": "safeguarding alerts",
     "comment": "public comments",
     "note": "expert by experience notes",
-    "ebe_note": "expert by experience notes",
     "inspection": "ratings history",
 }
 
 
-def explanation_evidence(explanation: object | None) -> pd.DataFrame:
-    """The evidence rows behind the largest parts of a score: part, kind, id, date, summary."""
+def explanation_evidence(explanation: Explanation | None) -> pd.DataFrame:
+    """The evidence rows behind the largest parts of a score: part, kind, id, date, summary.
+
+    `part` is the source in words (PART_LABELS), or the kind's (EVIDENCE_KIND_PART).
+    """
     columns = ["part", "kind", "id", "date", "summary"]
     if explanation is None:
         return pd.DataFrame(columns=columns)
-    evidence = _field(explanation, "evidence") or []
-    if isinstance(evidence, pd.DataFrame):
-        evidence = evidence.to_dict("records")
-    rows = []
-    for item in evidence:
-        kind = str(_field(item, "kind", "") or "")
-        part = _field(item, "source") or _field(item, "part")
-        part = PART_LABELS.get(str(part), None) if part else None
-        rows.append(
-            {
-                "part": part or EVIDENCE_KIND_PART.get(kind, kind or "evidence"),
-                "kind": kind,
-                "id": str(_field(item, "id", _field(item, "record_id", "")) or ""),
-                "date": _field(item, "date"),
-                "summary": str(_field(item, "summary", "") or ""),
-            }
-        )
+    rows = [
+        {
+            "part": PART_LABELS.get(row.source)
+            or EVIDENCE_KIND_PART.get(row.kind, row.kind or "evidence"),
+            "kind": row.kind,
+            "id": row.id,
+            # ISO text, parsed as the stored explanation's dates always were.
+            "date": row.date.isoformat() if row.date is not None else None,
+            "summary": row.summary,
+        }
+        for row in explanation.evidence
+    ]
     frame = pd.DataFrame(rows, columns=columns)
     return parse_dates(frame, "date")
 
 
 # Evidence kinds whose rows carry personal data in provider_events, by events' source.
-PERSONAL_SOURCE: dict[str, str] = {
-    "alert": "safeguarding",
-    "safeguarding": "safeguarding",
-    "note": "ebe_notes",
-    "ebe_note": "ebe_notes",
-}
+PERSONAL_SOURCE: dict[str, str] = {"alert": "safeguarding", "note": "ebe_notes"}
 
 
 def evidence_with_personal(evidence: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:

@@ -4,34 +4,37 @@ can judge, and a backtest's result as a sentence and a table."""
 from __future__ import annotations
 
 import datetime as dt
+from types import ModuleType
+from typing import TYPE_CHECKING
 
 import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
 from risk.score import BANDS
-from risk.views.explanation import INDICATOR_LABELS, _field
+from risk.views.explanation import INDICATOR_LABELS
 from sources.store import Inspection
 
+if TYPE_CHECKING:
+    from risk.backtest import BacktestResult
 
-def weights_frame(module: object) -> pd.DataFrame:
+
+def weights_frame(module: ModuleType) -> pd.DataFrame:
     """The score's weights (risk.weights.WEIGHTS) as rows source, indicator (in words),
     weight, meaning, code (the indicator's name in risk.weights and the score's files).
 
     Largest weight first within each source, sources in the order of their total weight.
     """
-    table = getattr(module, "WEIGHTS", None)
-    rows = []
-    for name, value in (table or {}).items():
-        rows.append(
-            {
-                "source": str(_field(value, "source", "") or ""),
-                "indicator": INDICATOR_LABELS.get(name, name),
-                "weight": float(_field(value, "weight", value)),  # type: ignore[arg-type]
-                "meaning": str(_field(value, "meaning", "") or ""),
-                "code": name,
-            }
-        )
+    rows = [
+        {
+            "source": weight.source,
+            "indicator": INDICATOR_LABELS.get(name, name),
+            "weight": float(weight.weight),
+            "meaning": weight.meaning,
+            "code": name,
+        }
+        for name, weight in module.WEIGHTS.items()
+    ]
     frame = pd.DataFrame(rows, columns=["source", "indicator", "weight", "meaning", "code"])
     total = frame.groupby("source")["weight"].transform(lambda w: w.abs().sum())
     frame = frame.assign(_total=total, _size=frame["weight"].abs())
@@ -39,9 +42,10 @@ def weights_frame(module: object) -> pd.DataFrame:
     return frame.drop(columns=["_total", "_size"]).reset_index(drop=True)
 
 
-def band_bounds(module: object) -> list[tuple[str, str]]:
-    """The bands and the scores they cover, from risk.weights.BAND_BOUNDS."""
-    bounds = list(getattr(module, "BAND_BOUNDS", ()))
+def band_bounds(module: ModuleType) -> list[tuple[str, str]]:
+    """The bands and the scores they cover, from risk.weights.BAND_BOUNDS (none when the
+    bounds do not fit BANDS)."""
+    bounds = list(module.BAND_BOUNDS)
     if len(bounds) != len(BANDS) - 1:
         return []
     edges = [0.0, *bounds, 100.0]
@@ -68,22 +72,22 @@ BACKTEST_COLUMNS: dict[str, str] = {
 }
 
 
-def backtest_frame(result: object) -> tuple[str, pd.DataFrame]:
-    """A risk.backtest.BacktestResult as one plain sentence and a table of methods."""
-    as_of = _field(result, "as_of")
+def backtest_frame(result: BacktestResult) -> tuple[str, pd.DataFrame]:
+    """A risk.backtest.BacktestResult as one plain sentence and a table of methods: method,
+    then each BACKTEST_COLUMNS figure rounded to 3 places (columns no method has left out)."""
     summary = (
-        f"Scored as of {as_of:%d %B %Y} with only the evidence known then, and compared with "
-        f"the first rating published in the {_field(result, 'horizon_days')} days after: "
-        f"{_field(result, 'poor_all')} of {_field(result, 'n_all')} providers rated then were "
-        f"Requires improvement or Inadequate ({_field(result, 'poor_good')} of "
-        f"{_field(result, 'n_good')} among those last rated Good or Outstanding). "
+        f"Scored as of {result.as_of:%d %B %Y} with only the evidence known then, and compared "
+        f"with the first rating published in the {result.horizon_days} days after: "
+        f"{result.poor_all} of {result.n_all} providers rated then were "
+        f"Requires improvement or Inadequate ({result.poor_good} of "
+        f"{result.n_good} among those last rated Good or Outstanding). "
         "An AUC of 0.5 is chance, 1 is perfect."
     )
     rows = []
-    for method in _field(result, "methods", []) or []:
-        row = {"method": _field(method, "name")}
+    for method in result.methods:
+        row: dict[str, object] = {"method": method.name}
         for key, label in BACKTEST_COLUMNS.items():
-            value = _field(method, key)
+            value = getattr(method, key)
             row[label] = None if value is None or value != value else round(float(value), 3)
         rows.append(row)
     frame = pd.DataFrame(rows, columns=["method", *BACKTEST_COLUMNS.values()])

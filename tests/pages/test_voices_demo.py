@@ -110,7 +110,7 @@ def test_a_provider_with_no_recent_voice_is_marked_on_triage_and_its_page(store:
 
     quiet = str(silent["provider_id"].iloc[-1])  # heard once, long ago
     explanation = views.stored_explanation(store, quiet, as_of)
-    assert explanation["no_recent_voice"]["days_silent"] >= 182
+    assert explanation.no_recent_voice.days_silent >= 182
     at = open_page("provider", provider=quiet)
     assert any(w.value.startswith("No recent voice") for w in at.warning)
     heard = next(p for p in table.index if p not in marked and table.loc[p, "comments"] > 0)
