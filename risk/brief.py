@@ -214,50 +214,67 @@ def enquiries(events: pd.DataFrame, voices: pd.DataFrame, ratings: pd.DataFrame)
     question, each comment quoted once); a fall in the rating and serious concerns nobody
     has seen go under Well-led. A key question with nothing in the evidence says so.
     """
-    found: list[Enquiry] = []
+    found = [
+        *_harm_enquiries(events),
+        *_alert_enquiries(events),
+        *_voice_enquiries(voices),
+        *_rating_enquiries(ratings),
+        *_unseen_enquiries(voices),
+    ]
+    return _by_question(found)
+
+
+def _harm_enquiries(events: pd.DataFrame) -> list[Enquiry]:
+    """Under Safe: the incidents of moderate harm or worse, if any, the latest quoted."""
     incidents = events[events["source"] == "incidents"]
     harmful = incidents[incidents["level"].isin(SERIOUS_HARM)]
-    if not harmful.empty:
-        levels = harmful["level"].value_counts()
-        mix = ", ".join(f"{n} {level}" for level, n in levels.items())
-        latest = harmful.sort_values("date").iloc[-1]
-        found.append(
-            Enquiry(
-                "safe",
-                f"{len(harmful)} incident(s) of moderate harm or worse ({mix}); the latest on "
-                f"{_day(latest['date']):%d %b %Y}. Ask how each was investigated, what was "
-                "learned and what changed.",
-                [
-                    Quote(_day(r.date), "incident", _short(f"{r.level} harm: {r.text}"))
-                    for r in harmful.sort_values("date", ascending=False)
-                    .head(QUOTES_PER_QUESTION)
-                    .itertuples()
-                ],
-            )
+    if harmful.empty:
+        return []
+    levels = harmful["level"].value_counts()
+    mix = ", ".join(f"{n} {level}" for level, n in levels.items())
+    latest = harmful.sort_values("date").iloc[-1]
+    newest = harmful.sort_values("date", ascending=False).head(QUOTES_PER_QUESTION)
+    return [
+        Enquiry(
+            "safe",
+            f"{len(harmful)} incident(s) of moderate harm or worse ({mix}); the latest on "
+            f"{_day(latest['date']):%d %b %Y}. Ask how each was investigated, what was "
+            "learned and what changed.",
+            [
+                Quote(_day(r.date), "incident", _short(f"{r.level} harm: {r.text}"))
+                for r in newest.itertuples()
+            ],
         )
+    ]
+
+
+def _alert_enquiries(events: pd.DataFrame) -> list[Enquiry]:
+    """Under Safe: the safeguarding alerts, if any, by kind, the latest quoted."""
     alerts = events[events["source"] == "safeguarding"]
-    if not alerts.empty:
-        kinds = alerts["text"].str.replace("_", " ").value_counts()
-        mix = ", ".join(f"{kind} {n}" for kind, n in kinds.head(4).items())
-        high = int((alerts["level"] == "high").sum())
-        found.append(
-            Enquiry(
-                "safe",
-                f"{len(alerts)} safeguarding alert(s) ({mix}), {high} of high risk. Check the "
-                "referrals made, the provider's own investigations and the actions taken.",
-                [
-                    _alert_quote(r)
-                    for r in alerts.sort_values("date", ascending=False)
-                    .head(QUOTES_PER_QUESTION)
-                    .itertuples()
-                ],
-            )
+    if alerts.empty:
+        return []
+    kinds = alerts["text"].str.replace("_", " ").value_counts()
+    mix = ", ".join(f"{kind} {n}" for kind, n in kinds.head(4).items())
+    high = int((alerts["level"] == "high").sum())
+    newest = alerts.sort_values("date", ascending=False).head(QUOTES_PER_QUESTION)
+    return [
+        Enquiry(
+            "safe",
+            f"{len(alerts)} safeguarding alert(s) ({mix}), {high} of high risk. Check the "
+            "referrals made, the provider's own investigations and the actions taken.",
+            [_alert_quote(r) for r in newest.itertuples()],
         )
+    ]
+
+
+def _voice_enquiries(voices: pd.DataFrame) -> list[Enquiry]:
+    """One line per key question the negative or serious comments and notes raise."""
     worrying = voices[(voices["sentiment"] == "negative") | voices["serious"]]
     themed = worrying.explode("themes").dropna(subset=["themes"])
     themed = themed.assign(question=themed["themes"].map(THEME_QUESTION)).dropna(
         subset=["question"]
     )
+    found = []
     for question, group in themed.groupby("question", sort=False):
         # One line per key question: its topics by count, each with what to ask, and the
         # worst few things said, each quoted once however many topics it raises.
@@ -277,29 +294,46 @@ def enquiries(events: pd.DataFrame, voices: pd.DataFrame, ratings: pd.DataFrame)
                 _voice_quotes(said),
             )
         )
-    if len(ratings) >= 2:
-        order = {"Outstanding": 0, "Good": 1, "Requires improvement": 2, "Inadequate": 3}
-        now, before = ratings.iloc[0], ratings.iloc[1]
-        if order.get(str(now["overall"]), 0) > order.get(str(before["overall"]), 0):
-            found.append(
-                Enquiry(
-                    "well_led",
-                    f"The rating fell from {before['overall']} to {now['overall']} on "
-                    f"{_day(now['published_on']):%d %b %Y}. Ask what the improvement plan is "
-                    "and how leaders know it works.",
-                )
-            )
-    unseen = voices[voices["serious"] & (voices["seen"] == "")]
-    if not unseen.empty:
-        found.append(
-            Enquiry(
-                "well_led",
-                f"{len(unseen)} serious concern(s) not yet marked seen by anyone. Read them "
-                "before the visit and ask whether the provider knows of them.",
-                _voice_quotes(unseen),
-            )
+    return found
+
+
+def _rating_enquiries(ratings: pd.DataFrame) -> list[Enquiry]:
+    """Under Well-led: a fall in the overall rating at the last inspection (ratings are
+    newest first)."""
+    if len(ratings) < 2:
+        return []
+    order = {"Outstanding": 0, "Good": 1, "Requires improvement": 2, "Inadequate": 3}
+    now, before = ratings.iloc[0], ratings.iloc[1]
+    if order.get(str(now["overall"]), 0) <= order.get(str(before["overall"]), 0):
+        return []
+    return [
+        Enquiry(
+            "well_led",
+            f"The rating fell from {before['overall']} to {now['overall']} on "
+            f"{_day(now['published_on']):%d %b %Y}. Ask what the improvement plan is "
+            "and how leaders know it works.",
         )
-    # Largest first within each question, questions in the regulator's order.
+    ]
+
+
+def _unseen_enquiries(voices: pd.DataFrame) -> list[Enquiry]:
+    """Under Well-led: the serious concerns nobody has marked seen, if any, quoted."""
+    unseen = voices[voices["serious"] & (voices["seen"] == "")]
+    if unseen.empty:
+        return []
+    return [
+        Enquiry(
+            "well_led",
+            f"{len(unseen)} serious concern(s) not yet marked seen by anyone. Read them "
+            "before the visit and ask whether the provider knows of them.",
+            _voice_quotes(unseen),
+        )
+    ]
+
+
+def _by_question(found: list[Enquiry]) -> list[Enquiry]:
+    """The enquiries in the regulator's order of key questions, those with most quotes
+    first within each; a key question with none gets "nothing specific"."""
     by_question: list[Enquiry] = []
     for question in KEY_QUESTIONS:
         mine = [e for e in found if e.question == question]

@@ -14,15 +14,18 @@ into dense provider x month arrays. From those, for each indicator (METHOD-NOTES
 Each indicator comes with its uncertainty (the share of it that is prior, not data) and,
 for counts, a Spiegelhalter over-dispersion-adjusted z for the funnel plot.
 
-The peer parameters (type rates, priors, spreads) are kept in a `Peers` record so one
-provider can be rescored against them without reading anyone else's evidence
-(`risk.score.score_provider`).
+Fitting and applying are separate steps: `fit_peers` learns from every provider what
+each is compared with (peer groups, type rates, priors, spreads) into a `Peers` record, and
+`apply_indicators` computes the indicators of any providers against it, so one provider can
+be rescored without reading anyone else's evidence (`risk.score.score_provider`).
+`compute_indicators` does both on one read of the evidence.
 """
 
 from __future__ import annotations
 
 import calendar
 import datetime as dt
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -101,6 +104,11 @@ INDICATORS: tuple[str, ...] = (*POISSON, *CREDIT, *BETA, *CUSUM, *NOTES, *RATING
 # Indicators already on a meaningful scale: no division by a peer spread.
 UNSCALED: frozenset[str] = frozenset((*CUSUM, *RATING_INDICATORS))
 POOLED = "_pooled"  # the peer group of types with fewer than MIN_PEERS providers
+# The Poisson-gamma count indicators: POISSON, then CREDIT read two-sided (see CREDIT).
+_COUNTS: dict[str, tuple[str, float, bool]] = {
+    **POISSON,
+    **{k: (sig, hl, False) for k, (sig, hl, _) in CREDIT.items()},
+}
 
 
 def month_index(day: dt.date) -> int:
@@ -181,6 +189,24 @@ def _frame(engine: Engine, sql: str, params: dict[str, Any], columns: list[str])
     return pd.DataFrame.from_records(rows, columns=columns, coerce_float=False)
 
 
+@dataclass(frozen=True)
+class _Query:
+    """What every query of one read_evidence shares: the engine, the bound parameters
+    (as_of, the first day looked at, the low-star cut) and the providers asked for."""
+
+    engine: Engine
+    params: dict[str, Any]
+    where_p: str  # " AND provider_id IN (...)", or empty for every provider
+
+    def month(self, column: str) -> str:
+        """SQL for the month_index of a date column, on this engine's dialect."""
+        return _month_sql(self.engine.dialect.name, column)
+
+    def frame(self, sql: str, columns: list[str]) -> pd.DataFrame:
+        """The rows of `sql` (bound to a copy of the parameters) as a frame of `columns`."""
+        return _frame(self.engine, sql, dict(self.params), columns)
+
+
 def read_evidence(
     engine: Engine,
     as_of: dt.date,
@@ -196,86 +222,20 @@ def read_evidence(
     the day are left out too: they come from the inspection whose rating is still to be
     published, which a backtest must not read (METHOD-NOTES 3.1); the live score reads them.
     """
-    dialect = engine.dialect.name
-    first = month_end(month_index(as_of) - W.LOOKBACK_MONTHS) + dt.timedelta(days=1)
-    # SQLite keeps dates as ISO text: compare with text; PostgreSQL with dates.
-    bind = (lambda d: d.isoformat()) if dialect == "sqlite" else (lambda d: d)
-    params: dict[str, Any] = {"d": bind(as_of), "first": bind(first)}
-    where_p = ""
-    if provider_ids is not None:
-        keys = [f"p{i}" for i in range(len(provider_ids))]
-        params.update(dict(zip(keys, provider_ids, strict=True)))
-        where_p = " AND provider_id IN (" + ", ".join(f":{k}" for k in keys) + ")"
-    month = lambda c: _month_sql(dialect, c)  # noqa: E731
-
-    providers = _frame(
-        engine,
-        "SELECT provider_id, type, capacity FROM provider WHERE 1=1" + where_p,
-        params,
+    q = _query(engine, as_of, provider_ids)
+    providers = q.frame(
+        "SELECT provider_id, type, capacity FROM provider WHERE 1=1" + q.where_p,
         ["provider_id", "type", "capacity"],
     )
-    # Pivoted in SQL, one row per provider and month: fewer, narrower rows to move.
     # The incidents query is the big one: it runs on its own connection while the others
     # run here (SQLite and psycopg release the GIL while a query runs).
-    pool = ThreadPoolExecutor(max_workers=1)
-    incidents_job = pool.submit(
-        _frame,
-        engine,
-        f"SELECT provider_id, {month('occurred_on')}, "
-        f"{month('COALESCE(reported_on, occurred_on)')}, "
-        "SUM(CASE WHEN harm IN ('none', 'low') THEN 1 ELSE 0 END), "
-        "SUM(CASE WHEN harm = 'moderate' THEN 1 ELSE 0 END), "
-        f"SUM({_case('harm', W.SEVERE_HARM_WEIGHTS, 0.0)}), "
-        "SUM(CASE WHEN harm IN ('moderate', 'severe', 'death') THEN 1 ELSE 0 END) "
-        "FROM incident WHERE occurred_on <= :d AND occurred_on >= :first "
-        "AND (reported_on IS NULL OR reported_on <= :d)" + where_p + " GROUP BY 1, 2, 3",
-        dict(params),  # a copy: the other queries add to params meanwhile
-        ["provider_id", "month", "visible", "inc_low", "inc_mod", "inc_sev", "inc_modplus"],
-    )
-    weight = (
-        f"{_case('abuse_type', W.ABUSE_TYPE_WEIGHTS, 1.0)} "
-        f"* {_case('risk_level', W.RISK_LEVEL_WEIGHTS, 1.0)}"
-    )
-    alerts = _frame(
-        engine,
-        f"SELECT provider_id, {month('raised_on')}, COUNT(*), SUM({weight}), "
-        "SUM(CASE WHEN risk_level = 'high' THEN 1 ELSE 0 END) "
-        "FROM safeguardingalert WHERE raised_on <= :d AND raised_on >= :first"
-        + where_p
-        + " GROUP BY 1, 2",
-        params,
-        ["provider_id", "month", "sg_n", "sg_w", "sg_high"],
-    )
-    negative = "(sentiment = 'negative' OR (sentiment IS NULL AND rating <= :low))"
-    params["low"] = W.LOW_STARS
-    comments = _frame(
-        engine,
-        f"SELECT provider_id, {month('received_on')}, COUNT(*), "
-        f"SUM(CASE WHEN {negative} THEN 1 ELSE 0 END), SUM(CASE WHEN serious THEN 1 ELSE 0 END), "
-        "SUM(CASE WHEN rating IS NULL THEN 0 ELSE 1 END), "
-        "SUM(CASE WHEN rating <= :low THEN 1 ELSE 0 END) FROM comment "
-        "WHERE received_on <= :d AND received_on >= :first AND provider_id IS NOT NULL "
-        "AND duplicate_of IS NULL" + where_p + " GROUP BY 1, 2",
-        params,
-        ["provider_id", "month", "cm_n", "cm_neg", "cm_ser", "cm_rated", "cm_low"],
-    )
-    notes = _frame(
-        engine,
-        "SELECT provider_id, visit_on, sentiment, sentiment_score, "
-        "CASE WHEN serious THEN 1 ELSE 0 END FROM ebenote "
-        "WHERE visit_on <= :d AND visit_on >= :first" + where_p,
-        params,
-        ["provider_id", "visit_on", "sentiment", "sentiment_score", "serious"],
-    )
-    ratings = _frame(
-        engine,
-        "SELECT provider_id, published_on, overall, " + ", ".join(KEY_QUESTIONS) + " "
-        "FROM inspection WHERE published_on <= :d" + where_p,
-        params,
-        ["provider_id", "published_on", "overall", *KEY_QUESTIONS],
-    )
-    incidents = incidents_job.result()
-    pool.shutdown()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        incidents_job = pool.submit(_select_incidents, q)
+        alerts = _select_alerts(q)
+        comments = _select_comments(q)
+        notes = _select_notes(q)
+        ratings = _select_ratings(q)
+        incidents = incidents_job.result()
     if not unrated_visits:
         notes = _rated_visits_only(notes, ratings)
     return Evidence(
@@ -286,6 +246,87 @@ def read_evidence(
         comments=comments,
         notes=_note_values(notes),
         ratings=_dated(ratings, "published_on"),
+    )
+
+
+def _query(engine: Engine, as_of: dt.date, provider_ids: list[str] | None) -> _Query:
+    """The shared parameters of a read as of `as_of`, for `provider_ids` (None: all)."""
+    first = month_end(month_index(as_of) - W.LOOKBACK_MONTHS) + dt.timedelta(days=1)
+    # SQLite keeps dates as ISO text: compare with text; PostgreSQL with dates.
+    bind = (lambda d: d.isoformat()) if engine.dialect.name == "sqlite" else (lambda d: d)
+    params: dict[str, Any] = {"d": bind(as_of), "first": bind(first), "low": W.LOW_STARS}
+    where_p = ""
+    if provider_ids is not None:
+        keys = [f"p{i}" for i in range(len(provider_ids))]
+        params.update(dict(zip(keys, provider_ids, strict=True)))
+        where_p = " AND provider_id IN (" + ", ".join(f":{k}" for k in keys) + ")"
+    return _Query(engine, params, where_p)
+
+
+# Pivoted in SQL, one row per provider and month: fewer, narrower rows to move.
+
+
+def _select_incidents(q: _Query) -> pd.DataFrame:
+    """Incidents per provider, month occurred and month visible (reported), by harm."""
+    return q.frame(
+        f"SELECT provider_id, {q.month('occurred_on')}, "
+        f"{q.month('COALESCE(reported_on, occurred_on)')}, "
+        "SUM(CASE WHEN harm IN ('none', 'low') THEN 1 ELSE 0 END), "
+        "SUM(CASE WHEN harm = 'moderate' THEN 1 ELSE 0 END), "
+        f"SUM({_case('harm', W.SEVERE_HARM_WEIGHTS, 0.0)}), "
+        "SUM(CASE WHEN harm IN ('moderate', 'severe', 'death') THEN 1 ELSE 0 END) "
+        "FROM incident WHERE occurred_on <= :d AND occurred_on >= :first "
+        "AND (reported_on IS NULL OR reported_on <= :d)" + q.where_p + " GROUP BY 1, 2, 3",
+        ["provider_id", "month", "visible", "inc_low", "inc_mod", "inc_sev", "inc_modplus"],
+    )
+
+
+def _select_alerts(q: _Query) -> pd.DataFrame:
+    """Safeguarding alerts per provider and month: all, weighted, high-risk."""
+    weight = (
+        f"{_case('abuse_type', W.ABUSE_TYPE_WEIGHTS, 1.0)} "
+        f"* {_case('risk_level', W.RISK_LEVEL_WEIGHTS, 1.0)}"
+    )
+    return q.frame(
+        f"SELECT provider_id, {q.month('raised_on')}, COUNT(*), SUM({weight}), "
+        "SUM(CASE WHEN risk_level = 'high' THEN 1 ELSE 0 END) "
+        "FROM safeguardingalert WHERE raised_on <= :d AND raised_on >= :first"
+        + q.where_p
+        + " GROUP BY 1, 2",
+        ["provider_id", "month", "sg_n", "sg_w", "sg_high"],
+    )
+
+
+def _select_comments(q: _Query) -> pd.DataFrame:
+    """Linked comments (copies counted once) per provider and month, by tone and stars."""
+    negative = "(sentiment = 'negative' OR (sentiment IS NULL AND rating <= :low))"
+    return q.frame(
+        f"SELECT provider_id, {q.month('received_on')}, COUNT(*), "
+        f"SUM(CASE WHEN {negative} THEN 1 ELSE 0 END), SUM(CASE WHEN serious THEN 1 ELSE 0 END), "
+        "SUM(CASE WHEN rating IS NULL THEN 0 ELSE 1 END), "
+        "SUM(CASE WHEN rating <= :low THEN 1 ELSE 0 END) FROM comment "
+        "WHERE received_on <= :d AND received_on >= :first AND provider_id IS NOT NULL "
+        "AND duplicate_of IS NULL" + q.where_p + " GROUP BY 1, 2",
+        ["provider_id", "month", "cm_n", "cm_neg", "cm_ser", "cm_rated", "cm_low"],
+    )
+
+
+def _select_notes(q: _Query) -> pd.DataFrame:
+    """Expert-by-experience notes, one row each: provider, visit day, tone, serious."""
+    return q.frame(
+        "SELECT provider_id, visit_on, sentiment, sentiment_score, "
+        "CASE WHEN serious THEN 1 ELSE 0 END FROM ebenote "
+        "WHERE visit_on <= :d AND visit_on >= :first" + q.where_p,
+        ["provider_id", "visit_on", "sentiment", "sentiment_score", "serious"],
+    )
+
+
+def _select_ratings(q: _Query) -> pd.DataFrame:
+    """Every rating published by the day, one row each, with its key questions."""
+    return q.frame(
+        "SELECT provider_id, published_on, overall, " + ", ".join(KEY_QUESTIONS) + " "
+        "FROM inspection WHERE published_on <= :d" + q.where_p,
+        ["provider_id", "published_on", "overall", *KEY_QUESTIONS],
     )
 
 
@@ -324,7 +365,9 @@ def _note_values(notes: pd.DataFrame) -> pd.DataFrame:
 
 @dataclass
 class Peers:
-    """What a provider is compared with: fitted on every provider as of one day."""
+    """What a provider is compared with, learned from every provider as of one day
+    (fit_peers): peer groups, sizes, rates, and per indicator and group its prior and the
+    spread of the peers' values."""
 
     as_of: dt.date
     months: int  # length of the monthly arrays; the last is as_of's month
@@ -332,31 +375,55 @@ class Peers:
     type_capacity: dict[str, float]  # median capacity, for providers without one
     # signal -> group -> monthly rate per unit of size (len months)
     rates: dict[str, dict[str, list[float]]] = field(default_factory=dict)
-    # indicator -> group -> parameters (prior, spread ...)
-    params: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)
+    # indicator -> group -> its prior: alpha and beta (counts, change), p and kappa
+    # (shares), mean (notes) or median (rt_age)
+    priors: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)
+    # indicator (scaled ones) -> group -> sum2 and count of the informed peers' values
+    spreads: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)
+
+    def prior(self, name: str, group: str, fit: Callable[[], dict[str, float]]) -> dict[str, float]:
+        """The prior of `name` for `group`, else the pooled group's, else fit() (a group
+        the peers never saw)."""
+        fitted = self.priors.get(name, {})
+        return fitted.get(group) or fitted.get(POOLED) or fit()
+
+    def spread(
+        self, name: str, group: str, fit: Callable[[], dict[str, float]]
+    ) -> dict[str, float]:
+        """The spread of `name` for `group`, else the pooled group's, else fit()."""
+        fitted = self.spreads.get(name, {})
+        return fitted.get(group) or fitted.get(POOLED) or fit()
 
     def to_json(self) -> dict[str, Any]:
-        """A JSON-able dict (stored in the RiskPeers table)."""
+        """A JSON-able dict (stored in the RiskPeers table): priors and spreads together
+        under `params`, a spread's name prefixed "spread_"."""
+        spreads = {f"{SPREAD}{name}": value for name, value in self.spreads.items()}
         return {
             "as_of": self.as_of.isoformat(),
             "months": self.months,
             "group_of_type": self.group_of_type,
             "type_capacity": self.type_capacity,
             "rates": self.rates,
-            "params": self.params,
+            "params": {**self.priors, **spreads},
         }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Peers:
         """The Peers stored by to_json."""
+        params: dict[str, Any] = data["params"]
         return cls(
             as_of=dt.date.fromisoformat(data["as_of"]),
             months=int(data["months"]),
             group_of_type=data["group_of_type"],
             type_capacity=data["type_capacity"],
             rates=data["rates"],
-            params=data["params"],
+            priors={k: v for k, v in params.items() if not k.startswith(SPREAD)},
+            spreads={k[len(SPREAD) :]: v for k, v in params.items() if k.startswith(SPREAD)},
         )
+
+
+# How a spread's name starts among the stored peers' params.
+SPREAD = "spread_"
 
 
 def _groups(types: pd.Series) -> dict[str, str]:
@@ -485,172 +552,347 @@ class Indicators:
     peers: Peers
 
 
+def fit_peers(e: Evidence) -> Peers:
+    """What every provider in `e` teaches about its peers: groups, median sizes, monthly
+    rates, each indicator's prior per group and the spread of the peers' values."""
+    return _fit(e)[0]
+
+
+def apply_indicators(e: Evidence, peers: Peers) -> Indicators:
+    """Every indicator for every provider in `e`, against `peers` (fit_peers', usually on
+    every provider of the same day); a peer group `peers` never saw is compared with the
+    pooled group, or else with its own providers in `e`."""
+    sample = _sample(e, peers)
+    reads = _reads(e, sample, peers)
+    return _indicators(e, sample, _raw_indicators(sample, reads, peers), peers)
+
+
 def compute_indicators(e: Evidence, peers: Peers | None = None) -> Indicators:
-    """Every indicator for every provider in `e`; peers fitted on `e` unless given."""
-    as_of = e.as_of
-    months = W.LOOKBACK_MONTHS if peers is None else peers.months
-    prov = e.providers.sort_values("provider_id").reset_index(drop=True)
-    prov["type"] = prov["type"].fillna("unknown").astype(str)
-    index = pd.Index(prov["provider_id"])
-    fit = peers is None
-    if fit:
-        capacity = pd.to_numeric(prov["capacity"], errors="coerce")
-        med = capacity.groupby(prov["type"]).median()
-        type_capacity = {t: float(v) if pd.notna(v) else 1.0 for t, v in med.items()}
-        peers = Peers(as_of, months, _groups(prov["type"]), type_capacity)
-    size = pd.to_numeric(prov["capacity"], errors="coerce")
-    size = size.fillna(prov["type"].map(peers.type_capacity)).fillna(1.0).clip(lower=1.0)
-    n = size.to_numpy(dtype=float)
-    group = prov["type"].map(peers.group_of_type).fillna(POOLED).to_numpy()
-    groups = sorted(set(group))
-    signals = monthly_signals(e, index, months)
-    ages = month_ages(as_of, months)
+    """Every indicator for every provider in `e`; peers fitted on `e` unless given.
+
+    The same as apply_indicators(e, fit_peers(e)), reading `e` once.
+    """
+    if peers is not None:
+        return apply_indicators(e, peers)
+    peers, sample, raw = _fit(e)
+    return _indicators(e, sample, raw, peers)
+
+
+def _fit(e: Evidence) -> tuple[Peers, _Sample, dict[str, np.ndarray]]:
+    """The peers fitted on `e`, with the sample and raw indicators read on the way."""
+    providers = _providers(e)
+    capacity = pd.to_numeric(providers["capacity"], errors="coerce")
+    med = capacity.groupby(providers["type"]).median()
+    type_capacity = {t: float(v) if pd.notna(v) else 1.0 for t, v in med.items()}
+    peers = Peers(e.as_of, W.LOOKBACK_MONTHS, _groups(providers["type"]), type_capacity)
+    sample = _sample(e, peers)
+    peers.rates = _fit_rates(sample)
+    reads = _reads(e, sample, peers)
+    peers.priors = _fit_priors(sample, reads)
+    raw = _raw_indicators(sample, reads, peers)
+    peers.spreads = _fit_spreads(sample, raw)
+    return peers, sample, raw
+
+
+# ------------------------------------------------------------------ the sample and its reads
+
+
+@dataclass(frozen=True)
+class _Sample:
+    """The providers of one Evidence as the indicators see them, in provider_id order."""
+
+    as_of: dt.date
+    providers: pd.DataFrame  # provider_id, type ("unknown" when missing), capacity
+    index: pd.Index  # provider_id
+    size: np.ndarray  # capacity, else the type's median capacity, at least 1
+    group: np.ndarray  # each provider's peer group (Peers.group_of_type, else POOLED)
+    groups: list[str]  # the groups present, sorted
+    months: int
+    signals: dict[str, np.ndarray]  # SIGNALS, providers x months, oldest month first
+    ages: np.ndarray  # month_ages of the months
+
+    def picks(self) -> list[tuple[str, np.ndarray]]:
+        """Each group present with the mask of its providers, groups sorted."""
+        return [(g, self.group == g) for g in self.groups]
+
+
+def _providers(e: Evidence) -> pd.DataFrame:
+    """The providers of `e` in provider_id order, a missing type read as "unknown"."""
+    providers = e.providers.sort_values("provider_id").reset_index(drop=True)
+    providers["type"] = providers["type"].fillna("unknown").astype(str)
+    return providers
+
+
+def _sample(e: Evidence, peers: Peers) -> _Sample:
+    """The providers of `e` with their sizes, groups and monthly signals under `peers`."""
+    providers = _providers(e)
+    index = pd.Index(providers["provider_id"])
+    size = pd.to_numeric(providers["capacity"], errors="coerce")
+    size = size.fillna(providers["type"].map(peers.type_capacity)).fillna(1.0).clip(lower=1.0)
+    group = providers["type"].map(peers.group_of_type).fillna(POOLED).to_numpy()
+    return _Sample(
+        as_of=e.as_of,
+        providers=providers,
+        index=index,
+        size=size.to_numpy(dtype=float),
+        group=group,
+        groups=sorted(set(group)),
+        months=peers.months,
+        signals=monthly_signals(e, index, peers.months),
+        ages=month_ages(e.as_of, peers.months),
+    )
+
+
+def _fit_rates(sample: _Sample) -> dict[str, dict[str, list[float]]]:
+    """Per signal and group: the events per unit of size in each month."""
+    return {
+        sig: {
+            g: (y[pick].sum(axis=0) / sample.size[pick].sum()).tolist()
+            for g, pick in sample.picks()
+        }
+        for sig, y in sample.signals.items()
+    }
+
+
+def _expected(sample: _Sample, peers: Peers) -> dict[str, np.ndarray]:
+    """Per signal: expected counts by indirect standardisation (size x the group's rate)."""
+    expected = {}
+    for sig in sample.signals:
+        rate = np.zeros((len(sample.size), sample.months))
+        for g, pick in sample.picks():
+            rate[pick] = np.asarray(peers.rates[sig].get(g, [0.0] * sample.months))
+        expected[sig] = sample.size[:, None] * rate
+    return expected
+
+
+@dataclass(frozen=True)
+class _Ratings:
+    """The sample's published ratings, read once for the rating indicators."""
+
+    ratings: pd.DataFrame  # oldest first per provider, with points and safe_points
+    last: pd.DataFrame  # each rated provider's newest, by provider_id
+    previous: pd.Series  # the points of the one before, by provider_id
+    rated: np.ndarray  # per provider of the sample: ever rated
+    years: np.ndarray  # per provider: years since its last rating (NaN when never)
+
+
+@dataclass(frozen=True)
+class _Reads:
+    """What the indicators read from a sample before any prior, per indicator: arrays
+    over the sample's providers."""
+
+    counts: dict[str, tuple[np.ndarray, np.ndarray]]  # decayed observed, expected
+    shares: dict[str, tuple[np.ndarray, np.ndarray]]  # decayed events, trials
+    # recent months' counts and expected (providers x CUSUM_MONTHS), baseline o and e
+    changes: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]
+    notes: dict[str, tuple[np.ndarray, np.ndarray]]  # decayed sum of values, weight
+    ratings: _Ratings
+
+
+def _reads(e: Evidence, sample: _Sample, peers: Peers) -> _Reads:
+    """Everything the indicators read from `sample`, expected counts from `peers`' rates."""
+    expected = _expected(sample, peers)
+    counts = {}
+    for name, (sig, half_life, _) in _COUNTS.items():
+        w = decay(sample.ages, half_life)
+        counts[name] = (sample.signals[sig] @ w, expected[sig] @ w)
+    shares = {}
+    for name, (ev, tr, half_life) in BETA.items():
+        w = decay(sample.ages, half_life)
+        shares[name] = (sample.signals[ev] @ w, sample.signals[tr] @ w)
+    # Change against the provider's own past: the last CUSUM_MONTHS, against a baseline
+    # of the CUSUM_BASELINE_MONTHS before them.
+    months = sample.months
+    recent = slice(months - W.CUSUM_MONTHS, months)
+    base = slice(months - W.CUSUM_MONTHS - W.CUSUM_BASELINE_MONTHS, months - W.CUSUM_MONTHS)
+    changes = {}
+    for name, sig in CUSUM.items():
+        y, ex = sample.signals[sig], expected[sig]
+        changes[name] = (
+            y[:, recent],
+            ex[:, recent],
+            y[:, base].sum(axis=1),
+            ex[:, base].sum(axis=1),
+        )
+    return _Reads(counts, shares, changes, _note_sums(e, sample), _read_ratings(e, sample))
+
+
+def _note_sums(e: Evidence, sample: _Sample) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Per note indicator: each provider's decayed sum of note values and decayed weight."""
+    notes = e.notes
+    age = (pd.Timestamp(e.as_of) - notes["visit_on"]).dt.days.to_numpy() / 30.44
+    w = decay(np.maximum(age, 0.0), W.HALF_LIFE_NOTES)
+    p = sample.index.get_indexer(notes["provider_id"])
+    ok = p >= 0
+    weight = np.bincount(p[ok], weights=w[ok], minlength=len(sample.index))
+    sums = {}
+    for name, column in (("ebe_negative", "value"), ("ebe_serious", "serious")):
+        v = notes[column].to_numpy(dtype=float)
+        total = np.bincount(p[ok], weights=(w * v)[ok], minlength=len(sample.index))
+        sums[name] = (total, weight)
+    return sums
+
+
+def _read_ratings(e: Evidence, sample: _Sample) -> _Ratings:
+    index = sample.index
+    r = e.ratings.sort_values(["provider_id", "published_on"])
+    r = r[r["provider_id"].isin(index)]
+    points = r["overall"].map(W.RATING_POINTS)
+    r = r.assign(points=points, safe_points=r["safe"].map(W.RATING_POINTS).fillna(points))
+    last = r.groupby("provider_id").tail(1).set_index("provider_id")
+    previous = r.groupby("provider_id")["points"].nth(-2)
+    previous = pd.Series(previous.to_numpy(), index=r.loc[previous.index, "provider_id"])
+    years = (pd.Timestamp(e.as_of) - last["published_on"]).dt.days / 365.25
+    return _Ratings(
+        ratings=r,
+        last=last,
+        previous=previous,
+        rated=index.isin(last.index),
+        years=years.reindex(index).to_numpy(dtype=float),
+    )
+
+
+# ------------------------------------------------------------------ fitting the peers
+
+
+def _note_mean(total: np.ndarray, weight: np.ndarray) -> dict[str, float]:
+    """The peers' weighted mean note value (0 without notes)."""
+    return {"mean": float(total.sum() / weight.sum()) if weight.sum() > 0 else 0.0}
+
+
+def _median_years(years: np.ndarray) -> dict[str, float]:
+    """The peers' median years since rated (0 when none was rated)."""
+    return {"median": float(np.nanmedian(years)) if np.isfinite(years).any() else 0.0}
+
+
+def _fit_priors(sample: _Sample, reads: _Reads) -> dict[str, dict[str, dict[str, float]]]:
+    """Per indicator and group: its prior, fitted on the group's providers."""
+    picks = sample.picks()
+    priors: dict[str, dict[str, dict[str, float]]] = {}
+    for name, (o, ex) in reads.counts.items():
+        priors[name] = {g: _eb_poisson(o[pick], ex[pick]) for g, pick in picks}
+    for name, (y, t) in reads.shares.items():
+        priors[name] = {g: _eb_beta(y[pick], t[pick]) for g, pick in picks}
+    for name, (_, _, bo, be) in reads.changes.items():
+        priors[name] = {g: _eb_poisson(bo[pick], be[pick]) for g, pick in picks}
+    for name, (total, weight) in reads.notes.items():
+        priors[name] = {g: _note_mean(total[pick], weight[pick]) for g, pick in picks}
+    years = reads.ratings.years
+    priors["rt_age"] = {g: _median_years(years[pick]) for g, pick in picks}
+    return priors
+
+
+def _fit_spreads(
+    sample: _Sample, raw: dict[str, np.ndarray]
+) -> dict[str, dict[str, dict[str, float]]]:
+    """Per scaled indicator and group: the spread of the informed providers' values."""
+    return {
+        name: {
+            g: _spread(raw[name][pick], raw[f"u_{name}"][pick] < 0.9) for g, pick in sample.picks()
+        }
+        for name in INDICATORS
+        if name not in UNSCALED
+    }
+
+
+# ------------------------------------------------------------------ applying them
+
+
+def _raw_indicators(sample: _Sample, reads: _Reads, peers: Peers) -> dict[str, np.ndarray]:
+    """Every indicator before scaling, by name: k, u_k and, where read, o_k, e_k, pw_k, f_k."""
     out: dict[str, np.ndarray] = {}
+    _count_indicators(sample, reads, peers, out)
+    _share_indicators(sample, reads, peers, out)
+    _change_indicators(sample, reads, peers, out)
+    _credit(len(sample.size), out)
+    _silent_sources(sample, out)
+    _note_indicators(sample, reads, peers, out)
+    _rating_indicators(sample, reads.ratings, peers, out)
+    return out
 
-    # Type rates per month: expected counts by indirect standardisation.
-    expected_monthly: dict[str, np.ndarray] = {}
-    for sig, y in signals.items():
-        if fit:
-            peers.rates[sig] = {}
-            for g in groups:
-                pick = group == g
-                peers.rates[sig][g] = (y[pick].sum(axis=0) / n[pick].sum()).tolist()
-        rate = np.zeros((len(n), months))
-        for g in groups:
-            rate[group == g] = np.asarray(peers.rates[sig].get(g, [0.0] * months))
-        expected_monthly[sig] = n[:, None] * rate
 
-    def fitted(name: str, g: str, make: Any) -> dict[str, float]:
-        if fit:
-            peers.params.setdefault(name, {})[g] = make()
-        return peers.params[name].get(g) or peers.params[name].get(POOLED) or make()
-
-    counts = {**POISSON, **{k: (sig, hl, False) for k, (sig, hl, _) in CREDIT.items()}}
-    for name, (sig, half_life, one_sided) in counts.items():
-        w = decay(ages, half_life)
-        o = signals[sig] @ w
-        ex = expected_monthly[sig] @ w
-        x, u, pw, fz = (np.zeros(len(n)) for _ in range(4))
-        for g in groups:
-            pick = group == g
-            prior = fitted(name, g, lambda o=o, ex=ex, pick=pick: _eb_poisson(o[pick], ex[pick]))
+def _count_indicators(
+    sample: _Sample, reads: _Reads, peers: Peers, out: dict[str, np.ndarray]
+) -> None:
+    n = len(sample.size)
+    for name, (o, ex) in reads.counts.items():
+        x, u, pw, fz = (np.zeros(n) for _ in range(4))
+        for g, pick in sample.picks():
+            prior = peers.prior(
+                name, g, lambda o=o, ex=ex, pick=pick: _eb_poisson(o[pick], ex[pick])
+            )
             a, b = prior["alpha"], prior["beta"]
             theta = (o[pick] + a) / (ex[pick] + b)
             x[pick] = np.log(theta)
             u[pick] = b / (ex[pick] + b)
             pw[pick] = stats.gamma.sf(1.5, a + o[pick], scale=1.0 / (ex[pick] + b))
             fz[pick] = funnel_z(o[pick], ex[pick])
-        if one_sided:
+        if _COUNTS[name][2]:  # one-sided: only an excess counts
             x = np.maximum(x, 0.0)
         out[name], out[f"u_{name}"], out[f"o_{name}"], out[f"e_{name}"] = x, u, o, ex
         out[f"pw_{name}"], out[f"f_{name}"] = pw, fz
 
-    for name, (ev, tr, half_life) in BETA.items():
-        w = decay(ages, half_life)
-        y, t = signals[ev] @ w, signals[tr] @ w
-        x, u = np.zeros(len(n)), np.ones(len(n))
-        for g in groups:
-            pick = group == g
-            prior = fitted(name, g, lambda y=y, t=t, pick=pick: _eb_beta(y[pick], t[pick]))
+
+def _share_indicators(
+    sample: _Sample, reads: _Reads, peers: Peers, out: dict[str, np.ndarray]
+) -> None:
+    n = len(sample.size)
+    for name, (y, t) in reads.shares.items():
+        x, u = np.zeros(n), np.ones(n)
+        for g, pick in sample.picks():
+            prior = peers.prior(name, g, lambda y=y, t=t, pick=pick: _eb_beta(y[pick], t[pick]))
             p, k = prior["p"], prior["kappa"]
             post = (y[pick] + k * p) / (t[pick] + k)
             x[pick] = _logit(post) - _logit(p)
             u[pick] = k / (t[pick] + k)
         out[name], out[f"u_{name}"], out[f"o_{name}"], out[f"e_{name}"] = x, u, y, t
 
-    # Change against the provider's own past: CUSUM over the last CUSUM_MONTHS, baseline
-    # from the CUSUM_BASELINE_MONTHS before them.
-    recent = slice(months - W.CUSUM_MONTHS, months)
-    base = slice(months - W.CUSUM_MONTHS - W.CUSUM_BASELINE_MONTHS, months - W.CUSUM_MONTHS)
-    for name, sig in CUSUM.items():
-        y, ex = signals[sig], expected_monthly[sig]
-        bo, be = y[:, base].sum(axis=1), ex[:, base].sum(axis=1)
-        s = np.zeros(len(n))
-        for g in groups:
-            pick = group == g
-            prior = fitted(name, g, lambda bo=bo, be=be, pick=pick: _eb_poisson(bo[pick], be[pick]))
-            s[pick] = _cusum(y[pick][:, recent], ex[pick][:, recent], bo[pick], be[pick], prior)
-        out[name] = s
-        out[f"u_{name}"] = 1.0 / (1.0 + ex[:, recent].sum(axis=1) + be)
-        out[f"o_{name}"], out[f"e_{name}"] = y[:, recent].sum(axis=1), ex[:, recent].sum(axis=1)
 
+def _change_indicators(
+    sample: _Sample, reads: _Reads, peers: Peers, out: dict[str, np.ndarray]
+) -> None:
+    for name, (y, ex, bo, be) in reads.changes.items():
+        s = np.zeros(len(sample.size))
+        for g, pick in sample.picks():
+            prior = peers.prior(
+                name, g, lambda bo=bo, be=be, pick=pick: _eb_poisson(bo[pick], be[pick])
+            )
+            s[pick] = _cusum(y[pick], ex[pick], bo[pick], be[pick], prior)
+        out[name] = s
+        out[f"u_{name}"] = 1.0 / (1.0 + ex.sum(axis=1) + be)
+        out[f"o_{name}"], out[f"e_{name}"] = y.sum(axis=1), ex.sum(axis=1)
+
+
+def _credit(n: int, out: dict[str, np.ndarray]) -> None:
+    """The CREDIT indicators, below zero only, times the trust in them (see CREDIT)."""
     reports, usual = out[f"o_{CREDIT_GATE}"], out[f"e_{CREDIT_GATE}"]
-    gate = np.divide(reports, reports + usual, out=np.zeros(len(n)), where=usual > 0)
+    gate = np.divide(reports, reports + usual, out=np.zeros(n), where=usual > 0)
     for name, (_, _, rise) in CREDIT.items():
         trust = gate * (1.0 - np.clip(out[rise] / W.CUSUM_ALARM, 0.0, 1.0))
         out[name] = np.minimum(out[name], 0.0) * trust
         out[f"u_{name}"] = 1.0 - (1.0 - out[f"u_{name}"]) * trust
 
-    # A source with no record at all for a provider is no evidence, not good evidence:
-    # its indicators stay neutral and wholly uncertain.
+
+def _silent_sources(sample: _Sample, out: dict[str, np.ndarray]) -> None:
+    """A source with no record at all for a provider is no evidence, not good evidence:
+    its indicators stay neutral and wholly uncertain."""
     for source_signals, names in SILENT_SOURCES:
-        silent = sum(signals[sig].sum(axis=1) for sig in source_signals) == 0
+        silent = sum(sample.signals[sig].sum(axis=1) for sig in source_signals) == 0
         for name in names:
             out[name] = np.where(silent, 0.0, out[name])
             out[f"u_{name}"] = np.where(silent, 1.0, out[f"u_{name}"])
 
-    _note_indicators(e, index, group, groups, as_of, fitted, out)
-    _rating_indicators(e, index, group, groups, as_of, fitted, out)
-
-    # z: divide by the peer spread (over providers with some evidence), clip.
-    for name in INDICATORS:
-        x = out[name]
-        if name in UNSCALED:
-            z = x / W.CUSUM_ALARM if name in CUSUM else x.copy()
-        else:
-            z = np.zeros(len(n))
-            for g in groups:
-                pick = group == g
-                informed = out[f"u_{name}"][pick] < 0.9
-                spread = fitted(
-                    f"spread_{name}",
-                    g,
-                    lambda x=x, pick=pick, informed=informed: _spread(x[pick], informed),
-                )
-                z[pick] = x[pick] / _own_spread(x[pick], informed, spread)
-        out[f"z_{name}"] = np.clip(z, -W.Z_CLIP, W.Z_CLIP)
-
-    frame = pd.DataFrame(
-        {"provider_id": prov["provider_id"], "type": prov["type"], "capacity": n, "group": group}
-    )
-    frame["evidence_count"] = _evidence_count(e, index)
-    frame = pd.concat([frame, pd.DataFrame(out)], axis=1)
-    return Indicators(frame=frame, peers=peers)
-
-
-def _logit(p: np.ndarray | float) -> np.ndarray | float:
-    return np.log(p) - np.log1p(-p)
-
 
 def _note_indicators(
-    e: Evidence,
-    index: pd.Index,
-    group: np.ndarray,
-    groups: list[str],
-    as_of: dt.date,
-    fitted: Any,
-    out: dict[str, np.ndarray],
+    sample: _Sample, reads: _Reads, peers: Peers, out: dict[str, np.ndarray]
 ) -> None:
-    notes = e.notes
-    age = (pd.Timestamp(as_of) - notes["visit_on"]).dt.days.to_numpy() / 30.44
-    w = decay(np.maximum(age, 0.0), W.HALF_LIFE_NOTES)
-    p = index.get_indexer(notes["provider_id"])
-    ok = p >= 0
-    weight = np.bincount(p[ok], weights=w[ok], minlength=len(index))
-    for name, column in (("ebe_negative", "value"), ("ebe_serious", "serious")):
-        v = notes[column].to_numpy(dtype=float)
-        total = np.bincount(p[ok], weights=(w * v)[ok], minlength=len(index))
-        x = np.zeros(len(index))
-        for g in groups:
-            pick = group == g
-            mean = fitted(
+    for name, (total, weight) in reads.notes.items():
+        x = np.zeros(len(sample.index))
+        for g, pick in sample.picks():
+            mean = peers.prior(
                 name,
                 g,
-                lambda total=total, weight=weight, pick=pick: {
-                    "mean": float(total[pick].sum() / weight[pick].sum())
-                    if weight[pick].sum() > 0
-                    else 0.0
-                },
+                lambda total=total, weight=weight, pick=pick: _note_mean(total[pick], weight[pick]),
             )["mean"]
             shrunk = (total[pick] + W.NOTES_PRIOR_WEIGHT * mean) / (
                 weight[pick] + W.NOTES_PRIOR_WEIGHT
@@ -662,47 +904,36 @@ def _note_indicators(
 
 
 def _rating_indicators(
-    e: Evidence,
-    index: pd.Index,
-    group: np.ndarray,
-    groups: list[str],
-    as_of: dt.date,
-    fitted: Any,
-    out: dict[str, np.ndarray],
+    sample: _Sample, read: _Ratings, peers: Peers, out: dict[str, np.ndarray]
 ) -> None:
-    r = e.ratings.sort_values(["provider_id", "published_on"])
-    r = r[r["provider_id"].isin(index)]
-    points = r["overall"].map(W.RATING_POINTS)
-    r = r.assign(points=points, safe_points=r["safe"].map(W.RATING_POINTS).fillna(points))
-    last = r.groupby("provider_id").tail(1).set_index("provider_id")
-    previous = r.groupby("provider_id")["points"].nth(-2)
-    previous = pd.Series(previous.to_numpy(), index=r.loc[previous.index, "provider_id"])
-    rated = index.isin(last.index)
+    index, last, years = sample.index, read.last, read.years
     rt_last = last["points"].reindex(index).fillna(0.0).to_numpy(dtype=float)
     rt_safe = last["safe_points"].reindex(index).fillna(0.0).to_numpy(dtype=float)
-    decline = (last["points"] - previous.reindex(last.index)).clip(lower=0).fillna(0.0)
-    years = (pd.Timestamp(as_of) - last["published_on"]).dt.days / 365.25
-    years = years.reindex(index).to_numpy(dtype=float)
+    decline = (last["points"] - read.previous.reindex(last.index)).clip(lower=0).fillna(0.0)
     age = np.zeros(len(index))
-    for g in groups:
-        pick = group == g
-        med = fitted(
-            "rt_age",
-            g,
-            lambda years=years, pick=pick: {
-                "median": float(np.nanmedian(years[pick]))
-                if np.isfinite(years[pick]).any()
-                else 0.0
-            },
-        )["median"]
+    for g, pick in sample.picks():
+        med = peers.prior("rt_age", g, lambda years=years, pick=pick: _median_years(years[pick]))[
+            "median"
+        ]
         age[pick] = np.clip(np.nan_to_num(years[pick] - med, nan=0.0), -3.0, 3.0)
     out["rt_last"], out["rt_safe"] = rt_last, rt_safe
     out["rt_decline"] = decline.reindex(index).fillna(0.0).to_numpy(dtype=float)
     out["rt_age"] = age
-    # Every inspection is a noisy reading of the same service: the mean of its overall and
-    # key-question ratings places it within a band (a Good with two RI key questions is
-    # not a Good with none), and the mean over inspections, newer weighing more, with one
-    # pseudo-rating at Good, estimates its lasting level better than the last alone.
+    out["rt_history"] = _rating_history(read.ratings, index, sample.as_of)
+    # A rating's evidence goes stale: all prior when never rated, half after three years.
+    staleness = np.where(read.rated, 1 - np.power(0.5, np.nan_to_num(years, nan=0.0) / 3.0), 1.0)
+    for name in RATING_INDICATORS:
+        out[f"u_{name}"] = staleness
+
+
+def _rating_history(r: pd.DataFrame, index: pd.Index, as_of: dt.date) -> np.ndarray:
+    """Per provider: the decayed mean of every inspection's reading, shrunk to Good.
+
+    Every inspection is a noisy reading of the same service: the mean of its overall and
+    key-question ratings places it within a band (a Good with two RI key questions is not
+    a Good with none), and the mean over inspections, newer weighing more, with one
+    pseudo-rating at Good, estimates its lasting level better than the last alone.
+    """
     judged = r[["overall", *KEY_QUESTIONS]].apply(lambda c: c.map(W.RATING_POINTS))
     months = (pd.Timestamp(as_of) - r["published_on"]).dt.days.to_numpy() / 30.44
     w = decay(np.maximum(months, 0.0), W.HALF_LIFE_RATINGS)
@@ -711,11 +942,44 @@ def _rating_indicators(
     total = pd.Series(w * reading).groupby(by).sum()
     weight = pd.Series(w).groupby(by).sum()
     mean = total / (weight + W.RATINGS_PRIOR_WEIGHT)
-    out["rt_history"] = mean.reindex(index).fillna(0.0).to_numpy(dtype=float)
-    # A rating's evidence goes stale: all prior when never rated, half after three years.
-    staleness = np.where(rated, 1 - np.power(0.5, np.nan_to_num(years, nan=0.0) / 3.0), 1.0)
-    for name in RATING_INDICATORS:
-        out[f"u_{name}"] = staleness
+    return mean.reindex(index).fillna(0.0).to_numpy(dtype=float)
+
+
+def _indicators(
+    e: Evidence, sample: _Sample, raw: dict[str, np.ndarray], peers: Peers
+) -> Indicators:
+    """The indicators frame: the raw indicators, then each scaled by its peer spread (z)."""
+    out = dict(raw)
+    n = len(sample.size)
+    for name in INDICATORS:
+        x = raw[name]
+        if name in UNSCALED:
+            z = x / W.CUSUM_ALARM if name in CUSUM else x.copy()
+        else:
+            z = np.zeros(n)
+            for g, pick in sample.picks():
+                informed = raw[f"u_{name}"][pick] < 0.9
+                spread = peers.spread(
+                    name, g, lambda x=x, pick=pick, informed=informed: _spread(x[pick], informed)
+                )
+                z[pick] = x[pick] / _own_spread(x[pick], informed, spread)
+        out[f"z_{name}"] = np.clip(z, -W.Z_CLIP, W.Z_CLIP)
+    providers = sample.providers
+    frame = pd.DataFrame(
+        {
+            "provider_id": providers["provider_id"],
+            "type": providers["type"],
+            "capacity": sample.size,
+            "group": sample.group,
+        }
+    )
+    frame["evidence_count"] = _evidence_count(e, sample.index)
+    frame = pd.concat([frame, pd.DataFrame(out)], axis=1)
+    return Indicators(frame=frame, peers=peers)
+
+
+def _logit(p: np.ndarray | float) -> np.ndarray | float:
+    return np.log(p) - np.log1p(-p)
 
 
 def _evidence_count(e: Evidence, index: pd.Index) -> np.ndarray:

@@ -30,6 +30,7 @@ from risk.indicators import (
     Evidence,
     Indicators,
     Peers,
+    apply_indicators,
     compute_indicators,
     month_end,
     month_index,
@@ -108,7 +109,7 @@ def _load_peers(engine: Engine, as_of: dt.date) -> Peers | None:
     peers = Peers.from_json(json.loads(row[0]))
     # Peers stored before an indicator was added cannot scale it: fit them again.
     scaled = [k for k in INDICATORS if k not in UNSCALED]
-    return peers if all(f"spread_{k}" in peers.params for k in scaled) else None
+    return peers if all(k in peers.spreads for k in scaled) else None
 
 
 def score_provider(engine: Engine, provider_id: str, as_of: dt.date) -> pd.Series:
@@ -124,7 +125,7 @@ def score_provider(engine: Engine, provider_id: str, as_of: dt.date) -> pd.Serie
         frame = score_indicators(ind)
     else:
         evidence = read_evidence(engine, as_of, provider_ids=[provider_id])
-        frame = score_indicators(compute_indicators(evidence, peers))
+        frame = score_indicators(apply_indicators(evidence, peers))
     rows = frame[frame["provider_id"] == provider_id]
     if rows.empty:
         raise KeyError(provider_id)

@@ -13,9 +13,9 @@ and draw the result; `from risk.views import X` reaches every public name. Read-
 what people do in the app is written by sources.people.actions, scores by risk.score.
 
 May import: `risk.score` (the bands, `Explanation`), `risk.backtest` (for types only) and
-`sources`; never streamlit, never
-`sources.people.actions`. The modules import `frames` and `glance`, and `method` imports
-`explanation`'s labels; no other module of the package imports another.
+`sources`; never streamlit, never `sources.people.actions`. The modules import `frames`
+and `glance`, and `method` imports `explanation`'s labels; no other module of the package
+imports another.
 """
 
 from risk.score import BANDS
