@@ -17,8 +17,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import delete, insert, select, text
-from sqlalchemy.engine import Engine
+from sqlalchemy import Table, delete, insert, select, text
+from sqlalchemy.engine import Connection, Engine
 
 from risk import voices
 from risk import weights as W
@@ -311,33 +311,193 @@ def _default_engine() -> Engine:
 def _store_scores(
     engine: Engine, day: dt.date, frame: pd.DataFrame, detail: _AsOfDetail | None
 ) -> int:
-    now = utcnow()
-    rows = []
-    for row in frame.itertuples(index=False):
-        explanation = _explanation_of(row, day, detail)
-        rows.append(
-            {
-                "provider_id": explanation.provider_id,
-                "as_of": day,
-                "score": explanation.score,
-                "band": explanation.band,
-                "uncertainty": explanation.uncertainty,
-                "evidence_count": int(row.evidence_count),
-                "contributions": json.dumps(explanation.by_source),
-                "explanation": explanation.to_json(),
-                "scored_at": now,
-            }
-        )
+    """Replaces the scores stored for `day` with `frame`'s; returns the rows written."""
+    columns: dict[str, list[Any]] = {
+        "provider_id": [str(p) for p in frame["provider_id"].tolist()],
+        "score": frame["score"].astype(float).tolist(),
+        "band": [str(b) for b in frame["band"].tolist()],
+        "uncertainty": frame["uncertainty"].astype(float).tolist(),
+        "evidence_count": [int(n) for n in frame["evidence_count"].tolist()],
+        "contributions": contributions_json(frame),
+        "explanation": explanations_json(frame, detail),
+    }
     with engine.begin() as conn:
         conn.execute(delete(RiskScore).where(RiskScore.as_of == day))  # type: ignore[arg-type]
-        for start in range(0, len(rows), 5000):
-            conn.execute(insert(RiskScore), rows[start : start + 5000])
-    return len(rows)
+        _insert_scores(conn, day, utcnow(), columns)
+    return len(frame)
+
+
+def _insert_scores(
+    conn: Connection, day: dt.date, now: dt.datetime, columns: dict[str, list[Any]]
+) -> None:
+    """Inserts one day's score rows given as columns, `day` and `now` in every row.
+
+    On PostgreSQL with psycopg the rows are COPied; elsewhere one executemany of plain
+    tuples, the day and the time bound through their columns' types once, not per row.
+    """
+    table: Table = RiskScore.__table__  # type: ignore[attr-defined]
+    rows = len(columns["provider_id"])
+    constants = {"as_of": day, "scored_at": now}
+    names = [*columns, *constants]
+    if not rows:
+        return
+    if conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg":
+        listed = ", ".join(f'"{n}"' for n in names)
+        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        with cursor.copy(f'COPY "{table.name}" ({listed}) FROM STDIN') as copy:
+            for row in zip(*columns.values(), strict=True):
+                copy.write_row((*row, day, now))
+        cursor.close()
+        return
+    compiled = insert(table).compile(dialect=conn.dialect, column_keys=names)
+    order = list(compiled.positiontup or [])
+    if sorted(order) != sorted(names):
+        # A named paramstyle (no positions): the general way, one dict per row.
+        records = [
+            dict(zip(names, (*row, day, now), strict=True))
+            for row in zip(*columns.values(), strict=True)
+        ]
+        conn.execute(insert(table), records)
+        return
+    values: dict[str, list[Any]] = {}
+    for name in names:
+        kind = table.c[name].type
+        process = kind.dialect_impl(conn.dialect).bind_processor(conn.dialect)
+        if name in constants:
+            value = constants[name]
+            values[name] = [process(value) if process else value] * rows
+        else:
+            values[name] = [process(v) for v in columns[name]] if process else columns[name]
+    for start in range(0, rows, _INSERT_ROWS):
+        stop = start + _INSERT_ROWS
+        chunk = list(zip(*(values[n][start:stop] for n in order), strict=True))
+        conn.exec_driver_sql(compiled.string, chunk)
+
+
+# Rows per executemany: bounds the memory of one batch of tuples.
+_INSERT_ROWS = 20_000
+
+
+def rounded(values: np.ndarray | pd.Series) -> np.ndarray:
+    """Each value as a float rounded to 4 decimals, exactly as Python's round(v, 4).
+
+    Vectorised: NumPy's rounding agrees with Python's except where v * 10^4 lies within a
+    rounding error of half an integer, is too large to be exact, or is not finite; those
+    few values are rounded by Python.
+    """
+    x = np.asarray(values, dtype=float)
+    with np.errstate(over="ignore", invalid="ignore"):
+        scaled = x * 1e4
+        out = np.round(scaled) / 1e4
+        tolerance = np.abs(scaled) * 1e-15 + 1e-12
+        near_half = np.abs(scaled - np.floor(scaled) - 0.5) <= tolerance
+        exact = np.abs(scaled) < 2.0**50
+    fix = np.flatnonzero(near_half | ~exact)
+    out[fix] = [round(float(v), 4) for v in x[fix]]
+    return out
+
+
+def _json_numbers(values: np.ndarray | pd.Series) -> list[str]:
+    """What json.dumps writes for each value rounded to 4 decimals (one call for all)."""
+    if len(values) == 0:
+        return []
+    return json.dumps(rounded(values).tolist())[1:-1].split(", ")
+
+
+def _join_rows(parts: list[str | list[str]], rows: int) -> list[str]:
+    """Per row, the concatenation of `parts`: a str is the same in every row, a list
+    holds one str per row."""
+    pattern = "".join(p.replace("%", "%%") if isinstance(p, str) else "%s" for p in parts)
+    columns = [p for p in parts if not isinstance(p, str)]
+    if not columns:
+        return [pattern % ()] * rows
+    return [pattern % row for row in zip(*columns, strict=True)]
+
+
+def _json_object(items: list[tuple[str, str | list[str]]]) -> list[str | list[str]]:
+    """The parts of a JSON object whose values are JSON text (one, or one per row)."""
+    parts: list[str | list[str]] = ["{"]
+    for i, (key, value) in enumerate(items):
+        parts.append(("" if i == 0 else ", ") + json.dumps(key) + ": ")
+        parts.append(value)
+    parts.append("}")
+    return parts
+
+
+def contributions_json(frame: pd.DataFrame) -> list[str]:
+    """Per row of score_indicators' frame: the `contributions` column, the JSON text of
+    Explanation.by_source ({source: points} for SOURCES and "base", rounded to 4 decimals)."""
+    items: list[tuple[str, str | list[str]]] = [
+        (k, _json_numbers(frame[f"c_{k}"])) for k in [*SOURCES, "base"]
+    ]
+    return _join_rows(_json_object(items), len(frame))
+
+
+def explanations_json(frame: pd.DataFrame, detail: _AsOfDetail | None) -> list[str]:
+    """Per row of score_indicators' frame: the `explanation` column, the very text
+    Explanation.to_json writes for that row's explanation (_explanation_of), built a
+    column at a time.
+
+    With `detail` None (a history day) the points per indicator alone; with it (the as-of
+    day) every indicator's part and the provider's evidence, themes and silence too.
+    """
+    points = {k: _json_numbers(frame[f"p_{k}"]) for k in INDICATORS}
+    by_indicator = _json_object(list(points.items()))
+    if detail is None:
+        return _join_rows(['{"by_indicator": ', *by_indicator, "}"], len(frame))
+    parts: list[str | list[str]] = ['{"by_indicator": ', *by_indicator, ', "indicators": ']
+    indicators: list[tuple[str, list[str | list[str]]]] = []
+    for k in INDICATORS:
+        items: list[tuple[str, str | list[str]]] = [
+            ("source", json.dumps(W.WEIGHTS[k].source)),
+            ("points", points[k]),
+            ("value", _json_numbers(frame[k])),
+            ("z", _json_numbers(frame[f"z_{k}"])),
+            ("uncertainty", _json_numbers(frame[f"u_{k}"])),
+        ]
+        for key, prefix in (("observed", "o_"), ("expected", "e_")):
+            if f"{prefix}{k}" in frame.columns:
+                items.append((key, _json_numbers(frame[f"{prefix}{k}"])))
+        if k in POISSON:
+            items += [
+                ("funnel_z", _json_numbers(frame[f"f_{k}"])),
+                ("p_worse", _json_numbers(frame[f"pw_{k}"])),
+            ]
+        if k in CUSUM:
+            alarm = frame[k].astype(float).to_numpy() > W.CUSUM_ALARM
+            items.append(("alarm", np.where(alarm, "true", "false").tolist()))
+        indicators.append((k, _json_object(items)))
+    parts.append("{")
+    for i, (k, inner) in enumerate(indicators):
+        parts.append(("" if i == 0 else ", ") + json.dumps(k) + ": ")
+        parts += inner
+    parts.append("}")
+    parts.append([_detail_json(str(p), detail) for p in frame["provider_id"].tolist()])
+    return _join_rows(parts, len(frame))
+
+
+def _detail_json(provider_id: str, detail: _AsOfDetail) -> str:
+    """The end of an as-of day's explanation text: evidence, themes, any silence, "}"."""
+    evidence = detail.evidence.get(provider_id, [])
+    themes = detail.themes.get(provider_id, [])
+    out = ', "evidence": ' + (json.dumps([r.to_json() for r in evidence]) if evidence else "[]")
+    out += ', "themes": ' + (json.dumps([[t, n] for t, n in themes]) if themes else "[]")
+    silence = detail.silence.get(provider_id)
+    if silence is not None:
+        last = silence.last_comment
+        day = last.isoformat() if last is not None else None
+        voice = {"last_comment": day, "days_silent": silence.days_silent}
+        out += ', "no_recent_voice": ' + json.dumps(voice)
+        out += ', "uncertainty_notes": ' + json.dumps([silence.note])
+    return out + "}"
 
 
 def _explanation_of(row: Any, day: dt.date, detail: _AsOfDetail | None) -> Explanation:
     """The explanation stored with one score row (a row of score_indicators' frame): the
-    points per indicator on a history day (`detail` None), every field on the as-of day."""
+    points per indicator on a history day (`detail` None), every field on the as-of day.
+
+    The definition, one row at a time, that explanations_json and contributions_json
+    (which write every row at once) must equal; the tests hold them to it."""
     head = {
         "provider_id": row.provider_id,
         "as_of": day,
@@ -439,8 +599,12 @@ def evidence_rows(
             + ") AS q) AS r WHERE rn <= :per"
         )
         with engine.connect() as conn:
-            rows = conn.execute(text(ranked), {**params, "per": per}).fetchall()
-        frame = pd.DataFrame(rows, columns=["provider_id", "id", "date", "summary"])
+            # Plain tuples from the driver: a frame of SQLAlchemy Rows costs more than the query.
+            result = conn.execute(text(ranked), {**params, "per": per})
+            rows = result.cursor.fetchall()  # type: ignore[attr-defined]
+        frame = pd.DataFrame.from_records(
+            rows, columns=["provider_id", "id", "date", "summary"], coerce_float=False
+        )
         frame["source"], frame["kind"] = source, kind
         frames.append(frame)
     out = pd.concat(frames, ignore_index=True)
@@ -516,10 +680,13 @@ def _top_evidence(
     long = long[long["points"] > 0].sort_values(["provider_id", "points"], ascending=[True, False])
     top = long.groupby("provider_id").head(2)[["provider_id", "source"]]
     picked = rows.merge(top, on=["provider_id", "source"])
-    return {
-        pid: [EvidenceRow(**r) for r in group.drop(columns="provider_id").to_dict("records")]
-        for pid, group in picked.groupby("provider_id")
-    }
+    out: dict[str, list[EvidenceRow]] = {}
+    # One pass over plain records, not a frame per provider.
+    for r in picked.to_dict("records"):
+        pid = r.pop("provider_id")
+        if not pd.isna(pid):
+            out.setdefault(pid, []).append(EvidenceRow(**r))
+    return out
 
 
 def silence_notes(engine: Engine, as_of: dt.date) -> dict[str, Silence]:
@@ -529,7 +696,7 @@ def silence_notes(engine: Engine, as_of: dt.date) -> dict[str, Silence]:
     Only a note: silence is no evidence, so it never moves the score (the comment
     indicators of a provider nobody writes about stay neutral, risk/indicators.py).
     """
-    silent = voices.no_recent_voice(as_of, engine)
+    silent = voices.no_recent_voice(engine, as_of)
     notes: dict[str, Silence] = {}
     for row in silent.itertuples(index=False):
         heard = not pd.isna(row.last_comment)
@@ -581,7 +748,13 @@ class EvidenceRow:
     def to_json(self) -> dict[str, Any]:
         """A JSON-able dict, the date as ISO text."""
         day = self.date.isoformat() if self.date is not None else None
-        return {**asdict(self), "date": day}
+        return {
+            "source": self.source,
+            "kind": self.kind,
+            "id": self.id,
+            "date": day,
+            "summary": self.summary,
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> EvidenceRow:

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
+import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import select
+from sqlalchemy import text as sa_text
 from sqlalchemy.engine import Engine
 
 from risk import score as S
@@ -81,3 +86,29 @@ def test_silence_is_written_with_its_note() -> None:
     assert "since 31 January 2025 (515 days)" in read.uncertainty_notes[0]
     never = S.Silence(last_comment=None, days_silent=None)
     assert "from the public ever" in never.note
+
+
+def test_the_stored_texts_are_those_of_each_rows_explanation(engine: Engine) -> None:
+    world = rw.build(engine, providers=30, months=24)
+    # A provider nobody has written to lately: its explanation carries the silence note.
+    with engine.begin() as conn:
+        conn.execute(sa_text("DELETE FROM comment WHERE provider_id = :p"), {"p": world.ids[0]})
+    frame = S.score_providers(engine, AS_OF)
+    detail = S._as_of_detail(engine, AS_OF, frame)
+    assert detail.evidence and detail.themes and detail.silence
+    rows = list(frame.itertuples(index=False))
+    for day, held in ((AS_OF, detail), (dt.date(2026, 5, 31), None)):
+        one_by_one = [S._explanation_of(row, day, held) for row in rows]
+        assert S.explanations_json(frame, held) == [e.to_json() for e in one_by_one]
+        assert S.contributions_json(frame) == [json.dumps(e.by_source) for e in one_by_one]
+
+
+@given(st.floats(allow_nan=True, allow_infinity=True))
+def test_rounding_a_column_is_pythons_round(value: float) -> None:
+    # Halves at the fourth decimal and their neighbours are where NumPy's rounding slips.
+    half = (np.floor(value * 1e4) + 0.5) / 1e4 if np.isfinite(value) else value
+    near = [half, np.nextafter(half, np.inf), np.nextafter(half, -np.inf)]
+    values = np.array([value, -value, *near], dtype=float)
+    expected = [round(float(v), 4) for v in values]
+    got = S.rounded(values).tolist()
+    assert [repr(v) for v in got] == [repr(v) for v in expected]
