@@ -2,7 +2,9 @@
 
 No streamlit here, so every figure is built and checked in plain tests. Text from the
 public reaches a figure only in hover labels, HTML-escaped: plotly reads a few tags in
-labels, and a comment must never be able to draw a link or change the page.
+labels, and a comment must never be able to draw a link or change the page. Every category
+takes its colour from one colour-blind-safe palette (PALETTE, with OTHER_COLOUR), and no
+legend scrolls: a long one runs across below its plot (LEGEND_BELOW).
 """
 
 from __future__ import annotations
@@ -17,30 +19,65 @@ from plotly.subplots import make_subplots
 
 from sources.text.themes import theme_label
 
+# The one qualitative palette of every chart: Okabe and Ito's eight colours (Color Universal
+# Design), which stay apart for readers with any common kind of colour blindness. A chart
+# never gives two categories one colour: past len(PALETTE) it shows the largest categories
+# and gathers the rest as "other" in OTHER_COLOUR.
+OKABE_ITO: dict[str, str] = {
+    "blue": "#0072B2",
+    "orange": "#E69F00",
+    "bluish green": "#009E73",
+    "reddish purple": "#CC79A7",
+    "sky blue": "#56B4E9",
+    "vermillion": "#D55E00",
+    "yellow": "#F0E442",
+    "black": "#000000",
+}
+PALETTE: tuple[str, ...] = tuple(OKABE_ITO.values())  # in the order categories take them
+OTHER_COLOUR = "#BBBBBB"  # grey: "other", a baseline, what carries no judgement
+OTHER = "other"
+_C = OKABE_ITO
+
 BAND_COLOURS: dict[str, str] = {
-    "low": "#2e7d32",
-    "moderate": "#f9a825",
-    "high": "#ef6c00",
-    "very high": "#c62828",
+    "low": _C["bluish green"],
+    "moderate": _C["yellow"],
+    "high": _C["orange"],
+    "very high": _C["vermillion"],
 }
 # Per timeline lane: the colour of each level, least to most worrying.
 LEVEL_COLOURS: dict[str, dict[str, str]] = {
     "incidents": {
-        "none": "#b0bec5",
-        "low": "#78909c",
-        "moderate": "#ffa000",
-        "severe": "#e64a19",
-        "death": "#7f0000",
+        "none": OTHER_COLOUR,
+        "low": _C["sky blue"],
+        "moderate": _C["orange"],
+        "severe": _C["vermillion"],
+        "death": _C["black"],
     },
-    "safeguarding": {"low": "#90caf9", "medium": "#ffa000", "high": "#c62828"},
-    "comments": {"positive": "#2e7d32", "neutral": "#9e9e9e", "negative": "#c62828"},
-    "ebe_notes": {"positive": "#2e7d32", "neutral": "#9e9e9e", "negative": "#c62828"},
+    "safeguarding": {"low": _C["sky blue"], "medium": _C["orange"], "high": _C["vermillion"]},
+    "comments": {
+        "positive": _C["bluish green"],
+        "neutral": OTHER_COLOUR,
+        "negative": _C["vermillion"],
+    },
+    "ebe_notes": {
+        "positive": _C["bluish green"],
+        "neutral": OTHER_COLOUR,
+        "negative": _C["vermillion"],
+    },
     "inspections": {
-        "Outstanding": "#1565c0",
-        "Good": "#2e7d32",
-        "Requires improvement": "#f9a825",
-        "Inadequate": "#c62828",
+        "Outstanding": _C["blue"],
+        "Good": _C["bluish green"],
+        "Requires improvement": _C["orange"],
+        "Inadequate": _C["vermillion"],
     },
+}
+# Below the plot and laid out across it, wrapping onto more rows: never a scrolling list.
+LEGEND_BELOW: dict[str, object] = {
+    "orientation": "h",
+    "yanchor": "top",
+    "y": -0.15,
+    "xanchor": "left",
+    "x": 0,
 }
 LANES: dict[str, str] = {
     "incidents": "Incidents (by harm)",
@@ -95,9 +132,13 @@ def contributions_figure(parts: pd.DataFrame, title: str = "What makes the score
     if parts.empty:
         return _empty("No contributions recorded for this score.")
     ordered = parts.sort_values("points")
-    # Red adds risk, green takes it away; the baseline every provider starts from is grey.
+    # Vermillion adds risk, green takes it away; the baseline every provider starts from is grey.
     colours = [
-        "#9e9e9e" if part == "baseline" else "#c62828" if p > 0 else "#2e7d32"
+        OTHER_COLOUR
+        if part == "baseline"
+        else BAND_COLOURS["very high"]
+        if p > 0
+        else BAND_COLOURS["low"]
         for part, p in zip(ordered["part"], ordered["points"], strict=True)
     ]
     fig = go.Figure(
@@ -203,7 +244,7 @@ def _add_score_line(fig: go.Figure, scores: pd.DataFrame) -> None:
             y=scores["score"],
             mode="lines+markers",
             name="risk score",
-            line={"color": "#37474f", "width": 2},
+            line={"color": _C["black"], "width": 2},
             hovertemplate="%{x|%d %b %Y}: score %{y:.1f}<extra></extra>",
         ),
         row=2,
@@ -224,7 +265,7 @@ def _mark_inspections(fig: go.Figure, events: pd.DataFrame) -> None:
                 "x1": when,
                 "y0": 0,
                 "y1": 1,
-                "line": {"width": 1, "dash": "dot", "color": "#90a4ae"},
+                "line": {"width": 1, "dash": "dot", "color": OTHER_COLOUR},
             }
             for when in events.loc[events["source"] == "inspections", "date"]
         ]
@@ -240,34 +281,72 @@ def _lay_out_timeline(fig: go.Figure, lanes: list[str]) -> None:
     fig.update_layout(
         height=520,
         margin={"l": 10, "r": 10, "t": 30, "b": 30},
-        legend={"orientation": "h", "y": -0.12},
+        legend=LEGEND_BELOW | {"y": -0.08},
         hovermode="closest",
     )
 
 
+def top_categories(
+    frame: pd.DataFrame, category: str, weight: str, n: int = len(PALETTE)
+) -> pd.DataFrame:
+    """`frame` with at most `n` categories, so each shown can have a colour of its own:
+    untouched when it has at most `n`, else `category` kept for its n - 1 largest values
+    by total `weight` (ties by name) and OTHER for the rest."""
+    totals = frame.groupby(category)[weight].sum()
+    ranked = sorted(totals.index, key=lambda c: (-totals[c], str(c)))
+    if len(ranked) <= n:
+        return frame
+    kept = set(ranked[: n - 1])
+    return frame.assign(**{category: frame[category].where(frame[category].isin(kept), OTHER)})
+
+
+def category_colours(categories: Iterable[str]) -> dict[str, str]:
+    """A colour per category, in order, from PALETTE, OTHER in OTHER_COLOUR; more
+    categories than PALETTE has raise ValueError (gather them with top_categories)."""
+    categories = list(categories)
+    named = [c for c in categories if c != OTHER]
+    if len(named) > len(PALETTE):
+        raise ValueError(f"{len(named)} categories for {len(PALETTE)} colours")
+    colours = dict(zip(named, PALETTE, strict=False))
+    return colours | ({OTHER: OTHER_COLOUR} if OTHER in categories else {})
+
+
 def themes_figure(themes: pd.DataFrame) -> go.Figure:
-    """Stacked bars of mentions per theme per period (from views.themes_over_time)."""
+    """Stacked bars of mentions per theme per period (from views.themes_over_time): the
+    most mentioned themes each in a colour of its own (top_categories), the rest as
+    "other", largest at the bottom; the legend across below the plot."""
     if themes.empty:
         return _empty("No themes found in what people said.")
+    shown = top_categories(themes, "theme", "mentions")
+    # A period's "other" is its themes put together: mentions summed, sentiment weighted.
+    shown = shown.assign(weighted=shown["sentiment"].fillna(0) * shown["mentions"])
+    shown = shown.groupby(["period", "theme"], as_index=False)[["mentions", "weighted"]].sum()
+    shown["sentiment"] = shown["weighted"] / shown["mentions"]
+    totals = shown.groupby("theme")["mentions"].sum()
+    order = sorted(totals.index, key=lambda t: (t == OTHER, -totals[t], t))
+    colours = category_colours(order)
     fig = go.Figure()
-    totals = themes.groupby("theme")["mentions"].sum().sort_values(ascending=False)
-    for theme in totals.index:
-        part = themes[themes["theme"] == theme]
+    for theme in order:
+        part = shown[shown["theme"] == theme]
+        label = theme_label(theme)
         fig.add_trace(
             go.Bar(
                 x=part["period"],
                 y=part["mentions"],
-                name=theme_label(theme),
-                customdata=part["sentiment"].fillna(0).round(2),
-                hovertemplate=f"{theme_label(theme)}: "
+                name=label,
+                marker_color=colours[theme],
+                customdata=part["sentiment"].round(2),
+                hovertemplate=f"{label}: "
                 + "%{y} mentions, mean sentiment %{customdata}<extra></extra>",
             )
         )
     fig.update_layout(
         barmode="stack",
-        height=320,
+        height=380,
         margin={"l": 10, "r": 10, "t": 30, "b": 30},
         yaxis_title="mentions per quarter",
+        # Read across as listed, most mentioned first (plotly reverses a stack's by default).
+        legend=LEGEND_BELOW | {"traceorder": "normal"},
     )
     return fig
 

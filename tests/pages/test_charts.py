@@ -9,6 +9,7 @@ from sqlalchemy.engine import Engine
 from pages.ui import charts
 from risk import views
 from sources.contract import service_type_label
+from sources.text.themes import THEMES, theme_label
 from tests.risk import tiny_world
 from tests.risk.tiny_world import HOSTILE
 
@@ -70,6 +71,60 @@ def test_themes_figure_names_themes_in_words() -> None:
     fig = charts.themes_figure(themes)
     assert [trace.name for trace in fig.data] == ["abuse and neglect", "well-led"]
     assert fig.data[0].hovertemplate.startswith("abuse and neglect:")
+
+
+def colours_of(fig: object) -> list[str]:
+    return [trace.marker.color for trace in fig.data]  # type: ignore[attr-defined]
+
+
+def test_the_palette_has_distinct_colours_and_every_chart_draws_from_it() -> None:
+    assert len(set(charts.PALETTE)) == len(charts.PALETTE) == 8
+    assert charts.OTHER_COLOUR not in charts.PALETTE
+    allowed = {*charts.PALETTE, charts.OTHER_COLOUR}
+    assert set(charts.BAND_COLOURS.values()) <= allowed
+    assert len(set(charts.BAND_COLOURS.values())) == len(charts.BAND_COLOURS)
+    for lane, levels in charts.LEVEL_COLOURS.items():
+        assert set(levels.values()) <= allowed, lane
+        assert len(set(levels.values())) == len(levels), lane
+
+
+def test_a_figure_of_every_theme_gives_each_its_own_colour_and_groups_the_rest() -> None:
+    # More themes than colours: the most mentioned keep theirs, the rest are "other".
+    assert len(THEMES) > len(charts.PALETTE)
+    themes = pd.DataFrame(
+        [
+            {"period": period, "theme": theme, "mentions": 1 + i, "sentiment": 0.0}
+            for i, theme in enumerate(THEMES)
+            for period in (pd.Timestamp("2026-01-01"), pd.Timestamp("2026-04-01"))
+        ]
+    )
+    fig = charts.themes_figure(themes)
+    colours = colours_of(fig)
+    assert len(colours) == len(set(colours)) == len(charts.PALETTE)
+    names = [trace.name for trace in fig.data]
+    biggest = [theme_label(t) for t in reversed(THEMES[-(len(charts.PALETTE) - 1) :])]
+    assert names == [*biggest, charts.OTHER]
+    assert colours[-1] == charts.OTHER_COLOUR
+    other = fig.data[-1]
+    assert list(other.y) == [sum(range(1, len(THEMES) - len(biggest) + 1))] * 2  # put together
+    # No scrolling legend: it runs across, below the plot.
+    assert fig.layout.legend.orientation == "h" and fig.layout.legend.y < 0
+
+
+def test_a_few_themes_keep_their_names_and_distinct_colours() -> None:
+    themes = pd.DataFrame(
+        {
+            "period": [pd.Timestamp("2026-01-01")] * 3,
+            "theme": ["staffing", "medicines", "safe"],
+            "mentions": [5, 4, 3],
+            "sentiment": [-0.2, 0.1, None],
+        }
+    )
+    fig = charts.themes_figure(themes)
+    assert [t.name for t in fig.data] == ["staffing", "medicines", "safe"]
+    assert colours_of(fig) == list(charts.PALETTE[:3])
+    with pytest.raises(ValueError, match="9 categories for 8 colours"):
+        charts.category_colours([str(i) for i in range(9)])
 
 
 def test_band_bars_name_service_types_in_words() -> None:
