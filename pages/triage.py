@@ -6,6 +6,7 @@ import streamlit as st
 
 from pages.ui import cache, gate, loaders
 from pages.ui.charts import BAND_COLOURS
+from pages.ui.markdown import md_escape
 from risk import views
 from sources.contract import service_type_label
 from sources.people import access, audit
@@ -16,13 +17,6 @@ gate.require(access.VIEW_PROVIDERS)
 # A shared link to the app's root with ?provider=ID opens that provider.
 if st.query_params.get("provider"):
     st.switch_page("pages/provider.py", query_params={"provider": st.query_params["provider"]})
-
-BAND_MARKS = {
-    "low": "🟢 low",
-    "moderate": "🟡 moderate",
-    "high": "🟠 high",
-    "very high": "🔴 very high",
-}
 
 stamp = cache.stamp()
 frame = loaders.triage(stamp)
@@ -61,6 +55,12 @@ with st.sidebar:
     bands = st.multiselect("Band", list(views.BANDS), key="f_band")
     ratings = st.multiselect("Last rating", views.rating_choices(), key="f_rating")
     name = st.text_input("Name or id contains", key="f_name")
+    new_only = st.toggle(
+        "Only new serious concerns",
+        key="f_new",
+        help=f"Providers with an unseen serious concern dated in the {views.NEW_DAYS} days "
+        "to the scoring date",
+    )
 
 chosen = views.TriageFilter(
     regions=tuple(regions),
@@ -69,6 +69,7 @@ chosen = views.TriageFilter(
     bands=tuple(bands),
     ratings=tuple(ratings),
     name=name,
+    new_serious_only=new_only,
 )
 shown = views.filter_triage(frame, chosen)
 view = st.segmented_control(
@@ -78,11 +79,30 @@ if view == "Biggest movers":
     shown = views.biggest_movers(shown, n=100)
     st.caption("The 100 providers whose score moved most since the previous scoring, up or down.")
 
+# When this person last looked, read once a session (their sign-in is audited): the
+# headline says what is new since then and in the NEW_DAYS to the scoring, not all there is.
+if "_previous_visit" not in st.session_state:
+    st.session_state["_previous_visit"] = views.previous_visit(cache.engine(), gate.current_user())
+headline = views.serious_headline(shown, dates[-1], st.session_state["_previous_visit"])
+
 top = st.columns(4)
 top[0].metric("Providers shown", f"{len(shown):,}")
 top[1].metric("Very high", f"{(shown['band'] == 'very high').sum():,}")
 top[2].metric("High", f"{(shown['band'] == 'high').sum():,}")
-top[3].metric("With unseen serious concerns", f"{(shown['unseen_serious'] > 0).sum():,}")
+top[3].metric(
+    "With new serious concerns",
+    f"{headline.new_providers:,}",
+    help=f"Providers with a serious concern nobody has marked seen, dated in the "
+    f"{views.NEW_DAYS} days to {dates[-1]:%d %B %Y}",
+)
+st.markdown(md_escape(headline.summary()))
+with st.expander("All unseen serious concerns, however old"):
+    st.markdown(
+        f"{headline.unseen_concerns:,} serious concerns nobody has marked seen, at "
+        f"{headline.unseen_providers:,} of {headline.providers:,} providers shown. The Inbox "
+        "lists them newest first, and an administrator can mark those from before a date "
+        "as seen at once on the Data page (concerns handled before Carelens)."
+    )
 
 if shown.empty:
     st.info("No provider matches these filters: remove one in the sidebar.")
@@ -92,7 +112,33 @@ if shown.empty:
 # their scores' uncertainty says so (risk.score.silence_notes).
 shown = views.mark_silent(shown, loaders.silent_providers(stamp))
 
+# What fits a 1,400 px window beside the sidebar (no column cut at the right edge); the
+# list's other columns are in the grid's Show/hide columns menu and in the download.
 SHOWN_COLUMNS = [
+    "name",
+    "type",
+    "local_authority",
+    "score",
+    "band",
+    *(["change"] if previous else []),
+    "last_rating",
+    "last_rated_on",
+    "voices",
+]
+# In the data but not shown at first: the grid's Show/hide columns menu lists them.
+MORE_COLUMNS = [
+    "provider_id",
+    "region",
+    "trend",
+    "incidents",
+    "safeguarding",
+    "comments",
+    "ebe_notes",
+    "days_since_inspection",
+    "voice",
+]
+EXPORTED_COLUMNS = [
+    "provider_id",
     "name",
     "type",
     "region",
@@ -110,10 +156,16 @@ SHOWN_COLUMNS = [
     "last_rated_on",
     "days_since_inspection",
     "unseen_serious",
+    "new_serious",
 ]
+year = f"in the year to {dates[-1]:%d %B %Y}"
 
+st.caption(
+    "A name cut short reads in full on a double-click. Region, trend and evidence counts: "
+    "the table's Show/hide columns button, at its top right."
+)
 event = st.dataframe(
-    views.triage_display(shown),
+    views.triage_display(shown)[[*SHOWN_COLUMNS, *MORE_COLUMNS]],
     hide_index=True,
     on_select="rerun",
     selection_mode="single-row",
@@ -121,34 +173,43 @@ event = st.dataframe(
     height=560,
     column_order=SHOWN_COLUMNS,
     column_config={
-        "name": st.column_config.TextColumn("Provider", width=190),
-        "local_authority": st.column_config.TextColumn("Local authority", width=140),
-        "score": st.column_config.ProgressColumn(
-            "Score", min_value=0, max_value=100, format="%.1f", width="small"
+        "name": st.column_config.TextColumn("Provider", width=182),
+        "type": st.column_config.TextColumn("Type", width=98),
+        "local_authority": st.column_config.TextColumn("Local authority", width=138),
+        "score": st.column_config.NumberColumn(
+            "Score", format="%.1f", width=50, help="Risk of poor care, 0 to 100"
         ),
         "band": st.column_config.MultiselectColumn(
-            "Band", options=list(BAND_COLOURS), color=list(BAND_COLOURS.values()), width="small"
+            "Band", options=list(BAND_COLOURS), color=list(BAND_COLOURS.values()), width=82
         ),
-        "type": st.column_config.TextColumn("Type", width=95),
-        "region": st.column_config.TextColumn("Region", width=120),
-        "change": st.column_config.NumberColumn("Change", format="%+.1f", width="small"),
-        "trend": st.column_config.LineChartColumn("Last year", y_min=0, y_max=100, width="small"),
-        "incidents": st.column_config.NumberColumn("Incidents", width="small"),
-        "safeguarding": st.column_config.NumberColumn("Safeguarding", width="small"),
-        "comments": st.column_config.NumberColumn("Comments", width="small"),
-        "voice": st.column_config.TextColumn(
-            "Voice",
-            help="No comment from the public for six months, though services of its type "
-            "usually hear from people: silence is no evidence (see Voices)",
-            width="small",
+        "change": st.column_config.NumberColumn(
+            "Change",
+            format="%+.1f",
+            width=60,
+            help=f"Points since the scoring of {previous[-1]:%d %B %Y}" if previous else None,
         ),
-        "ebe_notes": st.column_config.NumberColumn("Expert notes", width="small"),
-        "last_rating": "Last rating",
-        "last_rated_on": st.column_config.DateColumn("Rated on", format="YYYY-MM-DD"),
-        "days_since_inspection": st.column_config.NumberColumn("Days since", width="small"),
-        "unseen_serious": st.column_config.TextColumn(
-            "Serious concerns", help="Serious concerns nobody has marked seen (see the Inbox)"
+        "last_rating": st.column_config.TextColumn("Last rating", width=122),
+        "last_rated_on": st.column_config.DateColumn("Rated", format="MMM YYYY", width=68),
+        "voices": st.column_config.TextColumn(
+            "Voices",
+            width=100,
+            help="Serious concerns nobody has marked seen (see the Inbox): “! n new of m” "
+            f"when n are dated in the {views.NEW_DAYS} days to the scoring. "
+            f"{views.NO_VOICE_MARK}: no comment from the public for six months, though "
+            "services of its type usually hear from people: silence is no evidence "
+            "(see Voices)",
         ),
+        "region": st.column_config.TextColumn("Region", width=150),
+        "trend": st.column_config.LineChartColumn("Last year", y_min=0, y_max=100, width=80),
+        "incidents": st.column_config.NumberColumn("Incidents", help=year),
+        "safeguarding": st.column_config.NumberColumn("Safeguarding", help=year),
+        "comments": st.column_config.NumberColumn("Comments", help=year),
+        "ebe_notes": st.column_config.NumberColumn("Expert notes", help=year),
+        "days_since_inspection": st.column_config.NumberColumn(
+            "Days since rated", help="Days from the last published rating to the scoring"
+        ),
+        "provider_id": st.column_config.TextColumn("Id"),
+        "voice": st.column_config.TextColumn("No recent voice"),
     },
 )
 
@@ -166,9 +227,15 @@ def _export() -> bytes:
     # The role this run signed in with is checked again before any byte is made.
     if not access.may(role, access.EXPORT):
         raise PermissionError("this role may not export")
-    audit.record(user, "export", "triage", f"{len(shown)} rows", cache.engine())
-    # Exactly the columns shown (the sparkline as its numbers), with the id to find it again.
-    return views.safe_csv(access.redact(shown[["provider_id", *SHOWN_COLUMNS]], role))
+    audit.record(
+        engine=cache.engine(),
+        username=user,
+        action="export",
+        target="triage",
+        detail=f"{len(shown)} rows",
+    )
+    # The list's columns (the sparkline as its numbers), with the id to find it again.
+    return views.safe_csv(access.redact(shown[EXPORTED_COLUMNS], role))
 
 
 if gate.allowed(access.EXPORT):

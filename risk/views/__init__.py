@@ -2,8 +2,9 @@
 
 Owns every frame and figure's data a page draws, one module per family of screens:
 `glance` (the store's stamp, what it holds, the days scored, the loads), `triage` (the
-ranked list, its filters, movers and the overview's counts), `areas` (the overview's map),
-`provider` (one provider's record, events, voices and changes since its inspection),
+ranked list, its filters, movers, the headline of new serious concerns and the overview's
+counts), `areas` (the overview's map), `provider` (one provider's record, events, voices
+and changes since its inspection),
 `inbox` (unlinked comments, unseen serious concerns), `explanation` (the stored
 explanation of a score, its indicator table and evidence), `method` (weights, bands,
 backtest), `export` (formula-safe CSV) and `frames` (how store rows become columns).
@@ -87,9 +88,14 @@ from risk.views.provider import (
 from risk.views.triage import (
     COUNT_DAYS,
     EVIDENCE,
+    NEW_DAYS,
     NO_RECENT_VOICE,
+    NO_VOICE_MARK,
     NOT_RATED,
+    RATING_SHORT,
+    SILENT,
     TRIAGE_COLUMNS,
+    SeriousHeadline,
     TriageFilter,
     band_counts,
     biggest_movers,
@@ -97,7 +103,10 @@ from risk.views.triage import (
     filter_triage,
     latest_ratings,
     mark_silent,
+    new_since,
+    previous_visit,
     rating_choices,
+    serious_headline,
     triage_display,
     triage_frame,
     unseen_serious_count_query,
@@ -125,8 +134,16 @@ __all__ = [
     "biggest_movers",
     "rating_choices",
     "NO_RECENT_VOICE",
+    "NO_VOICE_MARK",
+    "RATING_SHORT",
+    "SILENT",
     "mark_silent",
     "triage_display",
+    "NEW_DAYS",
+    "new_since",
+    "previous_visit",
+    "SeriousHeadline",
+    "serious_headline",
     "band_counts",
     "map_frame",
     "CELL_LATITUDE",

@@ -1,6 +1,7 @@
 """The triage list and the overview's counts: every provider ranked by its score, with
 its change, trend, evidence counts and last rating; the filters a manager narrows it by,
-the biggest movers, and the list as the pages show it."""
+the biggest movers, the headline of what serious concerns are new (since the reader's last
+visit, in the last NEW_DAYS), and the list as the pages show it."""
 
 from __future__ import annotations
 
@@ -10,14 +11,16 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.engine import Engine
 
 from risk.score import BANDS
 from risk.views.frames import parse_dates
 from risk.views.glance import providers_frame, scored_dates
 from sources.contract import KEY_QUESTIONS, RATINGS, service_type_label
+from sources.people import audit
 from sources.store import (
+    SERIOUS_TEXTS,
     Comment,
     EbeNote,
     Incident,
@@ -29,6 +32,8 @@ from sources.store import (
 
 # Evidence counted in the triage table: the year up to the scoring date.
 COUNT_DAYS = 365
+# A serious concern is new when dated in the NEW_DAYS up to the scoring date (or after it).
+NEW_DAYS = 90
 
 
 # Per source: (table, date column) for counting and for the timeline.
@@ -59,6 +64,8 @@ TRIAGE_COLUMNS: tuple[str, ...] = (
     "last_rated_on",
     "days_since_inspection",
     "unseen_serious",
+    "new_serious",
+    "newest_serious",
 )
 
 
@@ -94,24 +101,53 @@ def evidence_counts(engine: Engine, since: dt.date, until: dt.date) -> pd.DataFr
     return counts.reindex(columns=list(EVIDENCE), fill_value=0)
 
 
-def unseen_serious_count_query(table: type) -> Select:
+def unseen_serious_count_query(table: type, new_since: dt.date | None = None) -> Select:
     """Per provider, how many serious texts in `table` (Comment or EbeNote) nobody has marked
-    seen (answered from the partial index sources.store made for it)."""
+    seen (column n; answered from the partial index sources.store made for it). With
+    `new_since`, also how many of them are dated on or after it (column new) and the newest
+    one's date (column newest)."""
     t = table.__table__
+    columns = [t.c.provider_id, func.count().label("n")]
+    if new_since is not None:
+        date = t.c[_date_column(table)]
+        columns += [
+            func.sum(case((date >= new_since, 1), else_=0)).label("new"),
+            func.max(date).label("newest"),
+        ]
     return (
-        select(t.c.provider_id, func.count().label("n"))
+        select(*columns)
         .where(t.c.serious.is_(True), t.c.serious_seen_at.is_(None))
         .where(t.c.provider_id.is_not(None))
         .group_by(t.c.provider_id)
     )
 
 
-def _unseen_serious_counts(engine: Engine) -> pd.Series:
-    parts = [read_frame(engine, unseen_serious_count_query(table)) for table in (Comment, EbeNote)]
+def _date_column(table: type) -> str:
+    (date_col,) = [d for t, _, d in SERIOUS_TEXTS.values() if t is table]
+    return date_col
+
+
+def new_since(as_of: dt.date) -> dt.date:
+    """The first day a serious concern counts as new for a scoring as of `as_of`: the
+    NEW_DAYS up to and including as_of."""
+    return as_of - dt.timedelta(days=NEW_DAYS - 1)
+
+
+def _unseen_serious_counts(engine: Engine, since: dt.date) -> pd.DataFrame:
+    """Per provider (the index): unseen_serious, new_serious (dated on or after `since`)
+    and newest_serious (the newest one's date)."""
+    parts = [
+        parse_dates(read_frame(engine, unseen_serious_count_query(table, since)), "newest")
+        for table in (Comment, EbeNote)
+    ]
     both = pd.concat(parts)
+    columns = ["unseen_serious", "new_serious", "newest_serious"]
     if both.empty:
-        return pd.Series(dtype="int64")
-    return both.groupby("provider_id")["n"].sum().astype("int64")
+        return pd.DataFrame(columns=columns)
+    grouped = both.groupby("provider_id").agg(
+        unseen_serious=("n", "sum"), new_serious=("new", "sum"), newest_serious=("newest", "max")
+    )
+    return grouped[columns]
 
 
 def latest_ratings(engine: Engine) -> pd.DataFrame:
@@ -133,8 +169,10 @@ def triage_frame(engine: Engine, as_of: dt.date | None = None) -> pd.DataFrame:
     Columns TRIAGE_COLUMNS: score 0..100 and band; `change` in points since the previous
     scoring date; `trend` the monthly scores of the last year (oldest first); evidence
     counts per source in the COUNT_DAYS before as_of; the newest rating and the days since
-    it; `unseen_serious` the serious concerns nobody has marked seen. Providers never scored
-    come last with no score. Empty when the store has no scores.
+    it; `unseen_serious` the serious concerns nobody has marked seen, `new_serious` those of
+    them dated on or after new_since(as_of), `newest_serious` the newest one's date (NaT
+    for none). Providers never scored come last with no score. Empty when the store has no
+    scores.
     """
     dates = scored_dates(engine)
     if not dates:
@@ -165,9 +203,10 @@ def triage_frame(engine: Engine, as_of: dt.date | None = None) -> pd.DataFrame:
     # to_datetime: with no ratings in the store the joined column is float NaN.
     rated_on = pd.to_datetime(frame["last_rated_on"])
     frame["days_since_inspection"] = (pd.Timestamp(as_of) - rated_on).dt.days
-    frame["unseen_serious"] = (
-        _unseen_serious_counts(engine).reindex(frame.index, fill_value=0).astype("int64")
-    )
+    serious = _unseen_serious_counts(engine, new_since(as_of)).reindex(frame.index)
+    for column in ("unseen_serious", "new_serious"):
+        frame[column] = serious[column].fillna(0).astype("int64")
+    frame["newest_serious"] = pd.to_datetime(serious["newest_serious"])
     frame = frame.reset_index().rename(columns={"index": "provider_id"})
     frame = frame.sort_values(["score", "name"], ascending=[False, True], na_position="last")
     frame["score"] = frame["score"].round(1)
@@ -185,6 +224,7 @@ class TriageFilter:
     bands: tuple[str, ...] = ()
     ratings: tuple[str, ...] = ()  # last overall rating; "Not rated" for none
     name: str = ""
+    new_serious_only: bool = False  # only providers with a new unseen serious concern
 
 
 NOT_RATED = "Not rated"
@@ -204,6 +244,8 @@ def filter_triage(frame: pd.DataFrame, chosen: TriageFilter) -> pd.DataFrame:
     if chosen.ratings:
         ratings = frame["last_rating"].fillna(NOT_RATED)
         keep &= ratings.isin(chosen.ratings)
+    if chosen.new_serious_only:
+        keep &= frame["new_serious"] > 0
     needle = chosen.name.strip()
     if needle:
         keep &= frame["name"].str.contains(needle, case=False, regex=False, na=False) | frame[
@@ -224,7 +266,9 @@ def rating_choices() -> list[str]:
     return [*RATINGS, NOT_RATED]
 
 
-NO_RECENT_VOICE = "🔇 no recent voice"
+NO_VOICE_MARK = "🔇"
+NO_RECENT_VOICE = f"{NO_VOICE_MARK} no recent voice"
+SILENT = f"{NO_VOICE_MARK} silent"  # the same where a column is narrow
 
 
 def mark_silent(frame: pd.DataFrame, silent: Iterable[str]) -> pd.DataFrame:
@@ -234,9 +278,16 @@ def mark_silent(frame: pd.DataFrame, silent: Iterable[str]) -> pd.DataFrame:
     return frame.assign(voice=np.where(quiet, NO_RECENT_VOICE, ""))
 
 
+# How a rating reads where a column is narrow (the triage grid); others read as written.
+RATING_SHORT: dict[str, str] = {"Requires improvement": "Req. improvement"}
+
+
 def triage_display(frame: pd.DataFrame) -> pd.DataFrame:
     """The triage rows as shown: each band a one-item list (a coloured label in a read-only
-    multiselect column), service types in words, unseen serious concerns as "! n unseen".
+    multiselect column), service types in words, ratings in RATING_SHORT's words, unseen
+    serious concerns as "! n new of m" when some are new (new_serious) and "m unseen" when
+    none is, and `voices` the two things people's words say at a glance: those concerns,
+    after NO_VOICE_MARK for a provider `voice` marks (mark_silent), or SILENT alone.
 
     Vectorised: per-row Python took a fifth of a second for 50,000 providers on every click.
     """
@@ -244,10 +295,112 @@ def triage_display(frame: pd.DataFrame) -> pd.DataFrame:
     band = frame["band"].map(bands)
     types = frame["type"].dropna().unique()
     unseen = frame["unseen_serious"].fillna(0).astype(int)
+    new = frame["new_serious"].fillna(0).astype(int)
+    concerns = pd.Series(
+        np.where(
+            new > 0,
+            "! " + new.astype(str) + " new of " + unseen.astype(str),
+            np.where(unseen > 0, unseen.astype(str) + " unseen", ""),
+        ),
+        index=frame.index,
+    )
+    silent = frame["voice"].fillna("") != "" if "voice" in frame else pd.Series(False, frame.index)
+    voices = np.where(
+        silent,
+        np.where(concerns != "", NO_VOICE_MARK + " " + concerns, SILENT),
+        concerns,
+    )
     return frame.assign(
         band=[b if isinstance(b, list) else [] for b in band],
         type=frame["type"].map({t: service_type_label(str(t)) for t in types}),
-        unseen_serious=np.where(unseen > 0, "! " + unseen.astype(str) + " unseen", ""),
+        last_rating=frame["last_rating"].replace(RATING_SHORT),
+        unseen_serious=concerns,
+        voices=voices,
+    )
+
+
+def previous_visit(engine: Engine, username: str) -> dt.datetime | None:
+    """When `username` last signed in before this visit (UTC), or None for a first visit.
+
+    Every session signs in through the gate, which audits it, so the newest sign-in in the
+    audit log is this visit's own and the one before it is the last visit."""
+    signed = audit.search(engine, username=username, action="sign_in", limit=2)
+    if len(signed) < 2:
+        return None
+    at = pd.Timestamp(signed["at"].iloc[1])
+    # SQLite hands back the UTC time it was given without its zone; PostgreSQL, with one.
+    at = at.tz_localize("UTC") if at.tzinfo is None else at.tz_convert("UTC")
+    return at.to_pydatetime()
+
+
+@dataclass(frozen=True)
+class SeriousHeadline:
+    """What triage says about serious concerns nobody has marked seen, for the rows shown.
+
+    `new_*` count those dated on or after `new_since` (the NEW_DAYS to the scoring date);
+    `visit_providers` the providers with one dated on or after the day of `visit` (the
+    reader's last visit; None with no visit known); `unseen_*` every unseen one, however old.
+    """
+
+    providers: int
+    as_of: dt.date
+    new_since: dt.date
+    new_providers: int
+    new_concerns: int
+    unseen_providers: int
+    unseen_concerns: int
+    visit: dt.datetime | None = None
+    visit_providers: int | None = None
+
+    def summary(self) -> str:
+        """The headline in words, plain text (the page shows it as text)."""
+        days = f"in the {NEW_DAYS} days to {self.as_of:%d %B %Y}"
+        if self.new_concerns:
+            new = (
+                f"{self.new_concerns:,} unseen serious {_concerns(self.new_concerns)} dated "
+                f"{days}, at {self.new_providers:,} of {self.providers:,} "
+                f"{_providers(self.providers)}."
+            )
+        else:
+            new = f"No unseen serious concern dated {days}."
+        if self.visit is None:
+            return new
+        n = self.visit_providers or 0
+        since = f" Since your last visit on {self.visit:%d %B %Y}: " + (
+            f"{n:,} {_providers(n)} with one dated since." if n else "none dated since."
+        )
+        return new + since
+
+
+def _providers(n: int) -> str:
+    return "provider" if n == 1 else "providers"
+
+
+def _concerns(n: int) -> str:
+    return "concern" if n == 1 else "concerns"
+
+
+def serious_headline(
+    frame: pd.DataFrame, as_of: dt.date, visit: dt.datetime | None = None
+) -> SeriousHeadline:
+    """The serious-concern headline for triage rows `frame` (as from triage_frame, filtered)
+    scored as of `as_of`, with the reader's last visit when known (previous_visit)."""
+    unseen = frame["unseen_serious"].fillna(0)
+    new = frame["new_serious"].fillna(0)
+    visit_providers = None
+    if visit is not None:
+        newest = pd.to_datetime(frame["newest_serious"])
+        visit_providers = int((newest >= pd.Timestamp(visit.date())).sum())
+    return SeriousHeadline(
+        providers=len(frame),
+        as_of=as_of,
+        new_since=new_since(as_of),
+        new_providers=int((new > 0).sum()),
+        new_concerns=int(new.sum()),
+        unseen_providers=int((unseen > 0).sum()),
+        unseen_concerns=int(unseen.sum()),
+        visit=visit,
+        visit_providers=visit_providers,
     )
 
 

@@ -101,6 +101,25 @@ def test_triage_biggest_movers(world: Engine) -> None:
     assert at.dataframe[0].value["provider_id"].tolist() == ["A", "B"]
 
 
+def test_triage_headline_says_what_is_new_with_the_total_a_click_away(world: Engine) -> None:
+    audit.record(engine=world, username="inspector1", action="sign_in")  # the last visit
+    audit.record(engine=world, username="inspector1", action="sign_in")  # this one
+    at = open_page("triage")
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["With new serious concerns"] == "1"
+    text = all_markdown(at)
+    assert "1 unseen serious concern dated in the 90 days to 30 June 2026, at 1 of 3" in text
+    assert "Since your last visit on" in text and "none dated since" in text
+    (everything,) = at.expander
+    assert "2 serious concerns nobody has marked seen, at 1 of 3 providers" in " ".join(
+        m.value for m in everything.markdown
+    )
+    table = at.dataframe[0].value.set_index("provider_id")
+    assert table.loc["A", "voices"] == "! 1 new of 2"
+    at.toggle(key="f_new").set_value(True).run()
+    assert at.dataframe[0].value["provider_id"].tolist() == ["A"]
+
+
 def test_triage_on_a_store_without_scores_says_what_to_do(engine: Engine) -> None:
     tiny_world.build(engine)
     with engine.begin() as conn:

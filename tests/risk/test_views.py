@@ -70,19 +70,80 @@ def test_triage_filters(world: Engine, chosen: views.TriageFilter, expected: lis
 def test_triage_display_shows_bands_types_and_concerns_as_a_person_reads_them() -> None:
     frame = pd.DataFrame(
         {
-            "provider_id": ["A", "B", "C"],
-            "band": ["very high", None, "low"],
-            "type": ["gp_practice", "care_home", None],
-            "unseen_serious": [2, 0, 1],
+            "provider_id": ["A", "B", "C", "D"],
+            "band": ["very high", None, "low", "high"],
+            "type": ["gp_practice", "care_home", None, "hospital"],
+            "last_rating": ["Requires improvement", "Good", None, "Inadequate"],
+            "unseen_serious": [2, 0, 1, 3],
+            "new_serious": [0, 0, 1, 2],
         }
     )
-    shown = views.triage_display(views.mark_silent(frame, ["B", "Z"]))
-    assert shown["band"].tolist() == [["very high"], [], ["low"]]
+    shown = views.triage_display(views.mark_silent(frame, ["B", "D", "Z"]))
+    assert shown["band"].tolist() == [["very high"], [], ["low"], ["high"]]
     assert shown["type"].tolist()[:2] == ["GP practice", "care home"]
     assert pd.isna(shown["type"].iloc[2])
-    assert shown["unseen_serious"].tolist() == ["! 2 unseen", "", "! 1 unseen"]
-    assert shown["voice"].tolist() == ["", views.NO_RECENT_VOICE, ""]
+    assert shown["last_rating"].tolist()[:2] == ["Req. improvement", "Good"]
+    assert shown["unseen_serious"].tolist() == ["2 unseen", "", "! 1 new of 1", "! 2 new of 3"]
+    assert shown["voice"].tolist() == ["", views.NO_RECENT_VOICE, "", views.NO_RECENT_VOICE]
+    # One narrow column for what people's words say: the concerns, after the silence mark.
+    assert shown["voices"].tolist() == [
+        "2 unseen",
+        views.SILENT,
+        "! 1 new of 1",
+        views.NO_VOICE_MARK + " ! 2 new of 3",
+    ]
     assert "voice" not in frame and frame["band"].iloc[0] == "very high"  # input left alone
+
+
+def test_serious_concerns_are_new_in_the_days_before_the_scoring(world: Engine) -> None:
+    frame = views.triage_frame(world).set_index("provider_id")
+    # Unseen at A: c1 (1 April) and its copy c2 (2 April); new from 2 April, 90 days to 30 June.
+    assert views.new_since(AS_OF) == dt.date(2026, 4, 2)
+    assert (AS_OF - views.new_since(AS_OF)).days + 1 == views.NEW_DAYS
+    a, b = frame.loc["A"], frame.loc["B"]
+    assert (a["unseen_serious"], a["new_serious"]) == (2, 1)
+    assert a["newest_serious"] == pd.Timestamp("2026-04-02")
+    assert (b["unseen_serious"], b["new_serious"]) == (0, 0) and pd.isna(b["newest_serious"])
+    only = views.filter_triage(frame.reset_index(), views.TriageFilter(new_serious_only=True))
+    assert only["provider_id"].tolist() == ["A"]
+    # Marked seen, a concern is neither unseen nor new.
+    actions.mark_seen(world, "comment", "c2", "inspector1")
+    a = views.triage_frame(world).set_index("provider_id").loc["A"]
+    assert (a["unseen_serious"], a["new_serious"]) == (1, 0)
+    assert a["newest_serious"] == pd.Timestamp("2026-04-01")
+
+
+def test_the_serious_headline_counts_what_is_new_and_keeps_the_total(world: Engine) -> None:
+    frame = views.triage_frame(world)
+    headline = views.serious_headline(frame, AS_OF)
+    assert (headline.providers, headline.new_providers, headline.new_concerns) == (3, 1, 1)
+    assert (headline.unseen_providers, headline.unseen_concerns) == (1, 2)
+    assert headline.visit is None and headline.visit_providers is None
+    assert headline.summary() == (
+        "1 unseen serious concern dated in the 90 days to 30 June 2026, at 1 of 3 providers."
+    )
+    # Since a visit on 2 April (c2's day) one provider has one; since 3 April none has.
+    visit = dt.datetime(2026, 4, 2, 18, 30, tzinfo=dt.UTC)
+    assert views.serious_headline(frame, AS_OF, visit).visit_providers == 1
+    later = views.serious_headline(frame, AS_OF, visit + dt.timedelta(days=1))
+    assert later.visit_providers == 0
+    assert later.summary().endswith("Since your last visit on 03 April 2026: none dated since.")
+    quiet = views.serious_headline(frame[frame["provider_id"] != "A"], AS_OF)
+    assert quiet.summary() == "No unseen serious concern dated in the 90 days to 30 June 2026."
+
+
+def test_the_previous_visit_is_the_sign_in_before_this_one(world: Engine) -> None:
+    assert views.previous_visit(world, "inspector1") is None
+    audit.record(engine=world, username="inspector1", action="sign_in")
+    assert views.previous_visit(world, "inspector1") is None  # this visit's own
+    audit.record(engine=world, username="someone else", action="sign_in")
+    audit.record(engine=world, username="inspector1", action="sign_in_failed")
+    audit.record(engine=world, username="inspector1", action="sign_in")
+    signed = audit.search(world, username="inspector1", action="sign_in")
+    visit = views.previous_visit(world, "inspector1")
+    assert visit is not None and visit.utcoffset() == dt.timedelta(0)
+    at = pd.Timestamp(signed["at"].iloc[1])  # SQLite gives it without its zone
+    assert visit == (at.tz_localize("UTC") if at.tzinfo is None else at).to_pydatetime()
 
 
 def test_biggest_movers_orders_by_size_of_change_either_way(world: Engine) -> None:
