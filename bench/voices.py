@@ -57,7 +57,7 @@ def main() -> int:
         engine = make_engine(url)
         as_of = views.scored_dates(engine)[-1]
         print(f"store: {views.provider_count(engine):,} providers, as of {as_of}")
-        silent = _timed("no recent voice", lambda: voices.no_recent_voice(as_of, engine))
+        silent = _timed("no recent voice", lambda: voices.no_recent_voice(engine, as_of))
         print(f"  {len(silent):,} providers with no recent voice")
         year = _timed(
             "heard: a year of linked comments",

@@ -58,9 +58,7 @@ with add:
         )
         if st.form_submit_button("Add account", type="primary"):
             try:
-                accounts.add_account(
-                    new_name.strip(), str(new_role), new_password, engine=eng, by=user
-                )
+                accounts.add_account(eng, new_name.strip(), str(new_role), new_password, by=user)
             except accounts.AccountError as error:
                 st.error(str(error).capitalize() + ".")
             else:
@@ -76,19 +74,19 @@ with change:
     account = next(a for a in found if a.username == picked)
     if account.disabled:
         if st.button("Enable", key="account_enable"):
-            accounts.set_disabled(picked, False, engine=eng, by=user)
+            accounts.set_disabled(eng, picked, False, by=user)
             _done(f"Enabled {picked}.")
     elif picked == user:
         # An admin who disabled themselves could leave nobody to undo it.
         st.caption("You cannot disable the account you are signed in with.")
     elif st.button("Disable", key="account_disable"):
-        accounts.set_disabled(picked, True, engine=eng, by=user)
+        accounts.set_disabled(eng, picked, True, by=user)
         _done(f"Disabled {picked}: they can no longer sign in.")
     with st.form("account_reset", clear_on_submit=True):
         password = st.text_input("New password", type="password", key="account_reset_password")
         if st.form_submit_button("Reset password"):
             try:
-                accounts.reset_password(picked, password, engine=eng, by=user)
+                accounts.reset_password(eng, picked, password, by=user)
             except accounts.AccountError as error:
                 st.error(str(error).capitalize() + ".")
             else:

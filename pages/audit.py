@@ -83,7 +83,7 @@ def _export() -> bytes:
     # export of the log is itself written into the log.
     if not access.may(role, access.AUDIT):
         raise PermissionError("this role may not read the audit log")
-    audit.record(user, "export", "audit", f"{len(found)} rows; {filters}", cache.engine())
+    audit.record(cache.engine(), user, "export", "audit", f"{len(found)} rows; {filters}")
     return views.safe_csv(found)
 
 

@@ -50,7 +50,7 @@ if st.button("Load these files", type="primary", disabled=not uploads, key="load
     )
     bar.empty()
     writes.clear()
-    load.record_in_audit(result, ", ".join(sorted(files)), gate.current_user(), cache.engine())
+    load.record_in_audit(cache.engine(), result, ", ".join(sorted(files)), gate.current_user())
     st.session_state["last_load"] = {
         "ok": result.ok,
         "problems": pd.DataFrame(

@@ -472,7 +472,7 @@ def _visit_brief(
         # run signed in with is checked again before any byte is made.
         if not access.may(role, access.EXPORT):
             raise PermissionError("this role may not download briefs")
-        audit.record(user, "brief", provider_id, kind, cache.engine())
+        audit.record(cache.engine(), user, "brief", provider_id, kind)
         html_text, pdf_bytes = loaders.brief_files(stamp, provider_id, as_of, role)
         return pdf_bytes if kind == "pdf" else html_text
 

@@ -233,11 +233,11 @@ else:
         if not gate.allowed(access.EXPORT):
             raise PermissionError("this role may not export")
         audit.record(
+            cache.engine(),
             gate.current_user(),
             "export",
             "you_said_we_did",
             f"{start}..{end} {region or 'all regions'}, {len(said)} rows",
-            cache.engine(),
         )
         return views.safe_csv(said)
 

@@ -15,12 +15,11 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
-from sources.store import USES, Comment, Provider, UseMark, get_engine
+from sources.store import USES, Comment, Provider, UseMark
 
 
-def used_for_provider(provider_id: str, engine: Engine | None = None) -> pd.DataFrame:
+def used_for_provider(engine: Engine, provider_id: str) -> pd.DataFrame:
     """Every use made of a provider's evidence, newest first."""
-    engine = engine or get_engine()
     table = UseMark.__table__
     query = (
         select(table)
@@ -33,9 +32,9 @@ def used_for_provider(provider_id: str, engine: Engine | None = None) -> pd.Data
 
 
 def you_said_we_did(
+    engine: Engine,
     start: dt.date,
     end: dt.date,
-    engine: Engine | None = None,
     freq: str = "QE",
     region: str | None = None,
 ) -> pd.DataFrame:
@@ -48,7 +47,6 @@ def you_said_we_did(
     linked, used, with_outcome (used, and the mark says what came of it), then one column
     per use in USES (comments used that way).
     """
-    engine = engine or get_engine()
     c = Comment.__table__
     m = UseMark.__table__
     uses = (
@@ -111,13 +109,12 @@ def you_said_we_did(
 
 
 def uses_between(
-    start: dt.date, end: dt.date, engine: Engine | None = None, region: str | None = None
+    engine: Engine, start: dt.date, end: dt.date, region: str | None = None
 ) -> pd.DataFrame:
     """Every mark made in [start, end] (UTC days), newest first, with its provider's name.
 
     Columns: used_at, kind, record_id, provider_id, name, region, used_for, outcome, used_by.
     """
-    engine = engine or get_engine()
     m, p = UseMark.__table__, Provider.__table__
     first = dt.datetime.combine(start, dt.time(), tzinfo=dt.UTC)
     after = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)

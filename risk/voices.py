@@ -19,7 +19,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.engine import Engine
 
 from sources import settings
-from sources.store import Comment, Provider, get_engine, read_frame
+from sources.store import Comment, Provider, read_frame
 
 FIELDS = ("age_band", "carer", "disability", "ethnicity")
 ALL_REGIONS = "*"
@@ -39,9 +39,8 @@ def load_reference(path: Path | None = None) -> pd.DataFrame:
     return reference
 
 
-def heard_frame(engine: Engine | None = None, since: dt.date | None = None) -> pd.DataFrame:
+def heard_frame(engine: Engine, since: dt.date | None = None) -> pd.DataFrame:
     """Linked comments (copies of one concern once) with their provider's region and area."""
-    engine = engine or get_engine()
     c, p = Comment.__table__, Provider.__table__
     query = (
         select(
@@ -196,8 +195,8 @@ def channel_mix(heard: pd.DataFrame, by: str = "region") -> pd.DataFrame:
 
 
 def no_recent_voice(
+    engine: Engine,
     as_of: dt.date,
-    engine: Engine | None = None,
     months: int = 6,
     usual_per_year: float = 4.0,
 ) -> pd.DataFrame:
@@ -208,7 +207,6 @@ def no_recent_voice(
     never), days_silent (None if never), longest silent first. Every comment counts as a
     voice, copies too: silence is about whether anyone spoke at all.
     """
-    engine = engine or get_engine()
     c, p = Comment.__table__, Provider.__table__
     year_ago = as_of - dt.timedelta(days=365)
     # One grouped query: at a national scale there are far more comments than providers.

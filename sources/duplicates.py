@@ -16,7 +16,7 @@ from rapidfuzz.utils import default_process
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.engine import Engine
 
-from sources.store import Comment, get_engine
+from sources.store import Comment
 
 WINDOW_DAYS = 14
 # token_set_ratio of the processed texts; re-worded copies of one concern score 85-100,
@@ -57,12 +57,11 @@ def find_duplicates(
     return original_of
 
 
-def mark_duplicates(engine: Engine | None = None, provider_ids: Iterable[str] | None = None) -> int:
+def mark_duplicates(engine: Engine, provider_ids: Iterable[str] | None = None) -> int:
     """Recomputes `duplicate_of` for the given providers' comments (all when None).
 
     Returns how many comments are copies after the pass.
     """
-    engine = engine or get_engine()
     table = Comment.__table__
     query = select(table.c.comment_id, table.c.provider_id, table.c.received_on, table.c.text)
     query = query.where(table.c.provider_id.is_not(None))
@@ -103,13 +102,12 @@ def channel_name(channel: object) -> str:
     return CHANNEL_NAMES.get(text.lower(), text.replace("_", " "))
 
 
-def copies_for_provider(provider_id: str, engine: Engine | None = None) -> pd.DataFrame:
+def copies_for_provider(engine: Engine, provider_id: str) -> pd.DataFrame:
     """A provider's comments that have copies: record_id (the original), channels, copies.
 
     `channels` lists the original's channel then each copy's, oldest first, each once, as
     channel_name says it; `copies` counts the copies (not the original).
     """
-    engine = engine or get_engine()
     c = Comment.__table__
     original = c.alias("original")
     query = (

@@ -1300,14 +1300,14 @@ def print_result(result: LoadResult, out: Any = None, err: Any = None) -> None:
     )
 
 
-def record_in_audit(result: LoadResult, target: str, by: str, engine: Engine) -> None:
+def record_in_audit(engine: Engine, result: LoadResult, target: str, by: str) -> None:
     """Appends the load (or its refusal) to the audit log: the app and the command alike."""
     detail = (
         f"stored {sum(result.added.values()):,} new, {sum(result.updated.values()):,} updated"
         if result.ok
         else f"refused: {max(result.problem_count, len(result.problems)):,} problem(s)"
     )
-    audit.record(by, "load", target, detail, engine)
+    audit.record(engine, by, "load", target, detail)
 
 
 def run_load_command(args: argparse.Namespace) -> int:
@@ -1321,7 +1321,7 @@ def run_load_command(args: argparse.Namespace) -> int:
     result = load_folder(folder, engine, by=by, workers=getattr(args, "workers", 1) or 1)
     print_result(result)
     if not result.failed:
-        record_in_audit(result, str(folder), by, engine)
+        record_in_audit(engine, result, str(folder), by)
     if result.failed:
         return 1
     return 0 if result.ok else 2

@@ -398,6 +398,6 @@ def get_engine(url: str | None = None) -> Engine:
     return make_engine(url or settings.database_url())
 
 
-def session(engine: Engine | None = None) -> Session:
-    """A session on `engine` (default the configured store)."""
-    return Session(engine or get_engine())
+def session(engine: Engine) -> Session:
+    """A session on `engine`."""
+    return Session(engine)

@@ -76,7 +76,7 @@ def note_sensitive_view(provider_id: str) -> None:
     seen = st.session_state.setdefault("_sensitive_seen", set())
     if provider_id in seen:
         return
-    audit.record(current_user(), "view_sensitive", provider_id, engine=engine())
+    audit.record(engine(), current_user(), "view_sensitive", provider_id)
     seen.add(provider_id)
 
 
@@ -89,7 +89,7 @@ def signed_in() -> bool:
     user, role = st.session_state.get("user"), st.session_state.get("role")
     if not user or role not in access.ROLES:
         return False
-    if accounts.account_changed(str(user), str(role), engine=engine()):
+    if accounts.account_changed(engine(), str(user), str(role)):
         for key in ("user", "role"):
             st.session_state.pop(key, None)
         st.session_state["_signed_out_why"] = "Your account was disabled or its role changed."
@@ -114,17 +114,17 @@ def _sso_sign_in() -> None:
     """Takes a single sign-on identity into the session when its account exists and is
     active: the role comes from the store's account named by the email; none, no access."""
     email = str(st.user.get("email") or "")
-    role = accounts.account_role(email, engine=engine()) if email else None
+    role = accounts.account_role(engine(), email) if email else None
     if role in access.ROLES:
         st.session_state["user"], st.session_state["role"] = email, role
-        audit.record(email, "sign_in", detail="single sign-on", engine=engine())
+        audit.record(engine(), email, "sign_in", detail="single sign-on")
         st.rerun()
     if not st.session_state.get("_sso_refused"):
         audit.record(
+            engine(),
             email or "(no email)",
             "sign_in_failed",
             detail="single sign-on: no active account",
-            engine=engine(),
         )
         st.session_state["_sso_refused"] = True
     st.title("Carelens")
@@ -154,7 +154,7 @@ def _form(sso: list[str | None] | None) -> None:
         else:
             # authenticate() counts failures, locks out and audits every attempt itself; its
             # message never says whether the username exists.
-            outcome = accounts.authenticate(username, password, engine=engine())
+            outcome = accounts.authenticate(engine(), username, password)
             if outcome.ok and outcome.role in access.ROLES:
                 st.session_state["user"], st.session_state["role"] = username, outcome.role
                 st.rerun()

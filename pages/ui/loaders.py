@@ -231,7 +231,7 @@ def voices_report(
 @shared_frame(show_spinner=False, max_entries=4)
 def no_recent_voice(stamp: tuple[int, str, int], as_of: dt.date) -> pd.DataFrame:
     """Providers of a type that usually hears from people, silent for months (voices)."""
-    return voices.no_recent_voice(as_of, engine())
+    return voices.no_recent_voice(engine(), as_of)
 
 
 def silent_providers(stamp: tuple[int, str, int]) -> frozenset[str]:
@@ -247,7 +247,7 @@ def you_said_we_did(
     stamp: tuple[int, str, int], start: dt.date, end: dt.date, freq: str, region: str | None
 ) -> pd.DataFrame:
     """Received, linked, used and outcomes per period and channel (usage.you_said_we_did)."""
-    return usage.you_said_we_did(start, end, engine(), freq=freq, region=region)
+    return usage.you_said_we_did(engine(), start, end, freq=freq, region=region)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -255,19 +255,19 @@ def uses_between(
     stamp: tuple[int, str, int], start: dt.date, end: dt.date, region: str | None
 ) -> pd.DataFrame:
     """The marks made in a period, newest first (usage.uses_between)."""
-    return usage.uses_between(start, end, engine(), region=region)
+    return usage.uses_between(engine(), start, end, region=region)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def provider_uses(stamp: tuple[int, str, int], provider_id: str) -> pd.DataFrame:
     """What was done with a provider's evidence, newest first (usage.used_for_provider)."""
-    return usage.used_for_provider(provider_id, engine())
+    return usage.used_for_provider(engine(), provider_id)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def provider_copies(stamp: tuple[int, str, int], provider_id: str) -> pd.DataFrame:
     """A provider's comments that arrived more than once: channels and copy count."""
-    return duplicates.copies_for_provider(provider_id, engine())
+    return duplicates.copies_for_provider(engine(), provider_id)
 
 
 # ---------------------------------------------------------------- what the Voices page opens on

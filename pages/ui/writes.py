@@ -38,7 +38,7 @@ def score_store(progress: Progress | None = None) -> int:
 def mark_used(kind: str, record_id: str, used_for: str, outcome: str) -> int:
     """Marks evidence as used by the person signed in (actions.mark_used, audited); forgets
     only the cached frames a mark changes, not the whole store's."""
-    mark = actions.mark_used(kind, record_id, used_for, outcome, current_user(), cache.engine())
+    mark = actions.mark_used(cache.engine(), kind, record_id, used_for, outcome, current_user())
     for loader in (loaders.provider_uses, loaders.you_said_we_did, loaders.uses_between):
         loader.clear()
     return mark

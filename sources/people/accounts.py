@@ -59,16 +59,15 @@ def _check_new(username: str, role: str, password: str) -> None:
 
 
 def add_account(
+    engine: Engine,
     username: str,
     role: str,
     password: str,
-    engine: Engine | None = None,
     demo: bool = False,
     by: str = "cli",
 ) -> None:
     """Creates an account; raises AccountError if it exists or the request is invalid."""
     _check_new(username, role, password)
-    engine = engine or get_engine()
     with Session(engine) as s:
         if s.get(Account, username) is not None:
             raise AccountError(f"account {username!r} already exists")
@@ -82,11 +81,10 @@ def add_account(
             )
         )
         s.commit()
-    audit.record(by, "account", username, f"added with role {role}", engine=engine)
+    audit.record(engine, by, "account", username, f"added with role {role}")
 
 
-def _update(username: str, engine: Engine | None, by: str, detail: str, **values: object) -> None:
-    engine = engine or get_engine()
+def _update(engine: Engine, username: str, by: str, detail: str, **values: object) -> None:
     with Session(engine) as s:
         account = s.get(Account, username)
         if account is None:
@@ -95,25 +93,21 @@ def _update(username: str, engine: Engine | None, by: str, detail: str, **values
             setattr(account, key, value)
         s.add(account)
         s.commit()
-    audit.record(by, "account", username, detail, engine=engine)
+    audit.record(engine, by, "account", username, detail)
 
 
-def set_disabled(
-    username: str, disabled: bool, engine: Engine | None = None, by: str = "cli"
-) -> None:
+def set_disabled(engine: Engine, username: str, disabled: bool, by: str = "cli") -> None:
     """Disables (or enables again) an account; a disabled account cannot sign in."""
-    _update(username, engine, by, "disabled" if disabled else "enabled", disabled=disabled)
+    _update(engine, username, by, "disabled" if disabled else "enabled", disabled=disabled)
 
 
-def reset_password(
-    username: str, password: str, engine: Engine | None = None, by: str = "cli"
-) -> None:
+def reset_password(engine: Engine, username: str, password: str, by: str = "cli") -> None:
     """Sets a new password and lifts any lock-out."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AccountError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
     _update(
-        username,
         engine,
+        username,
         by,
         "password reset",
         password_hash=_hasher.hash(password),
@@ -122,27 +116,27 @@ def reset_password(
     )
 
 
-def list_accounts(engine: Engine | None = None) -> list[Account]:
+def list_accounts(engine: Engine) -> list[Account]:
     """Every account, by username (hashes included: callers show only the other fields)."""
-    with Session(engine or get_engine()) as s:
+    with Session(engine) as s:
         return list(s.exec(select(Account).order_by(Account.username)).all())
 
 
-def account_role(username: str, engine: Engine | None = None) -> str | None:
+def account_role(engine: Engine, username: str) -> str | None:
     """The role of an active account (single sign-on takes its role from here); None when
     there is no such account or it is disabled."""
-    with Session(engine or get_engine()) as s:
+    with Session(engine) as s:
         account = s.get(Account, username)
     if account is None or account.disabled:
         return None
     return account.role
 
 
-def account_changed(username: str, role: str, engine: Engine | None = None) -> bool:
+def account_changed(engine: Engine, username: str, role: str) -> bool:
     """True when the stored account `username` is now disabled or holds another role than
     `role`, the one its session signed in with. A name with no account (a session made by a
     test) is not changed: sessions come only from sign-in, and accounts are never deleted."""
-    with Session(engine or get_engine()) as s:
+    with Session(engine) as s:
         account = s.get(Account, username)
     return account is not None and (account.disabled or account.role != role)
 
@@ -155,10 +149,9 @@ def _aware(moment: dt.datetime | None) -> dt.datetime | None:
 
 
 def authenticate(
-    username: str, password: str, engine: Engine | None = None, now: dt.datetime | None = None
+    engine: Engine, username: str, password: str, now: dt.datetime | None = None
 ) -> SignIn:
     """Checks a sign-in; counts failures, locks after MAX_FAILURES, audits every attempt."""
-    engine = engine or get_engine()
     now = now or utcnow()
     refused = SignIn(False, username, reason="Wrong username or password.")
     with Session(engine) as s:
@@ -194,22 +187,21 @@ def authenticate(
             s.add(account)
             s.commit()
     audit.record(
+        engine,
         username,
         "sign_in" if outcome.ok else "sign_in_failed",
         detail=None if outcome.ok else outcome.reason,
-        engine=engine,
     )
     return outcome
 
 
-def create_demo_accounts(engine: Engine | None = None) -> None:
+def create_demo_accounts(engine: Engine) -> None:
     """Adds the demo world's accounts (one per role) that are not there yet."""
-    engine = engine or get_engine()
     with Session(engine) as s:
         existing = {a.username for a in s.exec(select(Account)).all()}
     for username, (role, password) in DEMO_ACCOUNTS.items():
         if username not in existing:
-            add_account(username, role, password, engine=engine, demo=True, by="demo")
+            add_account(engine, username, role, password, demo=True, by="demo")
 
 
 USERS_DESCRIPTION = f"""\
@@ -284,19 +276,20 @@ def _ask_password() -> str:
 
 def run_users_command(args: argparse.Namespace) -> int:
     """`python -m sources users ...`: 0 when done, 2 with a message when refused."""
+    engine = get_engine()
     try:
         if args.action == "list":
-            for account in list_accounts():
+            for account in list_accounts(engine):
                 state = "disabled" if account.disabled else "active"
                 print(f"{account.username}\t{account.role}\t{state}")
         elif args.action == "add":
-            add_account(args.username, args.role, _ask_password())
+            add_account(engine, args.username, args.role, _ask_password())
             print(f"added {args.username} ({args.role})")
         elif args.action == "reset":
-            reset_password(args.username, _ask_password())
+            reset_password(engine, args.username, _ask_password())
             print(f"password reset for {args.username}")
         else:
-            set_disabled(args.username, args.action == "disable")
+            set_disabled(engine, args.username, args.action == "disable")
             print(f"{args.action}d {args.username}")
     except AccountError as error:
         print(f"users {args.action}: {error}", file=sys.stderr)

@@ -26,7 +26,6 @@ from sources.store import (
     Provider,
     SafeguardingAlert,
     UseMark,
-    get_engine,
     utcnow,
 )
 
@@ -67,7 +66,7 @@ def link_comment(engine: Engine, comment_id: str, provider_id: str, by: str) -> 
         )
         if done.rowcount == 0:
             raise InboxError(f"no comment {comment_id!r}")
-    audit.record(by, "link", f"comment:{comment_id}", provider_id, engine=engine)
+    audit.record(engine, by, "link", f"comment:{comment_id}", provider_id)
 
 
 def dismiss_comment(engine: Engine, comment_id: str, by: str) -> None:
@@ -84,7 +83,7 @@ def dismiss_comment(engine: Engine, comment_id: str, by: str) -> None:
         )
         if done.rowcount == 0:
             raise InboxError(f"no comment {comment_id!r}")
-    audit.record(by, "dismiss", f"comment:{comment_id}", engine=engine)
+    audit.record(engine, by, "dismiss", f"comment:{comment_id}")
 
 
 def mark_seen(engine: Engine, kind: str, record_id: str, by: str) -> None:
@@ -104,7 +103,7 @@ def mark_seen(engine: Engine, kind: str, record_id: str, by: str) -> None:
         )
         if done.rowcount == 0:
             raise InboxError(f"no {kind} {record_id!r}")
-    audit.record(by, "mark_seen", f"{kind}:{record_id}", engine=engine)
+    audit.record(engine, by, "mark_seen", f"{kind}:{record_id}")
 
 
 def mark_seen_before(engine: Engine, before: dt.date, by: str, today: dt.date) -> int:
@@ -128,7 +127,7 @@ def mark_seen_before(engine: Engine, before: dt.date, by: str, today: dt.date) -
             counts[kind] = int(done.rowcount or 0)
     total = sum(counts.values())
     detail = f"{counts['comment']} comments, {counts['note']} notes"
-    audit.record(by, "mark_seen_historical", f"before:{before.isoformat()}", detail, engine=engine)
+    audit.record(engine, by, "mark_seen_historical", f"before:{before.isoformat()}", detail)
     return total
 
 
@@ -136,12 +135,12 @@ def mark_seen_before(engine: Engine, before: dt.date, by: str, today: dt.date) -
 
 
 def mark_used(
+    engine: Engine,
     kind: str,
     record_id: str,
     used_for: str,
     outcome: str,
     by: str,
-    engine: Engine | None = None,
 ) -> int:
     """Records that a piece of evidence (kind in KINDS) was used for `used_for` (one of
     USES), with an outcome of at most MAX_OUTCOME characters; returns the mark's id. Audited.
@@ -155,7 +154,6 @@ def mark_used(
     outcome = outcome.strip()
     if len(outcome) > MAX_OUTCOME:
         raise UsageError(f"the outcome is limited to {MAX_OUTCOME} characters")
-    engine = engine or get_engine()
     table = KINDS[kind].__table__
     key = table.primary_key.columns.values()[0]
     with engine.begin() as conn:
@@ -174,5 +172,5 @@ def mark_used(
             )
         )
         mark_id = int(result.inserted_primary_key[0])
-    audit.record(by, "mark_used", f"{kind}:{record_id}", used_for, engine=engine)
+    audit.record(engine, by, "mark_used", f"{kind}:{record_id}", used_for)
     return mark_id

@@ -12,7 +12,7 @@ import pandas as pd
 from sqlalchemy import or_, select
 from sqlalchemy.engine import Engine
 
-from sources.store import AuditEvent, get_engine, utcnow
+from sources.store import AuditEvent, utcnow
 
 ACTIONS = (
     "sign_in",
@@ -31,16 +31,15 @@ ACTIONS = (
 
 
 def record(
+    engine: Engine,
     username: str,
     action: str,
     target: str | None = None,
     detail: str | None = None,
-    engine: Engine | None = None,
 ) -> None:
     """Appends one event to the audit log, stamped now in UTC."""
     if action not in ACTIONS:
         raise ValueError(f"unknown audit action {action!r}")
-    engine = engine or get_engine()
     with engine.begin() as conn:
         conn.execute(
             AuditEvent.__table__.insert().values(
@@ -50,7 +49,7 @@ def record(
 
 
 def search(
-    engine: Engine | None = None,
+    engine: Engine,
     username: str | None = None,
     action: str | None = None,
     target: str | None = None,
@@ -64,7 +63,6 @@ def search(
     `since` and `until` are whole days in UTC, both included; `text` is found, ignoring
     case, in the user, target or detail (% and _ in it are literal).
     """
-    engine = engine or get_engine()
     table = AuditEvent.__table__
     query = select(table).order_by(table.c.id.desc()).limit(limit)
     if username:

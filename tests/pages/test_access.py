@@ -222,7 +222,7 @@ def test_a_wrong_password_is_refused_plainly_and_audited(world: Engine) -> None:
 
 
 def test_a_disabled_account_cannot_sign_in(world: Engine) -> None:
-    accounts.set_disabled("inspector", True, engine=world, by="admin1")
+    accounts.set_disabled(world, "inspector", True, by="admin1")
     at = submit(sign_in_screen(), "inspector", PASSWORDS["inspector"])
     assert [e.value for e in at.error] == ["This account is disabled."]
     assert "role" not in at.session_state
@@ -280,7 +280,7 @@ def test_the_sign_in_screen_offers_single_sign_on_when_configured(world: Engine)
 
 
 def test_single_sign_on_takes_the_role_from_the_account_of_that_email(world: Engine) -> None:
-    accounts.add_account("jo@example.org", "manager", "long-enough-pw", engine=world)
+    accounts.add_account(world, "jo@example.org", "manager", "long-enough-pw")
     at = sso_visit("jo@example.org")
     assert (at.session_state["user"], at.session_state["role"]) == ("jo@example.org", "manager")
     assert at.title[0].value == "Triage"
@@ -289,8 +289,8 @@ def test_single_sign_on_takes_the_role_from_the_account_of_that_email(world: Eng
 
 
 def test_single_sign_on_without_an_active_account_gives_no_access(world: Engine) -> None:
-    accounts.add_account("gone@example.org", "inspector", "long-enough-pw", engine=world)
-    accounts.set_disabled("gone@example.org", True, engine=world)
+    accounts.add_account(world, "gone@example.org", "inspector", "long-enough-pw")
+    accounts.set_disabled(world, "gone@example.org", True)
     for email in ("stranger@example.org", "gone@example.org"):
         at = sso_visit(email)
         at.run()  # a rerun is not a second failure in the log
@@ -452,8 +452,8 @@ def test_links_dismissals_and_loads_are_audited(world: Engine) -> None:
 def test_the_audit_page_lists_and_searches_events_and_cannot_change_them(
     world: Engine, downloads: dict[str, Callable[[], object]]
 ) -> None:
-    audit.record("inspector1", "view_sensitive", "A", engine=world)
-    audit.record("manager1", "export", "triage", "=1+1 rows", engine=world)
+    audit.record(world, "inspector1", "view_sensitive", "A")
+    audit.record(world, "manager1", "export", "triage", "=1+1 rows")
     at = open_page("admin", "audit")
     table = table_with(at, "action")
     assert {"inspector1", "manager1", "demo"} <= set(table["username"])
@@ -487,10 +487,10 @@ def test_the_accounts_page_adds_disables_and_resets(world: Engine) -> None:
     at.text_input(key="account_new_password").input("a-long-password")
     at.button(key="FormSubmitter:account_add-Add account").click().run()
     assert not at.exception
-    assert accounts.authenticate("newbie", "a-long-password", engine=world).role == "manager"
+    assert accounts.authenticate(world, "newbie", "a-long-password").role == "manager"
     at.selectbox(key="account_pick").set_value("newbie").run()
     at.button(key="account_disable").click().run()
-    assert accounts.account_role("newbie", engine=world) is None
+    assert accounts.account_role(world, "newbie") is None
     details = events(world, "account")
     assert ["newbie", "disabled"] in details[["target", "detail"]].values.tolist()
     assert (details[details["target"] == "newbie"]["username"] == "admin1").all()
@@ -585,7 +585,7 @@ def test_hostile_text_cannot_be_a_formula_in_a_csv(hostile_world: Engine) -> Non
 def test_disabling_an_account_ends_its_open_session_at_the_next_click(world: Engine) -> None:
     at = submit(sign_in_screen(), "inspector", PASSWORDS["inspector"])
     assert at.session_state["role"] == "inspector"
-    accounts.set_disabled("inspector", True, engine=world, by="admin1")
+    accounts.set_disabled(world, "inspector", True, by="admin1")
     at.run()
     assert "role" not in at.session_state
     assert [t.label for t in at.text_input] == ["Username", "Password"]

@@ -101,7 +101,7 @@ def test_the_voices_page_names_only_groups_the_demo_world_made_scarce(store: Eng
 
 def test_a_provider_with_no_recent_voice_is_marked_on_triage_and_its_page(store: Engine) -> None:
     as_of = views.scored_dates(store)[-1]
-    silent = voices.no_recent_voice(as_of, store)
+    silent = voices.no_recent_voice(store, as_of)
     assert not silent.empty
     at = open_page("triage")
     table = at.dataframe[0].value.set_index("provider_id")

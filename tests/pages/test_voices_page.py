@@ -124,7 +124,7 @@ def test_marking_a_comment_used_shows_on_the_provider_page_in_the_report_and_the
 def test_a_manager_cannot_mark_evidence_used_nor_read_outcomes_nor_an_admin_export(
     world: Engine,
 ) -> None:
-    actions.mark_used("comment", "c3", "safeguarding_referral", "Referred Mrs P", "t", world)
+    actions.mark_used(world, "comment", "c3", "safeguarding_referral", "Referred Mrs P", "t")
     at = open_page("provider", role="manager", provider="A")
     assert not [s for s in at.selectbox if s.key == "use_record"]
     # An outcome may name a person: hidden from a manager, shown to an inspector.

@@ -88,7 +88,7 @@ def test_a_silent_provider_of_a_chatty_type_is_flagged(engine):
     ]
     rows.append({"provider_id": "G4", "received_on": D(2025, 3, 1)})
     add_comments(engine, rows)
-    silent = voices.no_recent_voice(D(2026, 2, 1), engine=engine)
+    silent = voices.no_recent_voice(engine, D(2026, 2, 1))
     # G4 last heard eleven months ago; H1 is of a type that seldom hears from anyone.
     assert silent["provider_id"].tolist() == ["G4"]
     assert silent["days_silent"].iloc[0] == (D(2026, 2, 1) - D(2025, 3, 1)).days
@@ -154,20 +154,13 @@ def test_marking_a_comment_used_shows_on_the_provider_in_the_report_and_the_audi
         ],
     )
     actions.mark_used(
-        "comment",
-        "C0000",
-        "inspection",
-        "Raised at the visit: night staffing",
-        "ayo",
-        engine=engine,
+        engine, "comment", "C0000", "inspection", "Raised at the visit: night staffing", "ayo"
     )
-    used = usage.used_for_provider("P1", engine=engine)
+    used = usage.used_for_provider(engine, "P1")
     assert used[["record_id", "used_for", "used_by"]].values.tolist() == [
         ["C0000", "inspection", "ayo"]
     ]
-    report = usage.you_said_we_did(D(2025, 10, 1), D(2026, 3, 31), engine=engine).set_index(
-        "channel"
-    )
+    report = usage.you_said_we_did(engine, D(2025, 10, 1), D(2026, 3, 31)).set_index("channel")
     assert report.loc["phone", ["received", "linked", "used", "with_outcome"]].tolist() == [
         2,
         2,
@@ -191,7 +184,7 @@ def test_bad_marks_are_refused(engine, kind, record_id, used_for, message):
     add_providers(engine, ("P1", "care_home", "London"))
     add_comments(engine, [{"provider_id": "P1"}])
     with pytest.raises(actions.UsageError, match=message):
-        actions.mark_used(kind, record_id, used_for, "", "ayo", engine=engine)
+        actions.mark_used(engine, kind, record_id, used_for, "", "ayo")
 
 
 def test_the_shipped_reference_covers_every_region_and_group_and_each_field_sums_to_one():
@@ -275,7 +268,7 @@ def test_copies_are_listed_once_with_every_channel(engine):
         ],
     )
     duplicates.mark_duplicates(engine)
-    copies = duplicates.copies_for_provider("P1", engine)
+    copies = duplicates.copies_for_provider(engine, "P1")
     assert copies.values.tolist() == [["C0000", "phone, web form, Healthwatch", 2]]
     shown = duplicates.merge_copies(
         pd.DataFrame({"kind": ["comment"], "record_id": ["C0000"], "channel": ["phone"]}), copies
@@ -293,10 +286,10 @@ def test_the_report_counts_each_use_and_can_keep_to_one_region(engine):
             {"channel": "phone"},
         ],
     )
-    actions.mark_used("comment", "C0000", "inspection", "", "ayo", engine=engine)
-    actions.mark_used("comment", "C0000", "safeguarding_referral", "Referred", "ayo", engine=engine)
-    actions.mark_used("comment", "C0001", "lines_of_enquiry", "", "ayo", engine=engine)
-    every = usage.you_said_we_did(D(2026, 1, 1), D(2026, 1, 31), engine=engine, freq="ME")
+    actions.mark_used(engine, "comment", "C0000", "inspection", "", "ayo")
+    actions.mark_used(engine, "comment", "C0000", "safeguarding_referral", "Referred", "ayo")
+    actions.mark_used(engine, "comment", "C0001", "lines_of_enquiry", "", "ayo")
+    every = usage.you_said_we_did(engine, D(2026, 1, 1), D(2026, 1, 31), freq="ME")
     row = every.iloc[0]
     assert row[["received", "linked", "used", "with_outcome"]].tolist() == [3, 2, 2, 1]
     assert row[["inspection", "lines_of_enquiry", "safeguarding_referral", "other"]].tolist() == [
@@ -305,8 +298,8 @@ def test_the_report_counts_each_use_and_can_keep_to_one_region(engine):
         1,
         0,
     ]
-    london = usage.you_said_we_did(D(2026, 1, 1), D(2026, 1, 31), engine=engine, region="London")
+    london = usage.you_said_we_did(engine, D(2026, 1, 1), D(2026, 1, 31), region="London")
     assert london[["received", "linked", "used"]].values.tolist() == [[1, 1, 1]]
-    marks = usage.uses_between(D(2020, 1, 1), D(2100, 1, 1), engine=engine, region="London")
+    marks = usage.uses_between(engine, D(2020, 1, 1), D(2100, 1, 1), region="London")
     assert sorted(marks["used_for"]) == ["inspection", "safeguarding_referral"]
     assert set(marks["name"]) == {"P1"}

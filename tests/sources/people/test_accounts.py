@@ -17,13 +17,13 @@ from sources.store import Account
 
 
 def test_a_right_password_signs_in_with_the_role(engine):
-    accounts.add_account("ayo", "inspector", "correct horse battery", engine=engine)
-    result = accounts.authenticate("ayo", "correct horse battery", engine=engine)
+    accounts.add_account(engine, "ayo", "inspector", "correct horse battery")
+    result = accounts.authenticate(engine, "ayo", "correct horse battery")
     assert result.ok and result.role == "inspector"
 
 
 def test_the_password_is_stored_only_as_an_argon2_hash(engine):
-    accounts.add_account("ayo", "manager", "correct horse battery", engine=engine)
+    accounts.add_account(engine, "ayo", "manager", "correct horse battery")
     with Session(engine) as s:
         stored = s.get(Account, "ayo").password_hash
     assert stored.startswith("$argon2id$") and "correct horse" not in stored
@@ -31,40 +31,40 @@ def test_the_password_is_stored_only_as_an_argon2_hash(engine):
 
 @pytest.mark.parametrize("password", ["wrong horse battery", "", "CORRECT HORSE BATTERY"])
 def test_a_wrong_password_is_refused_without_saying_whether_the_user_exists(engine, password):
-    accounts.add_account("ayo", "inspector", "correct horse battery", engine=engine)
-    wrong = accounts.authenticate("ayo", password, engine=engine)
-    unknown = accounts.authenticate("nobody", password, engine=engine)
+    accounts.add_account(engine, "ayo", "inspector", "correct horse battery")
+    wrong = accounts.authenticate(engine, "ayo", password)
+    unknown = accounts.authenticate(engine, "nobody", password)
     assert not wrong.ok and wrong.role is None
     assert wrong.reason == unknown.reason
 
 
 def test_a_disabled_account_cannot_sign_in_until_enabled(engine):
-    accounts.add_account("ayo", "inspector", "correct horse battery", engine=engine)
-    accounts.set_disabled("ayo", True, engine=engine)
-    refused = accounts.authenticate("ayo", "correct horse battery", engine=engine)
+    accounts.add_account(engine, "ayo", "inspector", "correct horse battery")
+    accounts.set_disabled(engine, "ayo", True)
+    refused = accounts.authenticate(engine, "ayo", "correct horse battery")
     assert not refused.ok and "disabled" in refused.reason
-    accounts.set_disabled("ayo", False, engine=engine)
-    assert accounts.authenticate("ayo", "correct horse battery", engine=engine).ok
+    accounts.set_disabled(engine, "ayo", False)
+    assert accounts.authenticate(engine, "ayo", "correct horse battery").ok
 
 
 def test_repeated_failures_lock_the_account_even_against_the_right_password(engine):
-    accounts.add_account("ayo", "inspector", "correct horse battery", engine=engine)
+    accounts.add_account(engine, "ayo", "inspector", "correct horse battery")
     now = dt.datetime(2026, 1, 1, 9, tzinfo=dt.UTC)
     for _ in range(accounts.MAX_FAILURES):
-        assert not accounts.authenticate("ayo", "guess", engine=engine, now=now).ok
-    locked = accounts.authenticate("ayo", "correct horse battery", engine=engine, now=now)
+        assert not accounts.authenticate(engine, "ayo", "guess", now=now).ok
+    locked = accounts.authenticate(engine, "ayo", "correct horse battery", now=now)
     assert not locked.ok and "locked" in locked.reason
     later = now + accounts.LOCKOUT + dt.timedelta(seconds=1)
-    assert accounts.authenticate("ayo", "correct horse battery", engine=engine, now=later).ok
+    assert accounts.authenticate(engine, "ayo", "correct horse battery", now=later).ok
 
 
 def test_a_reset_sets_the_new_password_and_lifts_the_lock(engine):
-    accounts.add_account("ayo", "inspector", "correct horse battery", engine=engine)
+    accounts.add_account(engine, "ayo", "inspector", "correct horse battery")
     for _ in range(accounts.MAX_FAILURES):
-        accounts.authenticate("ayo", "guess", engine=engine)
-    accounts.reset_password("ayo", "a brand new secret", engine=engine)
-    assert accounts.authenticate("ayo", "a brand new secret", engine=engine).ok
-    assert not accounts.authenticate("ayo", "correct horse battery", engine=engine).ok
+        accounts.authenticate(engine, "ayo", "guess")
+    accounts.reset_password(engine, "ayo", "a brand new secret")
+    assert accounts.authenticate(engine, "ayo", "a brand new secret").ok
+    assert not accounts.authenticate(engine, "ayo", "correct horse battery").ok
 
 
 @pytest.mark.parametrize(
@@ -77,14 +77,14 @@ def test_a_reset_sets_the_new_password_and_lifts_the_lock(engine):
 )
 def test_invalid_accounts_are_refused_with_a_reason(engine, username, role, password, message):
     with pytest.raises(accounts.AccountError, match=message):
-        accounts.add_account(username, role, password, engine=engine)
+        accounts.add_account(engine, username, role, password)
 
 
 def test_every_sign_in_and_account_change_is_audited(engine):
-    accounts.add_account("ayo", "inspector", "correct horse battery", engine=engine, by="root")
-    accounts.authenticate("ayo", "nope", engine=engine)
-    accounts.authenticate("ayo", "correct horse battery", engine=engine)
-    accounts.set_disabled("ayo", True, engine=engine, by="root")
+    accounts.add_account(engine, "ayo", "inspector", "correct horse battery", by="root")
+    accounts.authenticate(engine, "ayo", "nope")
+    accounts.authenticate(engine, "ayo", "correct horse battery")
+    accounts.set_disabled(engine, "ayo", True, by="root")
     log = audit.search(engine)
     assert list(log["action"])[::-1] == ["account", "sign_in_failed", "sign_in", "account"]
     assert set(log["username"]) == {"root", "ayo"}
@@ -94,15 +94,15 @@ def test_every_sign_in_and_account_change_is_audited(engine):
     "statement", ["UPDATE auditevent SET username = 'x'", "DELETE FROM auditevent"]
 )
 def test_the_audit_log_cannot_be_edited_even_in_sql(engine, statement):
-    audit.record("ayo", "export", "triage", engine=engine)
+    audit.record(engine, "ayo", "export", "triage")
     with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
         conn.execute(text(statement))
     assert audit.search(engine)["username"].tolist() == ["ayo"]
 
 
 def test_audit_search_filters_and_binds_hostile_values(engine):
-    audit.record("ayo", "export", "P1", engine=engine)
-    audit.record("bea", "brief", "P2", engine=engine)
+    audit.record(engine, "ayo", "export", "P1")
+    audit.record(engine, "bea", "brief", "P2")
     assert audit.search(engine, username="bea")["target"].tolist() == ["P2"]
     assert audit.search(engine, action="export")["username"].tolist() == ["ayo"]
     assert audit.search(engine, username="x' OR '1'='1").empty
@@ -110,7 +110,7 @@ def test_audit_search_filters_and_binds_hostile_values(engine):
 
 def test_unknown_audit_actions_are_refused(engine):
     with pytest.raises(ValueError, match="unknown audit action"):
-        audit.record("ayo", "peek", engine=engine)
+        audit.record(engine, "ayo", "peek")
 
 
 @pytest.mark.parametrize(
@@ -146,7 +146,7 @@ def test_demo_accounts_one_per_role(engine):
     made = accounts.list_accounts(engine)
     assert sorted(a.role for a in made) == sorted(access.ROLES)
     for username, (role, password) in accounts.DEMO_ACCOUNTS.items():
-        assert accounts.authenticate(username, password, engine=engine).role == role
+        assert accounts.authenticate(engine, username, password).role == role
 
 
 def test_users_command_adds_disables_and_lists(engine, monkeypatch, capsys):
