@@ -95,6 +95,26 @@ class Evaluation:
         return "\n".join(lines)
 
 
+@dataclass
+class _Prepared:
+    """The training split read and turned into features, as every fit below uses them."""
+
+    train: pd.DataFrame
+    second: pd.DataFrame
+    texts: list[str]
+    y: np.ndarray  # index into LABELS
+    scale: np.ndarray  # the 1-5 rating, 3 where missing
+    features: FeatureUnion
+    owner: np.ndarray  # the training text each sentence belongs to
+    x_sent: sparse.csr_matrix
+    x_docs: sparse.csr_matrix
+    v_docs: np.ndarray  # VADER's compound score of each text
+    crit: Ridge  # criticality, learnt on the second file
+    x_taught: sparse.csr_matrix
+    p_taught: np.ndarray
+    taught_from: np.ndarray  # training row each teacher piece copies, or -1
+
+
 def train_model(
     data_dir: Path,
     progress: Progress | None = None,
@@ -112,6 +132,45 @@ def train_model(
     if teacher_readings is None and settings.teacher_readings_path().is_file():
         teacher_readings = settings.teacher_readings_path()
     say = progress or (lambda f, m: None)
+    p, test = _prepare(data_dir, say, sample, split_seed, teacher_readings)
+    stacker, bias, mixed, out_of_fold = _second_level(p, say)
+    doc_clf, r5 = _fit_heads(p, np.arange(len(p.texts)))
+
+    say(0.65, "theme classifiers")
+    theme_clfs, thresholds = _fit_themes(p.train, p.second, p.features, p.x_docs, p.x_sent, p.owner)
+    model = TextModel(
+        features=p.features,
+        doc_classifier=doc_clf,
+        scale_regressor=r5,
+        criticality_regressor=p.crit,
+        stacker=stacker,
+        bias=bias,
+        mixed_threshold=mixed,
+        theme_classifiers=theme_clfs,
+        theme_thresholds=thresholds,
+        trained_on={
+            "first_file": len(p.train),
+            "second_file": len(p.second),
+            "teacher_readings": p.x_taught.shape[0],
+            "teacher_readings_of_training": int((p.taught_from >= 0).sum()),
+        },
+    )
+    say(0.85, "held-out evaluation")
+    evaluation = replace(
+        evaluate(model, p.train, test), split_seed=split_seed, out_of_fold=out_of_fold
+    )
+    say(1.0, "done")
+    return model, evaluation
+
+
+def _prepare(
+    data_dir: Path,
+    say: Progress,
+    sample: int | None,
+    split_seed: int,
+    teacher_readings: Path | None,
+) -> tuple[_Prepared, pd.DataFrame]:
+    """The training split's features, and the held-out comments."""
     say(0.0, "reading the labelled feedback")
     first, second = read_feedback(data_dir)
     train, test = split_feedback(first, split_seed)
@@ -121,9 +180,6 @@ def train_model(
         second = second.sample(n=min(sample, len(second)), random_state=SPLIT_SEED)
     second = unseen_second(first, second)
     texts = train["text"].tolist()
-    y = train["sentiment"].map({lab: i for i, lab in enumerate(LABELS)}).to_numpy()
-    scale = train["sentiment_1to5"].fillna(3).to_numpy(float)
-
     say(0.05, "learning the vocabulary")
     features = make_features().fit(texts + second["text"].tolist())
     # Features exactly as reading makes them (texts as the sum of their sentences).
@@ -137,70 +193,66 @@ def train_model(
     x_taught, p_taught, taught_from = _taught(
         features, train, second, teacher_readings if split_seed == SPLIT_SEED else None
     )
+    prepared = _Prepared(
+        train=train,
+        second=second,
+        texts=texts,
+        y=train["sentiment"].map({lab: i for i, lab in enumerate(LABELS)}).to_numpy(),
+        scale=train["sentiment_1to5"].fillna(3).to_numpy(float),
+        features=features,
+        owner=owner,
+        x_sent=x_sent,
+        x_docs=x_docs,
+        v_docs=v_docs,
+        crit=crit,
+        x_taught=x_taught,
+        p_taught=p_taught,
+        taught_from=taught_from,
+    )
+    return prepared, test
 
-    def fit_heads(index: np.ndarray) -> tuple[LogisticRegression, Ridge]:
-        # Copies of comments held out of this fit go too: their readings carry their labels.
-        keep = (taught_from < 0) | np.isin(taught_from, index)
-        soft = rows(x_taught, np.flatnonzero(keep)), p_taught[keep]
-        clf = LogisticRegression(C=1.0, max_iter=3000, class_weight="balanced")
-        clf.fit(*with_soft_labels(rows(x_docs, index), y[index], *soft, TEACHER_WEIGHT))
-        return clf, Ridge(alpha=1.0).fit(rows(x_docs, index), scale[index])
 
-    def level_two(clf, r5, doc_idx: np.ndarray) -> np.ndarray:
-        keep = np.isin(owner, doc_idx)
-        s_rows = np.flatnonzero(keep)
-        remap = np.searchsorted(doc_idx, owner[keep])
-        xd, xs = rows(x_docs, doc_idx), rows(x_sent, s_rows)
-        reg_d = np.column_stack([r5.predict(xd), crit.predict(xd)])
-        reg_s = np.column_stack([r5.predict(xs), crit.predict(xs)])
-        return stack_features(
-            clf.predict_proba(xd),
-            reg_d,
-            clf.predict_proba(xs),
-            reg_s,
-            v_docs[doc_idx],
-            remap,
-        )
+def _fit_heads(p: _Prepared, index: np.ndarray) -> tuple[LogisticRegression, Ridge]:
+    """The first-level sentiment classifier and 1-5 regressor fitted on texts `index`."""
+    # Copies of comments held out of this fit go too: their readings carry their labels.
+    keep = (p.taught_from < 0) | np.isin(p.taught_from, index)
+    soft = rows(p.x_taught, np.flatnonzero(keep)), p.p_taught[keep]
+    clf = LogisticRegression(C=1.0, max_iter=3000, class_weight="balanced")
+    clf.fit(*with_soft_labels(rows(p.x_docs, index), p.y[index], *soft, TEACHER_WEIGHT))
+    return clf, Ridge(alpha=1.0).fit(rows(p.x_docs, index), p.scale[index])
 
+
+def _level_two(p: _Prepared, clf: LogisticRegression, r5: Ridge, doc_idx: np.ndarray) -> np.ndarray:
+    """The second level's inputs for texts `doc_idx` (sorted), read by clf and r5."""
+    keep = np.isin(p.owner, doc_idx)
+    s_rows = np.flatnonzero(keep)
+    remap = np.searchsorted(doc_idx, p.owner[keep])
+    xd, xs = rows(p.x_docs, doc_idx), rows(p.x_sent, s_rows)
+    reg_d = np.column_stack([r5.predict(xd), p.crit.predict(xd)])
+    reg_s = np.column_stack([r5.predict(xs), p.crit.predict(xs)])
+    return stack_features(
+        clf.predict_proba(xd), reg_d, clf.predict_proba(xs), reg_s, p.v_docs[doc_idx], remap
+    )
+
+
+def _second_level(
+    p: _Prepared, say: Progress
+) -> tuple[LogisticRegression, np.ndarray, float, float]:
+    """The stacker fitted on out-of-fold first-level readings, with its tuned bias, mixed
+    threshold and out-of-fold macro-F1."""
     say(0.3, "out-of-fold readings for the second level")
     folds = StratifiedKFold(5, shuffle=True, random_state=SPLIT_SEED)
     oof = None
-    for k, (fit_idx, out_idx) in enumerate(folds.split(texts, y)):
-        clf, r5 = fit_heads(fit_idx)
-        part = level_two(clf, r5, np.sort(out_idx))
+    for k, (fit_idx, out_idx) in enumerate(folds.split(p.texts, p.y)):
+        clf, r5 = _fit_heads(p, fit_idx)
+        part = _level_two(p, clf, r5, np.sort(out_idx))
         if oof is None:
-            oof = np.zeros((len(texts), part.shape[1]))
+            oof = np.zeros((len(p.texts), part.shape[1]))
         oof[np.sort(out_idx)] = part
         say(0.3 + 0.06 * k, "out-of-fold readings for the second level")
-    stacker = LogisticRegression(C=1.0, max_iter=3000, class_weight="balanced").fit(oof, y)
-    bias, mixed, out_of_fold = _tune_bias(oof, y)
-    doc_clf, r5 = fit_heads(np.arange(len(texts)))
-
-    say(0.65, "theme classifiers")
-    theme_clfs, thresholds = _fit_themes(train, second, features, x_docs, x_sent, owner)
-    model = TextModel(
-        features=features,
-        doc_classifier=doc_clf,
-        scale_regressor=r5,
-        criticality_regressor=crit,
-        stacker=stacker,
-        bias=bias,
-        mixed_threshold=mixed,
-        theme_classifiers=theme_clfs,
-        theme_thresholds=thresholds,
-        trained_on={
-            "first_file": len(train),
-            "second_file": len(second),
-            "teacher_readings": x_taught.shape[0],
-            "teacher_readings_of_training": int((taught_from >= 0).sum()),
-        },
-    )
-    say(0.85, "held-out evaluation")
-    evaluation = replace(
-        evaluate(model, train, test), split_seed=split_seed, out_of_fold=out_of_fold
-    )
-    say(1.0, "done")
-    return model, evaluation
+    stacker = LogisticRegression(C=1.0, max_iter=3000, class_weight="balanced").fit(oof, p.y)
+    bias, mixed, out_of_fold = _tune_bias(oof, p.y)
+    return stacker, bias, mixed, out_of_fold
 
 
 def _taught(
