@@ -380,8 +380,8 @@ def band_bars_figure(counts: pd.DataFrame, by: str, label: Callable[[str], str] 
 
 NO_COORDINATES = "No provider has coordinates: add latitude and longitude to providers.csv."
 # Above this many providers the map shows areas (views.map_cells), not one dot each: at
-# 2,000 a town's dots already piled into red blots (the worst drawn on top), and 20,000
-# took a browser without a graphics card 7 s to draw.
+# 2,000 a town's dots already piled into red blots (the worst drawn on top), and tens of
+# thousands are slow for a browser without a graphics card to draw.
 MAP_POINTS = 1000
 
 

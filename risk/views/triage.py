@@ -289,7 +289,7 @@ def triage_display(frame: pd.DataFrame) -> pd.DataFrame:
     none is, and `voices` the two things people's words say at a glance: those concerns,
     after NO_VOICE_MARK for a provider `voice` marks (mark_silent), or SILENT alone.
 
-    Vectorised: per-row Python took a fifth of a second for 50,000 providers on every click.
+    Vectorised: it runs on every click over every provider.
     """
     bands = {band: [band] for band in BANDS}
     band = frame["band"].map(bands)

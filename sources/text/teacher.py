@@ -8,13 +8,11 @@ probabilities averaged) reads each of those comments, each of their sentences, a
 shortened copies of every second-file and training comment (words dropped, or a short run
 of words kept), and `train-text` fits its first-level classifier on the teacher's
 probabilities beside the human labels (knowledge distillation). Reading stays the fast
-TF-IDF model: the transformer reads 44 real comments a second on this machine (192
-batched by length), far below the 2,000 the loader needs, so it never reads a comment the
-app stores.
+TF-IDF model: the transformer reads far fewer comments a second than the loader needs
+(CHANGELOG), so it never reads a comment the app stores.
 
-`python -m sources teach-text` fine-tunes them (about 25 minutes each on two cores, then
-about 3 each to read the 43,930 pieces), prints their figures on the held-out split (which they
-never see), and writes their readings to sources/text/models/teacher_readings.csv: ids, a
+`python -m sources teach-text` fine-tunes them (tens of minutes each: README), prints
+their figures on the held-out split (which they never see), and writes their readings to sources/text/models/teacher_readings.csv: ids, a
 digest of each piece and three probabilities, no text. The same fine-tuning makes the
 serious-concern detector's judge (`sources.text.detector`).
 """
