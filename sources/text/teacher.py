@@ -12,8 +12,9 @@ TF-IDF model: the transformer reads far fewer comments a second than the loader 
 (CHANGELOG), so it never reads a comment the app stores.
 
 `python -m sources teach-text` fine-tunes them (tens of minutes each: README), prints
-their figures on the held-out split (which they never see), and writes their readings to sources/text/models/teacher_readings.csv: ids, a
-digest of each piece and three probabilities, no text. The same fine-tuning makes the
+their figures on the held-out split (which they never see), and writes their readings to
+sources/text/models/teacher_readings.csv: ids, a digest of each piece and three
+probabilities, no text. The same fine-tuning makes the
 serious-concern detector's judge (`sources.text.detector`).
 """
 
