@@ -15,7 +15,7 @@ setup: $(VENV)/.installed
 # Debian's Chromium for the real-browser test; Playwright cannot download its own here.
 browser-deps:
 	@if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = 0 ]; then \
-		apt-get update -qq && apt-get install -y -qq chromium fonts-dejavu-core; fi
+		apt-get update -qq && apt-get install -y -qq chromium fonts-dejavu-core fonts-noto-color-emoji; fi
 
 run: setup
 	$(VENV)/bin/streamlit run app.py
