@@ -61,20 +61,24 @@ def _sections(role: str | None) -> dict[str, list]:
 
 
 # ---- An empty store gets the demo world, so a newcomer sees a populated dashboard ---------
+# Built in two stages (pages/ui/demo_build.py): this screen waits only for the first, a
+# slice of the world with the demo accounts; the rest loads behind the pages.
 build = demo_build.demo_build()
+waiting = build is not None and not build.ready
 st.session_state[gate.VIA_APP] = True
 # Navigation is declared even while the demo world is built (hidden then): until some
 # session declares it, Streamlit would list the bare pages/ folder in the sidebar.
 signed_in = gate.signed_in()
 page = st.navigation(
     _sections(gate.role() if signed_in else None),
-    position="sidebar" if build is None and signed_in else "hidden",
+    position="sidebar" if not waiting and signed_in else "hidden",
 )
-if build is not None:
+if build is not None and not build.ready:
     st.title("Carelens")
     st.write(
         "The store is empty, so Carelens is building its fictional demo world: writing it, "
         "loading it through the same loader as your own files, and scoring it. "
+        "Sign-in opens as soon as its first providers are in; the rest loads behind them. "
         "This happens once; you may close this tab and come back."
     )
     if build.error:
@@ -92,6 +96,8 @@ warming.keep_warm()
 # The demo-build screen above comes first: it shows no data, and the demo accounts are
 # made at its end. Each page checks again (pages/ui/gate.require), and draws who is signed in.
 gate.gate()
+if build is not None:  # the rest of the demo world is still loading
+    demo_build.notice(build)
 
 goto = st.query_params.get("goto")
 if goto in {path for _, path, _, _ in PAGES}:

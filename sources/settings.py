@@ -30,6 +30,12 @@ def demo_providers() -> int:
     return int(os.environ.get("CARELENS_DEMO_PROVIDERS", "2000"))
 
 
+def demo_first_providers() -> int:
+    """How many of the demo world's providers the app loads first, so a newcomer can sign in
+    while the rest loads behind them (`CARELENS_DEMO_FIRST`; 0 loads the world at once)."""
+    return max(0, int(os.environ.get("CARELENS_DEMO_FIRST", "30")))
+
+
 def demo_seed() -> int:
     """Seed of the embedded demo world (`CARELENS_DEMO_SEED`)."""
     return int(os.environ.get("CARELENS_DEMO_SEED", "1"))
