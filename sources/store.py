@@ -91,8 +91,9 @@ class SafeguardingAlert(SQLModel, table=True):
 
 def _unseen_serious_index(table: str) -> Index:
     """A partial index of the serious texts nobody has marked seen: the triage page and the
-    inbox count them per provider; without it that read every comment. The condition is written as SQLAlchemy renders `serious.is_(True)` on each
-    database, so each planner sees the query's condition implies it."""
+    inbox count them per provider; without it that read every comment. The condition is
+    written as SQLAlchemy renders `serious.is_(True)` on each database, so each planner
+    sees the query's condition implies it."""
     return Index(
         f"ix_{table}_unseen_serious",
         "provider_id",
@@ -380,8 +381,9 @@ def _add_missing_indexes(engine: Engine) -> None:
 def read_frame(engine: Engine, query: object, columns: Sequence[str] | None = None) -> pd.DataFrame:
     """The rows of a query as a DataFrame, built from the driver's own tuples.
 
-    Skips SQLAlchemy's Row objects, which pandas would probe one by one. Types are the driver's (dates may be ISO strings, booleans 0/1
-    on SQLite): callers normalise what they use.
+    Skips SQLAlchemy's Row objects, which pandas would probe one by one. Types are the
+    driver's (dates may be ISO strings, booleans 0/1 on SQLite): callers normalise what
+    they use.
     """
     with engine.connect() as conn:
         result = conn.execute(query)  # type: ignore[call-overload]
