@@ -66,20 +66,21 @@ def rate(texts: list[str]) -> str:
 
 
 def loader_rate(texts: list[str], what: str = "demo comments") -> str:
-    """Comments per second read the loader's way (sources.load._read_in_order), workers'
+    """Comments per second read the loader's way (sources.load.texts._read_in_order), workers'
     start-up included, beside the same texts read in this process alone."""
-    from sources import load
+    from sources.load import pool
+    from sources.load.texts import _read_in_order
 
-    chunks = [texts[i : i + load.TEXT_CHUNK] for i in range(0, len(texts), load.TEXT_CHUNK)]
+    chunks = [texts[i : i + pool.TEXT_CHUNK] for i in range(0, len(texts), pool.TEXT_CHUNK)]
     start = time.perf_counter()
     workers = settings.load_workers()
-    list(load._read_in_order(chunks, workers))
+    list(_read_in_order(chunks, workers))
     pooled = len(texts) / (time.perf_counter() - start)
     load_detector().forget()
     start = time.perf_counter()
     read_texts(texts)
     alone = len(texts) / (time.perf_counter() - start)
-    workers = workers if len(texts) >= load.PARALLEL_ITEMS else 1
+    workers = workers if len(texts) >= pool.PARALLEL_ITEMS else 1
     return (
         f"the loader's way ({len(texts):,} {what}, {workers} worker processes): "
         f"{pooled:,.0f} comments/s wall; one process: {alone:,.0f}"

@@ -11,6 +11,11 @@ from sqlalchemy.engine import Engine
 from sources import load as loader
 from sources.__main__ import main
 from sources.load import Problem, load_files, load_folder
+from sources.load import command as load_command
+from sources.load import link as load_link
+from sources.load import pool as load_pool
+from sources.load import run as load_run
+from sources.load import texts as load_texts
 from sources.people import audit
 from sources.store import EVIDENCE_TABLES, Comment, Load, make_engine
 
@@ -445,7 +450,7 @@ def test_problems_are_listed_in_file_then_row_order_across_files(engine: Engine,
 def test_a_failure_while_writing_rolls_everything_back(
     engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
-    real_write = loader._write
+    real_write = load_run._write
     calls = []
 
     def failing_write(conn, table, *args, **kwargs):
@@ -454,7 +459,7 @@ def test_a_failure_while_writing_rolls_everything_back(
             raise RuntimeError("disk full")
         return real_write(conn, table, *args, **kwargs)
 
-    monkeypatch.setattr(loader, "_write", failing_write)
+    monkeypatch.setattr(load_run, "_write", failing_write)
     result = load_folder(write(tmp_path / "in", WORLD), engine)
     assert calls == ["provider", "inspection", "incident"]
     assert not result.ok and result.failed
@@ -501,7 +506,7 @@ def test_cli_workers_default_to_the_setting_and_can_be_given(
         asked.append(workers)
         return real(folder, engine, by, progress, workers)
 
-    monkeypatch.setattr(loader, "load_folder", recording)
+    monkeypatch.setattr(load_command, "load_folder", recording)
     folder = write(tmp_path / "in", {"providers.csv": PROVIDERS})
     monkeypatch.setenv("CARELENS_LOAD_WORKERS", "3")
     assert main(["load", str(folder)]) == 0
@@ -575,7 +580,7 @@ def test_unchanged_texts_are_not_read_again(
         read.extend(texts)
         return real(texts)
 
-    monkeypatch.setattr(loader, "read_stored_texts", counting)
+    monkeypatch.setattr(load_texts, "read_stored_texts", counting)
     edited = COMMENTS.replace("A lovely place.", "A cold place.")
     assert load_folder(write(tmp_path / "b", {**WORLD, "comments.csv": edited}), engine).ok
     assert read == ["A cold place."]
@@ -605,7 +610,7 @@ def test_a_reload_relinks_only_what_changed(
         linked.extend(names)
         return real(providers, names, places, texts, progress, workers)
 
-    monkeypatch.setattr(loader, "link_comments", counting)
+    monkeypatch.setattr(load_link, "link_comments", counting)
     assert load_folder(write(tmp_path / "b", WORLD), engine).ok
     assert linked == []  # same register, same comments: the stored links stand
     moved = COMMENTS.replace("Zzyzx Qwerty,Nowhere", "Elm Surgery,Elmbridge")
@@ -655,19 +660,19 @@ def test_a_big_load_reads_and_links_in_worker_processes_as_one_process_would(
     engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
     files = {**WORLD, "comments.csv": many_comments(120)}
-    monkeypatch.setattr(loader, "PARALLEL_ITEMS", 50)  # "big" for a test
-    monkeypatch.setattr(loader, "TEXT_CHUNK", 10)
+    monkeypatch.setattr(load_pool, "PARALLEL_ITEMS", 50)  # "big" for a test
+    monkeypatch.setattr(load_pool, "TEXT_CHUNK", 10)
     alone = make_engine(f"sqlite:///{tmp_path / 'alone.db'}")
     assert load_folder(write(tmp_path / "in", files), alone).ok  # workers=1, the default
 
     started: list[int] = []
 
-    class Recorded(loader.ProcessPoolExecutor):
+    class Recorded(load_pool.ProcessPoolExecutor):
         def __init__(self, workers: int, **kwargs) -> None:
             started.append(workers)
             super().__init__(workers, **kwargs)
 
-    monkeypatch.setattr(loader, "ProcessPoolExecutor", Recorded)
+    monkeypatch.setattr(load_pool, "ProcessPoolExecutor", Recorded)
     assert load_folder(write(tmp_path / "in", files), engine, workers=2).ok
     assert started == [2, 2]  # one pool to read, one to link
     expected = read_and_linked(alone)
@@ -680,11 +685,12 @@ def test_a_small_load_or_one_worker_reads_texts_here(monkeypatch: pytest.MonkeyP
     def refuse(*args, **kwargs):
         raise AssertionError("no worker process for this")
 
-    monkeypatch.setattr(loader, "ProcessPoolExecutor", refuse)
+    monkeypatch.setattr(load_pool, "ProcessPoolExecutor", refuse)
     chunks = [["Kind staff."], ["Cold food."]]
-    assert len(list(loader._read_in_order(chunks, 2))) == 2  # 2 texts: fewer than PARALLEL_ITEMS
-    monkeypatch.setattr(loader, "PARALLEL_ITEMS", 1)
-    assert len(list(loader._read_in_order(chunks, 1))) == 2
+    # 2 texts: fewer than PARALLEL_ITEMS
+    assert len(list(load_texts._read_in_order(chunks, 2))) == 2
+    monkeypatch.setattr(load_pool, "PARALLEL_ITEMS", 1)
+    assert len(list(load_texts._read_in_order(chunks, 1))) == 2
 
 
 def test_when_a_worker_dies_the_rest_is_read_here(monkeypatch: pytest.MonkeyPatch):
@@ -694,13 +700,13 @@ def test_when_a_worker_dies_the_rest_is_read_here(monkeypatch: pytest.MonkeyPatc
 
         def map(self, read, chunks):
             yield read(chunks[0])
-            raise loader.BrokenProcessPool("a worker was killed")
+            raise load_pool.BrokenProcessPool("a worker was killed")
 
         def shutdown(self, **kwargs) -> None:
             pass
 
-    monkeypatch.setattr(loader, "ProcessPoolExecutor", Dying)
-    monkeypatch.setattr(loader, "PARALLEL_ITEMS", 1)
+    monkeypatch.setattr(load_pool, "ProcessPoolExecutor", Dying)
+    monkeypatch.setattr(load_pool, "PARALLEL_ITEMS", 1)
     chunks = [["Kind staff."], ["Cold food."], ["Nobody came."]]
-    got = list(loader._read_in_order(chunks, 2))
+    got = list(load_texts._read_in_order(chunks, 2))
     assert got == [loader.read_stored_texts(c) for c in chunks]
