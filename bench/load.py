@@ -84,7 +84,7 @@ def run_loads(folder: Path, database: Path) -> dict[str, float]:
     figures: dict[str, float] = {}
     for label in ("first", "reload"):
         began, cpu = time.perf_counter(), time.process_time()
-        result = load_folder(folder, engine, by="bench")
+        result = load_folder(engine, folder, by="bench")
         figures[f"{label}_seconds"] = time.perf_counter() - began
         figures[f"{label}_cpu"] = time.process_time() - cpu
         if not result.ok:

@@ -52,9 +52,7 @@ def build_store(providers: int, seed: int, folder: Path) -> str:
     demo.write_demo_world(folder / "demo", providers=providers, seed=seed)
     print(f"demo world written in {time.perf_counter() - started:.0f} s", flush=True)
     started = time.perf_counter()
-    result = load.load_folder(
-        folder / "demo", engine=engine, by="bench", workers=settings.load_workers()
-    )
+    result = load.load_folder(engine, folder / "demo", by="bench", workers=settings.load_workers())
     if not result.ok:
         raise SystemExit(f"the demo world did not load: {result.problems[:3]}")
     print(f"loaded in {time.perf_counter() - started:.0f} s", flush=True)

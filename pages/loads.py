@@ -43,8 +43,8 @@ if st.button("Load these files", type="primary", disabled=not uploads, key="load
     files = {u.name: u.getvalue() for u in uploads}
     bar = st.progress(0.0, text="Checking the files…")
     result = load.load_files(
+        cache.engine(),
         files,
-        engine=cache.engine(),
         by=gate.current_user(),
         progress=lambda done, message: bar.progress(min(max(done, 0.0), 1.0), message),
     )

@@ -234,7 +234,7 @@ def _load_and_score(
     def note(low: float, high: float, prefix: str) -> Progress:
         return lambda f, m: _note(build, start + share * (low + (high - low) * f), f"{prefix}{m}")
 
-    result = load.load_folder(folder, engine=eng, by=by, progress=note(0.0, 0.8, "Loading: "))
+    result = load.load_folder(eng, folder, by=by, progress=note(0.0, 0.8, "Loading: "))
     if not result.ok:
         problems = "; ".join(str(p) for p in result.problems[:5])
         raise RuntimeError(f"the demo world did not load: {problems}")

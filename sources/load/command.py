@@ -60,7 +60,7 @@ def run_load_command(args: argparse.Namespace) -> int:
         return 2
     engine = make_engine(args.database_url) if args.database_url else get_engine()
     by = getattr(args, "by", "cli") or "cli"
-    result = load_folder(folder, engine, by=by, workers=getattr(args, "workers", 1) or 1)
+    result = load_folder(engine, folder, by=by, workers=getattr(args, "workers", 1) or 1)
     print_result(result)
     if not result.failed:
         record_in_audit(engine, result, str(folder), by)

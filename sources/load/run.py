@@ -21,7 +21,7 @@ from sources.load.link import _link, _register
 from sources.load.texts import READING_COLUMNS, _enrich_texts
 from sources.load.write import _table, _write
 from sources.progress import Progress
-from sources.store import Load, get_engine, utcnow
+from sources.store import Load, utcnow
 
 STORE_FAILED = "the load failed and nothing was stored: {why}"
 
@@ -50,8 +50,8 @@ def _store_provider_ids(engine: Engine) -> set[str]:
 
 
 def load_folder(
+    engine: Engine,
     folder: Path,
-    engine: Engine | None = None,
     by: str = "cli",
     progress: Progress | None = None,
     workers: int = 1,
@@ -73,12 +73,12 @@ def load_folder(
                 files[path.name.lower()] = path.read_bytes()
             else:
                 warnings.append(f"{path.name}: not a contract file; ignored")
-    return _load(files, engine, by, progress, warnings, str(folder), workers)
+    return _load(engine, files, by, progress, warnings, str(folder), workers)
 
 
 def load_files(
+    engine: Engine,
     files: Mapping[str, bytes],
-    engine: Engine | None = None,
     by: str = "app",
     progress: Progress | None = None,
 ) -> LoadResult:
@@ -91,19 +91,18 @@ def load_files(
             chosen[base] = data
         else:
             warnings.append(f"{Path(name).name}: not a contract file; ignored")
-    return _load(chosen, engine, by, progress, warnings, "upload", 1)
+    return _load(engine, chosen, by, progress, warnings, "upload", 1)
 
 
 def _load(
+    engine: Engine,
     files: Mapping[str, bytes],
-    engine: Engine | None,
     by: str,
     progress: Progress | None,
     warnings: list[str],
     source: str,
     workers: int,
 ) -> LoadResult:
-    engine = engine or get_engine()
     note = progress or (lambda _done, _message: None)
     started = utcnow()
     names = [spec.filename for spec in FILES if spec.filename in files]

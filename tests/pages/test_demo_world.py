@@ -24,7 +24,7 @@ PAGES = ("triage", "provider", "overview", "inbox", "loads", "method")
 def demo_store(demo_world: object, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     """The session's small demo world, loaded and scored once for this module."""
     engine = fresh_engine(tmp_path_factory.mktemp("demo-store"))
-    result = load.load_folder(demo_world.folder, engine=engine, by="test")  # type: ignore[attr-defined]
+    result = load.load_folder(engine, demo_world.folder, by="test")  # type: ignore[attr-defined]
     assert result.ok, result.problems[:3]
     score.score_and_store(engine, as_of=score.evidence_end(engine))
     yield engine

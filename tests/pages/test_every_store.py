@@ -53,7 +53,7 @@ def small_world(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def load_and_score(folder: Path, engine: Engine) -> None:
-    result = load.load_folder(folder, engine=engine)
+    result = load.load_folder(engine, folder)
     assert result.ok, [str(p) for p in result.problems[:5]]
     score.score_and_store(engine)
 

@@ -25,7 +25,7 @@ from tests.pages.apptest import frame_with
 def demo_store(demo_world: object, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     """The session's small demo world, loaded (copies marked by the loader) and scored."""
     engine = fresh_engine(tmp_path_factory.mktemp("voices-demo"))
-    result = load.load_folder(demo_world.folder, engine=engine, by="test")  # type: ignore[attr-defined]
+    result = load.load_folder(engine, demo_world.folder, by="test")  # type: ignore[attr-defined]
     assert result.ok, result.problems[:3]
     score.score_and_store(engine, as_of=score.evidence_end(engine), history_months=1)
     yield engine

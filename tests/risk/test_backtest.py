@@ -100,10 +100,10 @@ def test_loading_the_same_files_twice_changes_no_score(
         demo = request.getfixturevalue("demo_world")
     except pytest.FixtureLookupError:
         pytest.skip("no demo_world fixture yet")
-    assert load.load_folder(demo.folder, engine).ok
+    assert load.load_folder(engine, demo.folder).ok
     as_of = demo.end - dt.timedelta(days=90)
     first = score_providers(engine, as_of)
-    assert load.load_folder(demo.folder, engine).ok
+    assert load.load_folder(engine, demo.folder).ok
     pd.testing.assert_frame_equal(first, score_providers(engine, as_of))
 
 

@@ -80,7 +80,7 @@ def test_2021_register_converts_and_loads(tmp_path: Path, engine, capsys):
     assert convert("cqc-2021", FILE_2021, tmp_path) == 0
     printed = capsys.readouterr().out
     assert "31959 providers" in printed and "insufficient evidence to rate" in printed
-    result = load_folder(tmp_path, engine)
+    result = load_folder(engine, tmp_path)
     assert result.ok, "\n".join(str(p) for p in result.problems[:5])
     with Session(engine) as session:
         assert session.scalar(select(func.count()).select_from(Provider)) == 31959
@@ -124,7 +124,7 @@ def test_2025_directory_never_dates_a_rating_by_registration(tmp_path: Path, eng
         "West Midlands", "North West", "North East", "Yorkshire and The Humber",
     }  # fmt: skip
     assert convert("cqc-2025", FILE_2025, tmp_path) == 0
-    result = load_folder(tmp_path, engine)
+    result = load_folder(engine, tmp_path)
     assert result.ok, "\n".join(str(p) for p in result.problems[:5])
     with Session(engine) as session:
         assert session.scalar(select(func.count()).select_from(Provider)) == 999
@@ -145,7 +145,7 @@ def test_history_keeps_every_rated_report(tmp_path: Path, engine):
     ]
     assert set(shared["provider_id"]) == {"1-149210468", "1-9786536853"}
     assert convert("cqc-history", FILE_HISTORY, tmp_path) == 0
-    result = load_folder(tmp_path, engine)
+    result = load_folder(engine, tmp_path)
     assert result.ok, "\n".join(str(p) for p in result.problems[:5])
     with Session(engine) as session:
         assert session.scalar(select(func.count()).select_from(Inspection)) == len(inspections)

@@ -266,7 +266,7 @@ def test_each_rule_rejects_the_load_with_its_exact_message(
     engine: Engine, tmp_path: Path, name: str, content: str | bytes, expected: list[str]
 ):
     folder = write(tmp_path / "in", {**WORLD, name: content})
-    result = load_folder(folder, engine)
+    result = load_folder(engine, folder)
     assert not result.ok
     assert [str(p) for p in result.problems] == expected
     assert result.problem_count == len(expected)
@@ -282,7 +282,7 @@ def test_a_good_world_loads_with_canonical_values(engine: Engine, tmp_path: Path
         "safeguarding.csv": "alert_id,provider_id,raised_on,abuse_type,risk_level\n"
         "A1,P1,2025-02-01,Modern Slavery,HIGH\n",
     }
-    result = load_folder(write(tmp_path / "in", odd), engine)
+    result = load_folder(engine, write(tmp_path / "in", odd))
     assert result.ok, [str(p) for p in result.problems]
     assert result.added == {
         "providers.csv": 2,
@@ -305,7 +305,7 @@ def test_a_good_world_loads_with_canonical_values(engine: Engine, tmp_path: Path
 
 
 def test_comments_are_read_and_linked(engine: Engine, tmp_path: Path):
-    assert load_folder(write(tmp_path / "in", WORLD), engine).ok
+    assert load_folder(engine, write(tmp_path / "in", WORLD)).ok
     with engine.connect() as conn:
         rows = {r.comment_id: r for r in conn.execute(select(Comment.__table__)).all()}
     assert (rows["C1"].provider_id, rows["C1"].link_method) == ("P1", "given")
@@ -321,7 +321,7 @@ def test_a_comment_naming_an_unknown_provider_is_linked_by_name_with_a_warning(
 ):
     comments = "comment_id,received_on,text,provider_id,provider_name,place\n"
     comments += "C1,2025-04-01,Kind staff.,P404,Oak House,Oakford\n"
-    result = load_folder(write(tmp_path / "in", {**WORLD, "comments.csv": comments}), engine)
+    result = load_folder(engine, write(tmp_path / "in", {**WORLD, "comments.csv": comments}))
     assert result.ok
     assert result.warnings == [
         "comments.csv: comment 'C1' names provider_id 'P404', which is not a known provider; "
@@ -335,14 +335,14 @@ def test_a_comment_naming_an_unknown_provider_is_linked_by_name_with_a_warning(
 
 
 def test_a_bad_row_in_the_last_file_leaves_every_table_unchanged(engine: Engine, tmp_path: Path):
-    assert load_folder(write(tmp_path / "first", WORLD), engine).ok
+    assert load_folder(engine, write(tmp_path / "first", WORLD)).ok
     before = snapshot(engine)
     changed = {
         "providers.csv": PROVIDERS.replace("Oak House", "Oak House Care Home"),
         "incidents.csv": INCIDENTS + "I3,P1,2025-01-09,severe,falls\n",
         "comments.csv": COMMENTS + "C4,2025-13-01,Bad date on the last row.,P1,,,\n",
     }
-    result = load_folder(write(tmp_path / "second", {**WORLD, **changed}), engine)
+    result = load_folder(engine, write(tmp_path / "second", {**WORLD, **changed}))
     assert [str(p) for p in result.problems] == [
         "comments.csv:5: column 'received_on' = '2025-13-01': not a real calendar date"
     ]
@@ -352,9 +352,9 @@ def test_a_bad_row_in_the_last_file_leaves_every_table_unchanged(engine: Engine,
 
 def test_loading_the_same_files_twice_changes_nothing(engine: Engine, tmp_path: Path):
     folder = write(tmp_path / "in", WORLD)
-    first = load_folder(folder, engine)
+    first = load_folder(engine, folder)
     before = snapshot(engine)
-    second = load_folder(folder, engine)
+    second = load_folder(engine, folder)
     assert first.ok and second.ok
     assert set(second.added.values()) == {0} and set(second.updated.values()) == {0}
     assert snapshot(engine) == before
@@ -362,22 +362,22 @@ def test_loading_the_same_files_twice_changes_nothing(engine: Engine, tmp_path: 
 
 
 def test_a_changed_value_is_an_update_not_a_new_record(engine: Engine, tmp_path: Path):
-    assert load_folder(write(tmp_path / "a", WORLD), engine).ok
+    assert load_folder(engine, write(tmp_path / "a", WORLD)).ok
     incidents = INCIDENTS.replace("I2,P2,2025-01-03,none", "I2,P2,2025-01-03,moderate")
-    result = load_folder(write(tmp_path / "b", {"incidents.csv": incidents}), engine)
+    result = load_folder(engine, write(tmp_path / "b", {"incidents.csv": incidents}))
     assert (result.added, result.updated) == ({"incidents.csv": 0}, {"incidents.csv": 1})
     assert [r[3] for r in snapshot(engine)["incident"]] == ["low", "moderate"]
 
 
 def test_evidence_may_name_providers_already_in_the_store(engine: Engine, tmp_path: Path):
-    assert load_folder(write(tmp_path / "a", {"providers.csv": PROVIDERS}), engine).ok
-    result = load_folder(write(tmp_path / "b", {"incidents.csv": INCIDENTS}), engine)
+    assert load_folder(engine, write(tmp_path / "a", {"providers.csv": PROVIDERS})).ok
+    result = load_folder(engine, write(tmp_path / "b", {"incidents.csv": INCIDENTS}))
     assert result.ok and result.added == {"incidents.csv": 2}
 
 
 def test_a_reload_keeps_what_people_set_on_comments(engine: Engine, tmp_path: Path):
     folder = write(tmp_path / "in", WORLD)
-    assert load_folder(folder, engine).ok
+    assert load_folder(engine, folder).ok
     table = Comment.__table__
     with engine.begin() as conn:
         conn.execute(
@@ -387,12 +387,12 @@ def test_a_reload_keeps_what_people_set_on_comments(engine: Engine, tmp_path: Pa
         )
         conn.execute(update(table).where(table.c.comment_id == "C2").values(serious_seen_by="bo"))
     before = snapshot(engine)
-    result = load_folder(folder, engine)
+    result = load_folder(engine, folder)
     assert result.ok and result.updated["comments.csv"] == 0
     assert snapshot(engine) == before
     # Even new text on a person-linked comment leaves the person's link alone.
     edited = COMMENTS.replace("A lovely place.", "A lovely place really.")
-    assert load_folder(write(tmp_path / "b", {"comments.csv": edited}), engine).ok
+    assert load_folder(engine, write(tmp_path / "b", {"comments.csv": edited})).ok
     with engine.connect() as conn:
         c3 = conn.execute(select(table).where(table.c.comment_id == "C3")).one()
         c2 = conn.execute(select(table).where(table.c.comment_id == "C2")).one()
@@ -404,7 +404,7 @@ def test_a_reload_keeps_what_people_set_on_comments(engine: Engine, tmp_path: Pa
 def test_extra_columns_and_other_files_are_warnings(engine: Engine, tmp_path: Path):
     incidents = "incident_id,provider_id,occurred_on,harm,ward\nI1,P1,2025-01-02,low,B2\n"
     folder = write(tmp_path / "in", {**WORLD, "incidents.csv": incidents, "notes.csv": "a\n1\n"})
-    result = load_folder(folder, engine)
+    result = load_folder(engine, folder)
     assert result.ok
     assert result.warnings == [
         "notes.csv: not a contract file; ignored",
@@ -415,14 +415,14 @@ def test_extra_columns_and_other_files_are_warnings(engine: Engine, tmp_path: Pa
 def test_bom_and_odd_header_case_and_spacing_load(engine: Engine, tmp_path: Path):
     incidents = "\ufeff Incident_ID ,PROVIDER_ID, Occurred_On,Harm \r\nI1,P1,2025-01-02,Low\r\n"
     files = {"providers.csv": PROVIDERS, "incidents.csv": incidents}
-    result = load_folder(write(tmp_path / "in", files), engine)
+    result = load_folder(engine, write(tmp_path / "in", files))
     assert result.ok, [str(p) for p in result.problems]
     assert [r[:2] + r[3:4] for r in snapshot(engine)["incident"]] == [("I1", "P1", "low")]
 
 
 def test_load_files_takes_uploaded_bytes(engine: Engine):
     files = {"Providers.csv": PROVIDERS.encode(), "incidents.csv": INCIDENTS.encode("utf-8-sig")}
-    result = load_files(files, engine, by="amy")
+    result = load_files(engine, files, by="amy")
     assert result.ok and result.added == {"providers.csv": 2, "incidents.csv": 2}
     with engine.connect() as conn:
         assert conn.execute(select(Load.loaded_by, Load.files)).one() == (
@@ -438,7 +438,7 @@ def test_problems_are_listed_in_file_then_row_order_across_files(engine: Engine,
         "I1,P1,x,low\nI2,P9,2025-01-01,y\n",
         "providers.csv": PROVIDERS.replace(",30,", ",-3,"),
     }
-    result = load_folder(write(tmp_path / "in", files), engine)
+    result = load_folder(engine, write(tmp_path / "in", files))
     assert [(p.file, p.row, p.column) for p in result.problems] == [
         ("providers.csv", 2, "capacity"),
         ("incidents.csv", 2, "occurred_on"),
@@ -460,7 +460,7 @@ def test_a_failure_while_writing_rolls_everything_back(
         return real_write(conn, table, *args, **kwargs)
 
     monkeypatch.setattr(load_run, "_write", failing_write)
-    result = load_folder(write(tmp_path / "in", WORLD), engine)
+    result = load_folder(engine, write(tmp_path / "in", WORLD))
     assert calls == ["provider", "inspection", "incident"]
     assert not result.ok and result.failed
     assert [str(p) for p in result.problems] == [
@@ -502,9 +502,9 @@ def test_cli_workers_default_to_the_setting_and_can_be_given(
     asked: list[int] = []
     real = loader.load_folder
 
-    def recording(folder, engine=None, by="cli", progress=None, workers=1):
+    def recording(engine, folder, by="cli", progress=None, workers=1):
         asked.append(workers)
-        return real(folder, engine, by, progress, workers)
+        return real(engine, folder, by, progress, workers)
 
     monkeypatch.setattr(load_command, "load_folder", recording)
     folder = write(tmp_path / "in", {"providers.csv": PROVIDERS})
@@ -553,7 +553,7 @@ def test_copies_of_one_concern_are_marked_after_a_load(engine: Engine, tmp_path:
     comments += f"C1,2025-04-01,{concern},P1,phone\n"
     comments += f"C2,2025-04-03,{concern}.,P1,web_form\n"
     comments += "C3,2025-04-03,The garden is lovely and the food is always hot and tasty,P1,\n"
-    result = load_folder(write(tmp_path / "in", {**WORLD, "comments.csv": comments}), engine)
+    result = load_folder(engine, write(tmp_path / "in", {**WORLD, "comments.csv": comments}))
     assert result.ok
     with engine.connect() as conn:
         marks = dict(conn.execute(select(Comment.comment_id, Comment.duplicate_of)).all())
@@ -563,7 +563,7 @@ def test_copies_of_one_concern_are_marked_after_a_load(engine: Engine, tmp_path:
 def test_progress_runs_from_checking_to_loaded(engine: Engine, tmp_path: Path):
     seen: list[tuple[float, str]] = []
     folder = write(tmp_path / "in", WORLD)
-    assert load_folder(folder, engine, progress=lambda done, what: seen.append((done, what))).ok
+    assert load_folder(engine, folder, progress=lambda done, what: seen.append((done, what))).ok
     fractions = [done for done, _ in seen]
     assert fractions == sorted(fractions) and 0 <= fractions[0] and fractions[-1] == 1.0
     assert seen[0][1] == "checking providers.csv" and seen[-1][1] == "loaded"
@@ -572,7 +572,7 @@ def test_progress_runs_from_checking_to_loaded(engine: Engine, tmp_path: Path):
 def test_unchanged_texts_are_not_read_again(
     engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
-    assert load_folder(write(tmp_path / "a", WORLD), engine).ok
+    assert load_folder(engine, write(tmp_path / "a", WORLD)).ok
     read: list[str] = []
     real = loader.read_stored_texts
 
@@ -582,7 +582,7 @@ def test_unchanged_texts_are_not_read_again(
 
     monkeypatch.setattr(load_texts, "read_stored_texts", counting)
     edited = COMMENTS.replace("A lovely place.", "A cold place.")
-    assert load_folder(write(tmp_path / "b", {**WORLD, "comments.csv": edited}), engine).ok
+    assert load_folder(engine, write(tmp_path / "b", {**WORLD, "comments.csv": edited})).ok
     assert read == ["A cold place."]
 
 
@@ -591,7 +591,7 @@ def test_many_comments_naming_unknown_providers_give_twenty_warnings_and_a_count
 ):
     comments = "comment_id,received_on,text,provider_id\n"
     comments += "".join(f"C{i},2025-04-01,Fine.,X{i}\n" for i in range(25))
-    result = load_folder(write(tmp_path / "in", {**WORLD, "comments.csv": comments}), engine)
+    result = load_folder(engine, write(tmp_path / "in", {**WORLD, "comments.csv": comments}))
     assert result.ok and len(result.warnings) == 21
     assert result.warnings[-1] == (
         "comments.csv: 5 more comments name an unknown provider_id; linked by name and place "
@@ -602,7 +602,7 @@ def test_many_comments_naming_unknown_providers_give_twenty_warnings_and_a_count
 def test_a_reload_relinks_only_what_changed(
     engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
-    assert load_folder(write(tmp_path / "a", WORLD), engine).ok
+    assert load_folder(engine, write(tmp_path / "a", WORLD)).ok
     linked: list[str | None] = []
     real = loader.link_comments
 
@@ -611,17 +611,17 @@ def test_a_reload_relinks_only_what_changed(
         return real(providers, names, places, texts, progress, workers)
 
     monkeypatch.setattr(load_link, "link_comments", counting)
-    assert load_folder(write(tmp_path / "b", WORLD), engine).ok
+    assert load_folder(engine, write(tmp_path / "b", WORLD)).ok
     assert linked == []  # same register, same comments: the stored links stand
     moved = COMMENTS.replace("Zzyzx Qwerty,Nowhere", "Elm Surgery,Elmbridge")
-    assert load_folder(write(tmp_path / "c", {**WORLD, "comments.csv": moved}), engine).ok
+    assert load_folder(engine, write(tmp_path / "c", {**WORLD, "comments.csv": moved})).ok
     assert linked == ["Elm Surgery"]
     with engine.connect() as conn:
         c3 = conn.execute(select(Comment.provider_id).where(Comment.comment_id == "C3")).one()
     assert c3 == ("P2",)
     linked.clear()
     grown = PROVIDERS + "P3,Zzyzx Qwerty,care_home,Nowhere,,,\n"
-    assert load_folder(write(tmp_path / "d", {**WORLD, "providers.csv": grown}), engine).ok
+    assert load_folder(engine, write(tmp_path / "d", {**WORLD, "providers.csv": grown})).ok
     assert linked == ["Oak House", "Zzyzx Qwerty"]  # a new register: every name again
 
 
@@ -663,7 +663,7 @@ def test_a_big_load_reads_and_links_in_worker_processes_as_one_process_would(
     monkeypatch.setattr(load_pool, "PARALLEL_ITEMS", 50)  # "big" for a test
     monkeypatch.setattr(load_pool, "TEXT_CHUNK", 10)
     alone = make_engine(f"sqlite:///{tmp_path / 'alone.db'}")
-    assert load_folder(write(tmp_path / "in", files), alone).ok  # workers=1, the default
+    assert load_folder(alone, write(tmp_path / "in", files)).ok  # workers=1, the default
 
     started: list[int] = []
 
@@ -673,7 +673,7 @@ def test_a_big_load_reads_and_links_in_worker_processes_as_one_process_would(
             super().__init__(workers, **kwargs)
 
     monkeypatch.setattr(load_pool, "ProcessPoolExecutor", Recorded)
-    assert load_folder(write(tmp_path / "in", files), engine, workers=2).ok
+    assert load_folder(engine, write(tmp_path / "in", files), workers=2).ok
     assert started == [2, 2]  # one pool to read, one to link
     expected = read_and_linked(alone)
     assert read_and_linked(engine) == expected

@@ -115,17 +115,17 @@ def test_a_slice_then_the_whole_folder_stores_what_the_whole_folder_alone_does(
 
     (tmp_path / "once").mkdir()
     once = fresh_engine(tmp_path / "once")
-    assert load.load_folder(world.folder, engine=once, by="test").ok
+    assert load.load_folder(once, world.folder, by="test").ok
     score.score_and_store(once, as_of=score.evidence_end(once))
 
     (tmp_path / "twice").mkdir()
     twice = fresh_engine(tmp_path / "twice")
-    assert load.load_folder(part.folder, engine=twice, by="test").ok
+    assert load.load_folder(twice, part.folder, by="test").ok
     # The slice is scored as of the whole folder's newest evidence, which is the day the
     # whole store's scoring takes: the second scoring replaces every day of the first.
     assert part.newest == score.evidence_end(once)
     score.score_and_store(twice, as_of=part.newest)
-    assert load.load_folder(world.folder, engine=twice, by="test").ok
+    assert load.load_folder(twice, world.folder, by="test").ok
     score.score_and_store(twice, as_of=score.evidence_end(twice))
 
     a, b = stored(once), stored(twice)

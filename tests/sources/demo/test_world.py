@@ -405,7 +405,7 @@ def test_the_command_prints_files_and_row_counts(
 
 
 def test_the_small_world_loads_with_no_problems(engine, demo_world: demo.DemoSummary) -> None:
-    result = load.load_folder(demo_world.folder, engine=engine, by="test")
+    result = load.load_folder(engine, demo_world.folder, by="test")
     assert result.ok, [str(p) for p in result.problems[:5]]
     assert not result.problems
     assert result.added == demo_world.rows

@@ -62,7 +62,7 @@ def seed_store(engine, folder: Path) -> None:
     write_csv(
         folder / "providers.csv", ["provider_id", "name", "type"], [["P1", "Oak", "care_home"]]
     )
-    assert load_folder(folder, engine).ok
+    assert load_folder(engine, folder).ok
 
 
 @settings(
@@ -80,7 +80,7 @@ def test_random_rows_give_either_a_clean_load_or_problems_and_no_partial_write(
     before = counts(engine)
     folder = tmp_path_factory.mktemp("random")
     write_csv(folder / "incidents.csv", list(COLUMNS), rows)
-    result = load_folder(folder, engine)
+    result = load_folder(engine, folder)
     after = counts(engine)
     event("loaded" if result.ok else "refused")
     if result.ok:
@@ -107,7 +107,7 @@ def test_hostile_texts_are_stored_whole(engine, tmp_path):
         ["comment_id", "received_on", "text", "provider_id"],
         [[name, "2026-01-01", text, "P1"] for name, text in hostile.itertuples(index=False)],
     )
-    result = load_folder(folder, engine)
+    result = load_folder(engine, folder)
     assert result.ok, [str(p) for p in result.problems]
     with engine.connect() as conn:
         stored = dict(conn.execute(select(Comment.comment_id, Comment.text)).all())
