@@ -19,10 +19,10 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sources import settings  # noqa: E402
-from sources.text.concern_training import RENAMED  # noqa: E402
 from sources.text.concerns import find_concerns  # noqa: E402
 from sources.text.reader import read_texts  # noqa: E402
 from sources.text.sentiment import split_sentences  # noqa: E402
+from sources.text.training.detector import RENAMED  # noqa: E402
 
 EVAL = Path(__file__).resolve().parent / "data" / "serious_concerns_eval.csv"
 

@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 from sources import settings  # noqa: E402
 from sources.demo import words as demo_text  # noqa: E402
 from sources.text.reader import read_texts  # noqa: E402
-from sources.text.training import train_model  # noqa: E402
+from sources.text.training.sentiment import train_model  # noqa: E402
 
 
 def demo_check(n: int) -> None:

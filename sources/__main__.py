@@ -307,15 +307,15 @@ def main(argv: list[str] | None = None) -> int:
 
         return run_convert_command(args)
     if args.command == "train-text":
-        from sources.text.training import run_train_command
+        from sources.text.training.sentiment import run_train_command
 
         return run_train_command(args)
     if args.command == "train-concerns":
-        from sources.text.concern_training import run_train_concerns_command
+        from sources.text.training.detector import run_train_concerns_command
 
         return run_train_concerns_command(args)
     if args.command == "teach-text":
-        from sources.text.teacher import run_teach_command
+        from sources.text.training.teacher import run_teach_command
 
         return run_teach_command(args)
     if args.command == "text":

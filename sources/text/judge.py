@@ -1,7 +1,8 @@
 """The serious-concern judge as it runs: an int8 ONNX graph read by ONNX Runtime.
 
 The graph is the fine-tuned all-MiniLM-L6-v2 encoder, its mean pooling and its two-class
-head in one (`export_judge` writes it from the PyTorch model `train-concerns` fine-tunes).
+head in one (`sources.text.training.detector.export_judge` writes it from the PyTorch model
+`train-concerns` fine-tunes).
 Reading needs ONNX Runtime and the `tokenizers` library, not PyTorch, so a loader's worker
 processes start quickly.
 
@@ -12,10 +13,8 @@ exactly as the loading process does.
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -67,46 +66,3 @@ class Judge:
 def load_judge(path: Path) -> Judge:
     """The judge from its .onnx file."""
     return Judge(path.read_bytes())
-
-
-def export_judge(model: Any) -> Judge:
-    """The int8 judge from a fine-tuned `sources.text.transformer.Teacher` (PyTorch): the
-    encoder, pooling and head exported as one graph, its weights quantised to int8 per
-    output channel (closer to the float model than one scale per matrix)."""
-    import torch
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
-    class Graph(torch.nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.encoder, self.head = model.encoder, model.head
-
-        def forward(self, input_ids: Any, attention_mask: Any) -> Any:
-            hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask)
-            mask = attention_mask.unsqueeze(-1).to(hidden.last_hidden_state.dtype)
-            pooled = (hidden.last_hidden_state * mask).sum(1) / mask.sum(1)
-            return torch.softmax(self.head(pooled), -1)
-
-    graph = Graph().float().eval()
-    example = model.tokenizer(["A carer hit my mother."], return_tensors="pt")
-    axes = {0: "passages", 1: "tokens"}
-    with tempfile.TemporaryDirectory() as folder:
-        plain, small = Path(folder) / "judge.onnx", Path(folder) / "judge-int8.onnx"
-        torch.onnx.export(
-            graph,
-            (example["input_ids"], example["attention_mask"]),
-            str(plain),
-            input_names=["input_ids", "attention_mask"],
-            output_names=["proba"],
-            dynamic_axes={"input_ids": axes, "attention_mask": axes, "proba": {0: "passages"}},
-            opset_version=17,
-            dynamo=False,
-        )
-        quantize_dynamic(
-            str(plain),
-            str(small),
-            weight_type=QuantType.QInt8,
-            per_channel=True,
-            extra_options={"DefaultTensorType": 1},  # float, where shape inference is silent
-        )
-        return Judge(small.read_bytes())

@@ -24,7 +24,7 @@ from sources.progress import Progress
 from sources.text.detector import DETECTOR_VERSION
 from sources.text.model import MODEL_VERSION, TextModel, save_model, usable_model
 from sources.text.reading import Reading, read_with
-from sources.text.training import train_model
+from sources.text.training.sentiment import train_model
 
 # Stored with each reading: a text read by another reader is read again at its next load.
 READER_VERSION = f"{MODEL_VERSION}+{DETECTOR_VERSION}"

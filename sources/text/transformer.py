@@ -1,6 +1,6 @@
 """A fine-tuned all-MiniLM-L6-v2: tokenizer, encoder and a linear head, and reading with it.
 
-Fine-tuning is `sources.text.teacher.fine_tune`; the sentiment teachers and the serious-
+Fine-tuning is `sources.text.training.teacher.fine_tune`; the sentiment teachers and the serious-
 concern detector's judge are both of this shape. PyTorch is imported only when one reads.
 """
 

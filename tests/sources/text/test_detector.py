@@ -11,7 +11,6 @@ import pandas as pd
 import pytest
 
 from sources import settings
-from sources.text import concern_training
 from sources.text.detector import (
     KINDS,
     ConcernDetector,
@@ -22,6 +21,7 @@ from sources.text.detector import (
 from sources.text.judge import load_judge
 from sources.text.reader import read_text, read_texts
 from sources.text.sentiment import split_sentences
+from sources.text.training import detector as concern_training
 
 HAVE_DATA = (settings.feedback_data_dir() / "patient-feedback").is_dir()
 

@@ -14,7 +14,6 @@ from sources import settings
 from sources.__main__ import main
 from sources.text import model as model_file
 from sources.text import reader as text_module
-from sources.text import training
 from sources.text.keywords import prepare as prepare_scan
 from sources.text.reader import read_text, read_texts, themes_to_str
 from sources.text.reading import Reading
@@ -26,6 +25,7 @@ from sources.text.themes import (
     lexicon_themes,
     theme_label,
 )
+from sources.text.training import sentiment as training
 
 HAVE_DATA = (settings.feedback_data_dir() / "patient-feedback").is_dir()
 

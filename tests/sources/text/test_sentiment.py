@@ -8,9 +8,9 @@ import pytest
 from sklearn.metrics import f1_score
 
 from sources import settings
-from sources.text.feedback import read_feedback, split_feedback
 from sources.text.reader import read_text, read_texts
 from sources.text.sentiment import LABELS, split_sentences, stack_features, vader_compound
+from sources.text.training.feedback import read_feedback, split_feedback
 
 HAVE_DATA = (settings.feedback_data_dir() / "patient-feedback").is_dir()
 needs_data = pytest.mark.skipif(not HAVE_DATA, reason="shared feedback data not present")

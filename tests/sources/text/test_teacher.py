@@ -12,9 +12,9 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
 from sources import settings
-from sources.text.feedback import read_feedback, split_feedback, unseen_second
 from sources.text.sentiment import with_soft_labels
-from sources.text.teacher import (
+from sources.text.training.feedback import read_feedback, split_feedback, unseen_second
+from sources.text.training.teacher import (
     read_readings,
     reading_pieces,
     run_teach_command,

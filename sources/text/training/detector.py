@@ -10,9 +10,11 @@ apart to set the two thresholds; the evaluation set is never read here.
 from __future__ import annotations
 
 import argparse
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import joblib
 import numpy as np
@@ -30,10 +32,11 @@ from sources.text.detector import (
     DetectorFiles,
     StaticMeaning,
 )
-from sources.text.feedback import CRITICALITY_FILE, command_data_dir, say_on_stderr
-from sources.text.judge import Judge, export_judge
+from sources.text.judge import Judge
+from sources.text.training.feedback import CRITICALITY_FILE, command_data_dir, say_on_stderr
+from sources.text.training.teacher import fine_tune
 
-DATA = Path(__file__).resolve().parent / "data"
+DATA = Path(__file__).resolve().parents[1] / "data"
 ORDINARY = 2000  # ordinary feedback comments sampled as passages with no serious concern
 SEED = 0
 SCREEN_RECALL = 0.99  # share of the held-apart serious passages the screen must pass
@@ -118,8 +121,6 @@ def train_detector(
 ) -> TrainedDetector:
     """Fits the screen and fine-tunes the judge on four fifths of the training passages;
     sets both thresholds on the fifth kept apart. `sample` passages only, for a test."""
-    from sources.text.teacher import fine_tune
-
     say = progress or (lambda f, m: None)
     passages = training_passages(data_dir)
     if sample:
@@ -198,3 +199,46 @@ def run_train_concerns_command(args: argparse.Namespace) -> int:
         print(f"  {name:28s} {value:.3f}" if value < 10 else f"  {name:28s} {value:.0f}")
     print(f"Detector written to {path} in {time.monotonic() - started:.0f} s")
     return 0
+
+
+def export_judge(model: Any) -> Judge:
+    """The int8 judge from a fine-tuned `sources.text.transformer.Teacher` (PyTorch): the
+    encoder, pooling and head exported as one graph, its weights quantised to int8 per
+    output channel (closer to the float model than one scale per matrix)."""
+    import torch
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    class Graph(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.encoder, self.head = model.encoder, model.head
+
+        def forward(self, input_ids: Any, attention_mask: Any) -> Any:
+            hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask)
+            mask = attention_mask.unsqueeze(-1).to(hidden.last_hidden_state.dtype)
+            pooled = (hidden.last_hidden_state * mask).sum(1) / mask.sum(1)
+            return torch.softmax(self.head(pooled), -1)
+
+    graph = Graph().float().eval()
+    example = model.tokenizer(["A carer hit my mother."], return_tensors="pt")
+    axes = {0: "passages", 1: "tokens"}
+    with tempfile.TemporaryDirectory() as folder:
+        plain, small = Path(folder) / "judge.onnx", Path(folder) / "judge-int8.onnx"
+        torch.onnx.export(
+            graph,
+            (example["input_ids"], example["attention_mask"]),
+            str(plain),
+            input_names=["input_ids", "attention_mask"],
+            output_names=["proba"],
+            dynamic_axes={"input_ids": axes, "attention_mask": axes, "proba": {0: "passages"}},
+            opset_version=17,
+            dynamo=False,
+        )
+        quantize_dynamic(
+            str(plain),
+            str(small),
+            weight_type=QuantType.QInt8,
+            per_channel=True,
+            extra_options={"DefaultTensorType": 1},  # float, where shape inference is silent
+        )
+        return Judge(small.read_bytes())

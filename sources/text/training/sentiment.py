@@ -21,15 +21,6 @@ from sklearn.pipeline import FeatureUnion, make_pipeline
 
 from sources import settings
 from sources.progress import Progress
-from sources.text.feedback import (
-    SPLIT_SEED,
-    THEMES_FILE,
-    command_data_dir,
-    read_feedback,
-    say_on_stderr,
-    split_feedback,
-    unseen_second,
-)
 from sources.text.model import MODEL_VERSION, TextModel, decide, save_model
 from sources.text.reading import read_with
 from sources.text.sentiment import (
@@ -42,7 +33,6 @@ from sources.text.sentiment import (
     vader_compound,
     with_soft_labels,
 )
-from sources.text.teacher import read_readings, reading_pieces
 from sources.text.themes import (
     KEY_QUESTIONS,
     THEMES,
@@ -51,6 +41,16 @@ from sources.text.themes import (
     labelled_themes,
     subcategory_labels,
 )
+from sources.text.training.feedback import (
+    SPLIT_SEED,
+    THEMES_FILE,
+    command_data_dir,
+    read_feedback,
+    say_on_stderr,
+    split_feedback,
+    unseen_second,
+)
+from sources.text.training.teacher import read_readings, reading_pieces
 
 TEACHER_WEIGHT = 1.0  # a teacher-read piece counts as much as a human-labelled comment
 

@@ -31,8 +31,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sources import settings
 from sources.progress import Progress
 from sources.text.sentiment import LABELS, split_sentences
+from sources.text.training.feedback import (
+    command_data_dir,
+    read_feedback,
+    say_on_stderr,
+    split_feedback,
+    unseen_second,
+)
 from sources.text.transformer import Teacher
 
 EPOCHS = 4
@@ -219,15 +227,6 @@ def fine_tune(
 def run_teach_command(args: argparse.Namespace) -> int:
     """`python -m sources teach-text`: fine-tunes the teachers on the training split, prints
     their held-out figures, writes their averaged readings of every piece (reading_pieces)."""
-    from sources import settings
-    from sources.text.feedback import (
-        command_data_dir,
-        read_feedback,
-        say_on_stderr,
-        split_feedback,
-        unseen_second,
-    )
-
     data_dir = command_data_dir(args)
     if data_dir is None:
         return 2
