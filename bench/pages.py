@@ -62,8 +62,9 @@ def build_store(providers: int, seed: int, folder: Path) -> str:
     return url
 
 
-def time_pages(url: str, repeats: int) -> list[tuple[str, float, float]]:
-    """(page, first visit seconds, median later visit seconds) for every page."""
+def time_pages(url: str, repeats: int) -> tuple[list[tuple[str, float, float]], list[float]]:
+    """(page, first visit seconds, median later visit seconds) for every page, and the
+    seconds of first views of random providers (provider_first_views)."""
     os.environ["DATABASE_URL"] = url
     # First visits are timed as they were before warming: cold, with no warming thread
     # taking the other core meanwhile (the CHANGELOG times the warming in a browser).
@@ -96,7 +97,29 @@ def time_pages(url: str, repeats: int) -> list[tuple[str, float, float]]:
             if any("does not give access" in box.value for box in at.warning):
                 raise SystemExit(f"{page}: refused to {role}")
         rows.append((page, runs[0], statistics.median(runs[1:])))
-    return rows
+    return rows, provider_first_views(at, url)
+
+
+def provider_first_views(at: object, url: str, n: int = 20, seed: int = 0) -> list[float]:
+    """Seconds of one provider-page run for each of `n` random providers not opened before,
+    the app already warm from the other pages (an inspector's common case)."""
+    import random
+
+    from risk import views
+    from sources.store import make_engine
+
+    ids = views.triage_frame(make_engine(url))["provider_id"].astype(str).tolist()
+    at.session_state["user"], at.session_state["role"] = "inspector", "inspector"
+    times = []
+    for provider in random.Random(seed).sample(ids[1:], min(n, len(ids) - 1)):
+        at.query_params["provider"] = provider
+        at.switch_page("pages/provider.py")
+        started = time.perf_counter()
+        at.run()
+        times.append(time.perf_counter() - started)
+        if at.exception:
+            raise SystemExit(f"provider {provider}: {at.exception[0].message}")
+    return times
 
 
 def main() -> int:
@@ -116,11 +139,16 @@ def main() -> int:
 
         engine = make_engine(url)
         print(f"store: {views.provider_count(engine):,} providers, {url.split('://')[0]}")
-        rows = time_pages(url, args.repeats)
+        rows, firsts = time_pages(url, args.repeats)
         print(f"{'page':<10} {'first visit':>12} {'later visit':>12}")
         for page, first, later in rows:
             flag = "" if later < 1.0 else "  (over 1 s)"
             print(f"{page:<10} {first:>10.2f} s {later:>10.2f} s{flag}")
+        print(
+            f"provider first views ({len(firsts)} random providers, app warm): median "
+            f"{statistics.median(firsts):.2f} s, slowest {max(firsts):.2f} s, "
+            f"{sum(t < 1.0 for t in firsts)} under 1 s"
+        )
     return 0
 
 
