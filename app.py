@@ -28,6 +28,7 @@ PAGES = (
     ("Risk", "pages/triage.py", "Triage", ":material/format_list_numbered:"),
     ("Risk", "pages/provider.py", "Provider", ":material/home_health:"),
     ("Risk", "pages/overview.py", "Overview", ":material/map:"),
+    ("Work", "pages/search.py", "Search", ":material/search:"),
     ("Work", "pages/inbox.py", "Inbox", ":material/inbox:"),
     ("Work", "pages/voices.py", "Voices", ":material/record_voice_over:"),
     ("Work", "pages/loads.py", "Data", ":material/upload_file:"),

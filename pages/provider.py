@@ -13,8 +13,8 @@ from typing import NoReturn
 import pandas as pd
 import streamlit as st
 
-from pages.ui import cache, charts, gate, loaders, markdown, writes
-from risk import views
+from pages.ui import cache, charts, gate, loaders, markdown, search_box, writes
+from risk import brief, views
 from risk.score import Explanation
 from sources.contract import CONCERN_KINDS, KEY_QUESTIONS, service_type_label
 from sources.duplicates import merge_copies
@@ -223,7 +223,32 @@ def _score_evidence(explained: Explanation | None, events: pd.DataFrame, role: s
             )
 
 
-def _timeline(events: pd.DataFrame, scores: pd.DataFrame) -> None:
+def _from_search(stamp: Stamp, provider_id: str, role: str | None) -> dt.date | None:
+    """The item a search opened this page on (?item=kind:id), in full as `role` may read
+    it; its day, for the timeline to mark. None when there is none, or not of this provider."""
+    kind, _, record_id = st.query_params.get("item", "").partition(":")
+    if not record_id:
+        return None
+    item = loaders.evidence_item(stamp, kind, record_id)
+    if item is None or item.get("provider_id") != provider_id:
+        st.caption(f"The item {kind} {record_id} from the search is not this provider's.")
+        return None
+    day = pd.Timestamp(item["date"]).date()
+    with st.container(border=True):
+        st.markdown(
+            f"**From your search: {search_box.SHORT_KIND[kind]} {record_id}** · {day:%d %B %Y}"
+        )
+        if kind == "alert":
+            st.text(str(item["text"]).replace("_", " "))
+            if access.may(role, access.VIEW_SENSITIVE) and item.get("summary"):
+                st.text(str(item["summary"]))
+        else:
+            st.text(str(item["text"]))
+        st.caption("Marked on the timeline below by a dotted line.")
+    return day
+
+
+def _timeline(events: pd.DataFrame, scores: pd.DataFrame, marked: dt.date | None) -> None:
     """Everything at the provider on one timeline, between chosen dates, chosen lanes."""
     st.header("Timeline")
     if events.empty and scores.empty:
@@ -250,7 +275,7 @@ def _timeline(events: pd.DataFrame, scores: pd.DataFrame) -> None:
         key="timeline_sources",
     )
     st.plotly_chart(
-        charts.timeline_figure(events, scores, lanes, window[0], window[1]),
+        charts.timeline_figure(events, scores, lanes, window[0], window[1], marked),
         key="timeline",
     )
 
@@ -451,6 +476,34 @@ def _since_inspection(stamp: Stamp, provider_id: str, as_of: dt.date | None) -> 
     st.dataframe(table, hide_index=True, key="changes")
 
 
+def _search(stamp: Stamp, provider_id: str) -> None:
+    """A search over this provider's evidence alone (pages.ui.search_box)."""
+    st.header("Search this provider's evidence")
+    search_box.search_box("psearch", stamp, provider_id)
+
+
+def _pins(stamp: Stamp, provider_id: str, role: str | None) -> None:
+    """What inspectors pinned to the brief, each with a way to take it off."""
+    pins = access.redact(loaders.brief_pins(stamp, provider_id), role)
+    if pins.empty:
+        st.caption("Nothing pinned yet: pin a search result to bring it up on the visit.")
+        return
+    st.markdown("**Pinned to bring up on the visit**")
+    for pin in brief_items(pins):
+        left, right = st.columns([6, 1])
+        left.text(pin[1])
+        if gate.allowed(access.PIN) and right.button("Unpin", key=f"unpin_{pin[0]}"):
+            kind, record_id = pin[0].split(":", 1)
+            writes.unpin(provider_id, kind, record_id)
+            st.rerun()
+
+
+def brief_items(pins: pd.DataFrame) -> list[tuple[str, str]]:
+    """(kind:id, the brief's line) for each pin, as the brief prints it."""
+    keys = [f"{k}:{r}" for k, r in zip(pins["kind"], pins["record_id"], strict=True)]
+    return list(zip(keys, [p.line for p in brief.pinned_items(pins)], strict=True))
+
+
 def _visit_brief(
     stamp: Stamp, provider_id: str, as_of: dt.date | None, role: str | None, user: str
 ) -> None:
@@ -464,8 +517,10 @@ def _visit_brief(
         return
     st.write(
         "Suggested lines of enquiry per key question, drawn from the evidence and quoting it "
-        "with dates; with the summary, what makes the score and what changed."
+        "with dates; with the summary, what makes the score, what changed, and what was "
+        "pinned to bring up."
     )
+    _pins(stamp, provider_id, role)
 
     def _brief(kind: str) -> str | bytes:
         # Built when the button is pressed, not on every view of the page; the role this
@@ -511,8 +566,10 @@ events, voices = _evidence(stamp, provider_id, role)
 
 _who(record, ratings)
 _score(stamp, provider_id, scores, events, role)
-_timeline(events, scores)
+marked = _from_search(stamp, provider_id, role)
+_timeline(events, scores, marked)
 _what_people_say(stamp, provider_id, voices)
+_search(stamp, provider_id)
 _what_we_did(stamp, provider_id, voices, events)
 _since_inspection(stamp, provider_id, as_of)
 _visit_brief(stamp, provider_id, as_of, role, user)

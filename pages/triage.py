@@ -14,9 +14,11 @@ from sources.people import access, audit
 gate.via_app(__file__)
 gate.require(access.VIEW_PROVIDERS)
 
-# A shared link to the app's root with ?provider=ID opens that provider.
+# A shared link to the app's root with ?provider=ID opens that provider (and &item=kind:id,
+# a search result, on its timeline).
 if st.query_params.get("provider"):
-    st.switch_page("pages/provider.py", query_params={"provider": st.query_params["provider"]})
+    kept = {k: st.query_params[k] for k in ("provider", "item") if k in st.query_params}
+    st.switch_page("pages/provider.py", query_params=kept)
 
 stamp = cache.stamp()
 frame = loaders.triage(stamp)

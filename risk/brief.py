@@ -98,6 +98,26 @@ class Enquiry:
     quotes: list[Quote] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Pinned:
+    """A piece of evidence an inspector pinned to the brief to bring up on the visit."""
+
+    date: dt.date | None
+    kind: str
+    text: str
+    pinned_by: str
+    pinned_at: dt.datetime
+    reason: str = ""
+
+    @property
+    def line(self) -> str:
+        """How the brief prints it, as plain text."""
+        day = f"{self.date:%d %b %Y}" if self.date else "undated"
+        said = f"{day} · {self.kind}: “{self.text}”"
+        why = f" Why: {self.reason}." if self.reason else ""
+        return f"{said} (pinned by {self.pinned_by} on {self.pinned_at:%d %b %Y}).{why}"
+
+
 @dataclass
 class VisitBrief:
     """Everything the brief says about one provider on one date."""
@@ -114,6 +134,8 @@ class VisitBrief:
     enquiries: list[Enquiry]
     # Said beside the uncertainty, e.g. no recent voice (risk.score.silence_notes).
     uncertainty_notes: list[str] = field(default_factory=list)
+    # What inspectors pinned from a search to bring up (sources.people.actions.pin_to_brief).
+    pinned: list[Pinned] = field(default_factory=list)
 
 
 def _short(text: str, limit: int = QUOTE_CHARS) -> str:
@@ -170,7 +192,39 @@ def build_brief(
         changes=views.changes_since_inspection(engine, provider_id, as_of),
         enquiries=enquiries(events, voices, ratings),
         uncertainty_notes=notes,
+        pinned=pinned_items(access.redact(views.brief_pins(engine, provider_id), role)),
     )
+
+
+PIN_KIND_NAMES = {
+    "comment": "comment",
+    "note": "expert note",
+    "alert": "safeguarding",
+    "incident": "incident",
+}
+
+
+def pinned_items(pins: pd.DataFrame) -> list[Pinned]:
+    """The brief's pins from views.brief_pins, already redacted for the reader's role: an
+    alert is quoted by its abuse type, with its summary only when the role may read it."""
+    found = []
+    for pin in pins.itertuples(index=False):
+        said = str(pin.text or "").replace("_", " ") if pin.kind == "alert" else str(pin.text)
+        summary = _personal(pin, "summary")
+        if pin.kind == "alert" and summary:
+            said = f"{said}: {summary}"
+        date = None if pd.isna(pin.date) else _day(pin.date)
+        found.append(
+            Pinned(
+                date,
+                PIN_KIND_NAMES.get(pin.kind, pin.kind),
+                _short(said),
+                str(pin.pinned_by),
+                pd.Timestamp(pin.pinned_at).to_pydatetime(),
+                str(pin.reason or ""),
+            )
+        )
+    return found
 
 
 def _personal(row: object, column: str) -> str | None:
@@ -394,6 +448,10 @@ def brief_html(brief: VisitBrief) -> str:
         *(f"<li>{_e(line)}</li>" for line in _summary_lines(brief)),
         "</ul>",
     ]
+    if brief.pinned:
+        out.append("<h2>Pinned to bring up on the visit</h2><ul>")
+        out += [f"<li>{_e(pin.line)}</li>" for pin in brief.pinned]
+        out.append("</ul>")
     if not brief.contributions.empty:
         top = max(abs(float(v)) for v in brief.contributions["points"]) or 1.0
         out.append(
@@ -476,6 +534,11 @@ def brief_pdf(brief: VisitBrief, font_dir: Path = FONT_DIR) -> bytes:
     para("Summary", 13, "B", 7)
     for line in _summary_lines(brief):
         para(f"- {line}")
+    if brief.pinned:
+        pdf.ln(2)
+        para("Pinned to bring up on the visit", 13, "B", 7)
+        for pin in brief.pinned:
+            para(f"- {pin.line}", 9, "", 4.5)
     if not brief.contributions.empty:
         pdf.ln(2)
         para("What makes the score", 13, "B", 7)

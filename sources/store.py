@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Field, Session, SQLModel, create_engine
 
 from sources import settings
+from sources.search import index as search_index
 
 
 def utcnow() -> dt.datetime:
@@ -186,6 +187,22 @@ class UseMark(SQLModel, table=True):
 USES: tuple[str, ...] = ("inspection", "lines_of_enquiry", "safeguarding_referral", "other")
 
 
+class BriefPin(SQLModel, table=True):
+    """A piece of evidence an inspector pinned to a provider's visit brief ("bring this
+    up"), found by search (pinned by sources/people/actions.py, shown by risk/brief.py)."""
+
+    __table_args__ = (Index("ix_briefpin_provider_item", "provider_id", "kind", "record_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    provider_id: str = Field(index=True)
+    kind: str  # comment | note | alert | incident (sources.search.index.SEARCHED)
+    record_id: str
+    pinned_by: str
+    pinned_at: dt.datetime = Field(sa_type=DateTime(timezone=True))
+    reason: str | None = Field(default=None, sa_type=Text)  # short free text
+    unpinned_at: dt.datetime | None = _stamp()  # set when taken off; the row stays
+
+
 class Load(SQLModel, table=True):
     """One load of contract files, kept whatever its outcome."""
 
@@ -300,6 +317,23 @@ def _guard(target: object, connection: object, **_: object) -> None:
 event.listen(AuditEvent.__table__, "after_create", _guard)
 
 
+
+
+def _install_search(target: object, connection: object, **_: object) -> None:
+    search_index.install(connection, target.name)  # type: ignore[arg-type, attr-defined]
+
+
+def _drop_search(target: object, connection: object, **_: object) -> None:
+    search_index.drop(connection, target.name)  # type: ignore[arg-type, attr-defined]
+
+
+# The full-text index lives and dies with its table (sources/search/index.py); stores made
+# before it get it from make_engine.
+for _searched in (Comment, EbeNote, SafeguardingAlert, Incident):
+    event.listen(_searched.__table__, "after_create", _install_search)
+    event.listen(_searched.__table__, "before_drop", _drop_search)
+
+
 EVIDENCE_TABLES: tuple[type[SQLModel], ...] = (
     Provider,
     Inspection,
@@ -341,6 +375,7 @@ def make_engine(url: str | None = None) -> Engine:
     SQLModel.metadata.create_all(engine)
     _add_missing_columns(engine)
     _add_missing_indexes(engine)
+    search_index.ensure(engine)
     return engine
 
 

@@ -165,12 +165,14 @@ def timeline_figure(
     sources: Iterable[str] | None = None,
     start: dt.date | None = None,
     end: dt.date | None = None,
+    marked: dt.date | None = None,
 ) -> go.Figure:
     """One timeline of everything at a provider, with the score's own line below.
 
     `events` as from views.provider_events (date, source, level, record_id, text);
     `scores` as from views.provider_scores (as_of, score, band). `sources` picks lanes;
-    `start` and `end` (inclusive) bound both rows.
+    `start` and `end` (inclusive) bound both rows; `marked` (the day of an item opened from
+    a search) is drawn as a dotted line across both.
     """
     chosen = list(sources) if sources is not None else list(LANES)
     frame, lines = _between(events[events["source"].isin(chosen)], scores, start, end)
@@ -188,6 +190,19 @@ def timeline_figure(
     _lay_out_timeline(fig, lanes)
     if frame.empty and lines.empty:
         return _empty("Nothing recorded in this period for the sources chosen.")
+    if marked is not None:
+        day = pd.Timestamp(marked)
+        for row in (1, 2):
+            fig.add_vline(x=day, line_dash="dot", line_color="#444", row=row, col=1)
+        fig.add_annotation(
+            x=day,
+            y=1.02,
+            yref="paper",
+            text="from your search",
+            showarrow=False,
+            font={"size": 11},
+            xanchor="left",
+        )
     return fig
 
 

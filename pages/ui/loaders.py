@@ -108,6 +108,20 @@ def brief_files(
     return brief.brief_html(made), brief.brief_pdf(made)
 
 
+@st.cache_data(show_spinner=False, max_entries=64)
+def brief_pins(stamp: tuple[int, str, int], provider_id: str) -> pd.DataFrame:
+    """What is pinned to a provider's visit brief (views.brief_pins), not yet redacted."""
+    return views.brief_pins(engine(), provider_id)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def evidence_item(
+    stamp: tuple[int, str, int], kind: str, record_id: str
+) -> dict[str, object] | None:
+    """One piece of evidence by kind and id (views.evidence_item), not yet redacted."""
+    return views.evidence_item(engine(), kind, record_id)
+
+
 @shared_frame(show_spinner=False, max_entries=2)
 def unlinked(stamp: tuple[int, str, int]) -> pd.DataFrame:
     """Comments waiting to be linked to a provider."""

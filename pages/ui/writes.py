@@ -1,8 +1,9 @@
 """The writes made through the app's pages, and `clear`, which every write ends with.
 
 Owns `clear` (forgets every cached frame, then has a running warmer read the landing
-pages' frames again), `score_store` (scores the store from the Data page) and `mark_used`
-(evidence marked as used, forgetting only the frames a mark changes). A page that writes
+pages' frames again), `score_store` (scores the store from the Data page), `mark_used`
+(evidence marked as used, forgetting only the frames a mark changes) and `pin` / `unpin`
+(evidence pinned to a visit brief, forgetting only the brief's frames). A page that writes
 through risk/ or sources/ itself calls `clear` afterwards.
 
 Imports pages.ui.cache, pages.ui.gate, pages.ui.loaders and pages.ui.warming.
@@ -42,3 +43,22 @@ def mark_used(kind: str, record_id: str, used_for: str, outcome: str) -> int:
     for loader in (loaders.provider_uses, loaders.you_said_we_did, loaders.uses_between):
         loader.clear()
     return mark
+
+
+def pin(provider_id: str, kind: str, record_id: str, reason: str) -> bool:
+    """Pins evidence to a provider's visit brief as the person signed in (audited); False
+    when it was pinned already. Forgets only the cached pins and briefs."""
+    done = actions.pin_to_brief(
+        cache.engine(), provider_id, kind, record_id, current_user(), reason
+    )
+    loaders.brief_pins.clear()
+    loaders.brief_files.clear()
+    return done
+
+
+def unpin(provider_id: str, kind: str, record_id: str) -> bool:
+    """Takes a pin off a provider's visit brief (audited); False when it was not pinned."""
+    done = actions.unpin_from_brief(cache.engine(), provider_id, kind, record_id, current_user())
+    loaders.brief_pins.clear()
+    loaders.brief_files.clear()
+    return done

@@ -72,10 +72,13 @@ from risk.views.method import (
     weights_frame,
 )
 from risk.views.provider import (
+    PIN_COLUMNS,
     VOICE_COLUMNS,
     VoiceFilter,
+    brief_pins,
     changes_since_inspection,
     concern_label,
+    evidence_item,
     filter_voices,
     provider_events,
     provider_ratings,
@@ -163,6 +166,9 @@ __all__ = [
     "filter_voices",
     "themes_over_time",
     "changes_since_inspection",
+    "PIN_COLUMNS",
+    "brief_pins",
+    "evidence_item",
     "unlinked_comments",
     "as_given",
     "unlinked_count",

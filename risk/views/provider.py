@@ -16,6 +16,7 @@ from sqlalchemy.engine import Engine
 from risk.views.frames import parse_dates, present, split_list
 from sources.contract import CONCERN_KINDS
 from sources.store import (
+    BriefPin,
     Comment,
     EbeNote,
     Incident,
@@ -317,3 +318,77 @@ def changes_since_inspection(
     frame.attrs["last_inspection"] = last
     frame.attrs["last_rating"] = ratings["overall"].iloc[0]
     return frame
+
+
+PIN_COLUMNS: tuple[str, ...] = (
+    "kind",
+    "record_id",
+    "date",
+    "text",
+    "summary",
+    "pinned_by",
+    "pinned_at",
+    "reason",
+)
+# Per kind a pin or a search result may name: table, date column, what is shown as text
+# (an alert shows its abuse type; its summary is personal data, in `summary`).
+_ITEMS = {
+    "comment": (Comment, "received_on", "text"),
+    "note": (EbeNote, "visit_on", "text"),
+    "alert": (SafeguardingAlert, "raised_on", "abuse_type"),
+    "incident": (Incident, "occurred_on", "description"),
+}
+
+
+def evidence_item(engine: Engine, kind: str, record_id: str) -> dict[str, object] | None:
+    """One piece of evidence by kind and id: provider_id, date, text, summary (an alert's
+    safeguarding summary, personal data: redact before showing); None when unknown."""
+    if kind not in _ITEMS:
+        return None
+    table, date_col, text_col = _ITEMS[kind]
+    t = table.__table__
+    key = t.primary_key.columns.values()[0]
+    summary = t.c.summary if table is SafeguardingAlert else null()
+    query = select(
+        t.c.provider_id,
+        t.c[date_col].label("date"),
+        t.c[text_col].label("text"),
+        summary.label("summary"),
+    ).where(key == record_id)
+    frame = parse_dates(
+        read_frame(engine, query, ["provider_id", "date", "text", "summary"]), "date"
+    )
+    if frame.empty:
+        return None
+    row = frame.iloc[0].to_dict()
+    row["text"] = "" if pd.isna(row["text"]) else str(row["text"])
+    row["summary"] = None if pd.isna(row["summary"]) else str(row["summary"])
+    return {"kind": kind, "record_id": record_id, **row}
+
+
+def brief_pins(engine: Engine, provider_id: str) -> pd.DataFrame:
+    """What inspectors pinned to a provider's visit brief and have not taken off, oldest
+    first (PIN_COLUMNS); `summary` is personal data, for pages to pass through redact."""
+    pins = BriefPin.__table__
+    query = (
+        select(pins.c.kind, pins.c.record_id, pins.c.pinned_by, pins.c.pinned_at, pins.c.reason)
+        .where(pins.c.provider_id == provider_id, pins.c.unpinned_at.is_(None))
+        .order_by(pins.c.pinned_at, pins.c.id)
+    )
+    found = read_frame(engine, query, ["kind", "record_id", "pinned_by", "pinned_at", "reason"])
+    rows = []
+    for pin in found.itertuples(index=False):
+        item = evidence_item(engine, pin.kind, pin.record_id) or {}
+        rows.append(
+            {
+                "kind": pin.kind,
+                "record_id": pin.record_id,
+                "date": item.get("date"),
+                "text": item.get("text", ""),
+                "summary": item.get("summary"),
+                "pinned_by": pin.pinned_by,
+                "pinned_at": pd.Timestamp(pin.pinned_at),
+                "reason": pin.reason,
+            }
+        )
+    return pd.DataFrame(rows, columns=list(PIN_COLUMNS))

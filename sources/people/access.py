@@ -20,9 +20,10 @@ INBOX: Final = "inbox"  # link/dismiss comments, mark serious concerns seen, mar
 LOAD: Final = "load"  # upload contract files
 ACCOUNTS: Final = "accounts"  # add, disable, reset accounts
 AUDIT: Final = "audit"  # search the audit log
+PIN: Final = "pin"  # pin a piece of evidence to a provider's visit brief
 
 PERMISSIONS: Final[dict[str, frozenset[str]]] = {
-    "inspector": frozenset({VIEW_PROVIDERS, VIEW_SENSITIVE, EXPORT, INBOX}),
+    "inspector": frozenset({VIEW_PROVIDERS, VIEW_SENSITIVE, EXPORT, INBOX, PIN}),
     # Managers triage: every provider and score, but no personal detail about people.
     "manager": frozenset({VIEW_PROVIDERS, EXPORT}),
     # Admins run the system; they do not need to read about people to do it.

@@ -3,7 +3,8 @@
 An inspector links a comment no channel named a provider for (`link_comment`), dismisses
 one no provider fits (`dismiss_comment`), marks a serious concern seen (`mark_seen`, or
 `mark_seen_before` for the past a first load brings), and marks evidence as used
-(`mark_used`, read back by risk.usage's "you said, we did"). Each function writes the
+(`mark_used`, read back by risk.usage's "you said, we did"), and pins what a search found to
+a provider's visit brief (`pin_to_brief`, `unpin_from_brief`). Each function writes the
 store and appends one event to the audit log; nothing else in the app writes what people
 did. risk/ writes only scoring results and never imports this module.
 
@@ -15,14 +16,16 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import select, update
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from sources.people import audit
 from sources.store import (
     SERIOUS_TEXTS,
     USES,
+    BriefPin,
     Comment,
     EbeNote,
+    Incident,
     Provider,
     SafeguardingAlert,
     UseMark,
@@ -32,6 +35,9 @@ from sources.store import (
 # What a use mark may name, by kind: the table holding the piece of evidence.
 KINDS: dict[str, type] = {"comment": Comment, "note": EbeNote, "alert": SafeguardingAlert}
 MAX_OUTCOME = 500  # characters of a use mark's outcome
+# What a pin may name: every searchable kind (sources.search.index.SEARCHED).
+PIN_KINDS: dict[str, type] = {**KINDS, "incident": Incident}
+MAX_REASON = 300  # characters of a pin's reason
 
 
 class InboxError(ValueError):
@@ -40,6 +46,10 @@ class InboxError(ValueError):
 
 class UsageError(ValueError):
     """A use mark that cannot be made, with a message for a person."""
+
+
+class PinError(ValueError):
+    """A pin that cannot be made or taken off, with a message for a person."""
 
 
 # ---------------------------------------------------------------- the inbox
@@ -174,3 +184,70 @@ def mark_used(
         mark_id = int(result.inserted_primary_key[0])
     audit.record(engine, by, "mark_used", f"{kind}:{record_id}", used_for)
     return mark_id
+
+
+# ---------------------------------------------------------------- pinned for the visit
+
+
+def pin_to_brief(
+    engine: Engine, provider_id: str, kind: str, record_id: str, by: str, reason: str = ""
+) -> bool:
+    """Pins a piece of evidence about `provider_id` to its visit brief ("bring this up"),
+    by `by`, now; audited. Returns False, writing nothing, when it is pinned already.
+
+    Raises PinError for an unknown kind, a longer reason, no such record, or a record that
+    is about another provider.
+    """
+    if kind not in PIN_KINDS:
+        raise PinError(f"kind must be one of {', '.join(PIN_KINDS)}, not {kind!r}")
+    reason = reason.strip()
+    if len(reason) > MAX_REASON:
+        raise PinError(f"the reason is limited to {MAX_REASON} characters")
+    table = PIN_KINDS[kind].__table__
+    key = table.primary_key.columns.values()[0]
+    pins = BriefPin.__table__
+    with engine.begin() as conn:
+        row = conn.execute(select(table.c.provider_id).where(key == record_id)).first()
+        if row is None:
+            raise PinError(f"no {kind} {record_id!r}")
+        if row.provider_id != provider_id:
+            raise PinError(f"{kind} {record_id} is not about provider {provider_id}")
+        if _open_pin(conn, provider_id, kind, record_id) is not None:
+            return False
+        conn.execute(
+            pins.insert().values(
+                provider_id=provider_id,
+                kind=kind,
+                record_id=record_id,
+                pinned_by=by,
+                pinned_at=utcnow(),
+                reason=reason or None,
+            )
+        )
+    audit.record(engine, by, "pin", f"{kind}:{record_id}", provider_id)
+    return True
+
+
+def unpin_from_brief(engine: Engine, provider_id: str, kind: str, record_id: str, by: str) -> bool:
+    """Takes a pin off the brief (the row stays, dated); audited. False when not pinned."""
+    pins = BriefPin.__table__
+    with engine.begin() as conn:
+        pin_id = _open_pin(conn, provider_id, kind, record_id)
+        if pin_id is None:
+            return False
+        conn.execute(update(pins).where(pins.c.id == pin_id).values(unpinned_at=utcnow()))
+    audit.record(engine, by, "unpin", f"{kind}:{record_id}", provider_id)
+    return True
+
+
+def _open_pin(conn: Connection, provider_id: str, kind: str, record_id: str) -> int | None:
+    pins = BriefPin.__table__
+    found = conn.execute(
+        select(pins.c.id).where(
+            pins.c.provider_id == provider_id,
+            pins.c.kind == kind,
+            pins.c.record_id == record_id,
+            pins.c.unpinned_at.is_(None),
+        )
+    ).first()
+    return None if found is None else int(found.id)

@@ -25,6 +25,9 @@ ACTIONS = (
     "mark_seen",
     "mark_seen_historical",
     "mark_used",
+    "search",
+    "pin",
+    "unpin",
     "load",
     "account",
 )

@@ -32,9 +32,18 @@ PASSWORDS = {role: password for _, (role, password) in accounts.DEMO_ACCOUNTS.it
 
 # Pages each role must find listed, and must not; a page not listed must refuse by URL.
 LISTED = {
-    "inspector": {"Triage", "Provider", "Overview", "Inbox", "Method"},
-    "manager": {"Triage", "Provider", "Overview", "Method"},
-    "admin": {"Triage", "Provider", "Overview", "Method", "Data", "Accounts", "Audit log"},
+    "inspector": {"Triage", "Provider", "Overview", "Search", "Inbox", "Method"},
+    "manager": {"Triage", "Provider", "Overview", "Search", "Method"},
+    "admin": {
+        "Triage",
+        "Provider",
+        "Overview",
+        "Search",
+        "Method",
+        "Data",
+        "Accounts",
+        "Audit log",
+    },
 }
 NOT_LISTED = {
     "inspector": {"Data", "Accounts", "Audit log"},
@@ -45,6 +54,7 @@ FILES = {
     "Triage": "triage",
     "Provider": "provider",
     "Overview": "overview",
+    "Search": "search",
     "Inbox": "inbox",
     "Method": "method",
     "Data": "loads",

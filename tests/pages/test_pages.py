@@ -19,7 +19,17 @@ from tests.risk import tiny_world
 from tests.risk.tiny_world import HOSTILE
 
 ROOT = Path(__file__).resolve().parents[2]
-PAGES = ("triage", "provider", "overview", "inbox", "loads", "method", "accounts", "audit")
+PAGES = (
+    "triage",
+    "provider",
+    "overview",
+    "search",
+    "inbox",
+    "loads",
+    "method",
+    "accounts",
+    "audit",
+)
 # Who opens each page in these tests: a role that may (tests/pages/test_access.py checks
 # the refusals). The Data page and the admin pages are an admin's; the rest an inspector's.
 ROLE_FOR = {"loads": "admin", "accounts": "admin", "audit": "admin"}

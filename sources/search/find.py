@@ -1,0 +1,351 @@
+"""The search itself: one function (`search_evidence`) the Search page and the provider
+page both call, on SQLite's FTS5 or PostgreSQL's full-text search alike.
+
+The role is checked here, on the server, not by the page: a role that may not read personal
+data never has safeguarding summaries searched (and no search returns note authors, to
+anyone), and a search that did read personal data is written to the audit log with its query
+and filters. Matching words come back marked with « and » inside plain text (`snippet`,
+made here alike for both databases from the spans each marks): shown as text, never markup.
+
+Each kind of text is searched on its own (its best `limit` by relevance), then the kinds are
+merged by relevance, newest first at a tie. Relevance is each database's own (FTS5's bm25,
+PostgreSQL's ts_rank_cd), so the two databases find the same items but may order them
+differently. Copies of one comment sent by another channel (duplicate_of) are left out, as
+on the timeline.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import asdict, dataclass, field
+
+import pandas as pd
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+
+from sources.people import access, audit
+from sources.search.index import BY_KIND, CONFIG, SEARCHED, VECTOR, Searched
+from sources.search.query import Parsed, parse, to_fts5, to_tsquery
+
+HIT_COLUMNS: tuple[str, ...] = (
+    "kind",
+    "record_id",
+    "provider_id",
+    "provider_name",
+    "provider_type",
+    "region",
+    "date",
+    "snippet",
+    "sentiment",
+    "themes",
+    "concern_kinds",
+    "serious",
+    "relevance",
+)
+OPEN, CLOSE, GAP = "«", "»", "…"
+SNIPPET_CHARS = 240
+MAX_LIMIT = 500
+READ_KINDS = ("comment", "note")  # the texts read for tone, themes and concerns
+
+
+@dataclass(frozen=True)
+class SearchFilter:
+    """What narrows a search; every field left empty means "any"."""
+
+    provider_id: str | None = None
+    region: str | None = None
+    local_authority: str | None = None
+    provider_type: str | None = None
+    kinds: tuple[str, ...] = ()  # of SEARCHED's kinds; empty: every kind the role may read
+    since: dt.date | None = None
+    until: dt.date | None = None
+    sentiment: str | None = None  # comments and notes only
+    theme: str | None = None  # comments and notes only
+    concern_kind: str | None = None  # comments and notes only
+
+    def reads_only(self) -> bool:
+        """True when a filter applies only to texts read for tone, themes and concerns."""
+        return bool(self.sentiment or self.theme or self.concern_kind)
+
+
+@dataclass
+class SearchResult:
+    """The hits (HIT_COLUMNS, best first), how many matched per kind, and notes."""
+
+    hits: pd.DataFrame
+    counts: dict[str, int]
+    kinds: tuple[str, ...]  # the kinds searched
+    parsed: Parsed
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        """Matches over every kind searched (the hits are the best `limit` of them)."""
+        return sum(self.counts.values())
+
+
+def searchable_kinds(role: str | None) -> tuple[str, ...]:
+    """The kinds of text `role` may search: safeguarding summaries only with personal data."""
+    return tuple(
+        s.kind for s in SEARCHED if not s.sensitive or access.may(role, access.VIEW_SENSITIVE)
+    )
+
+
+def search_evidence(
+    engine: Engine,
+    query: str,
+    role: str | None,
+    username: str,
+    filters: SearchFilter = SearchFilter(),  # noqa: B008 - frozen, never mutated
+    limit: int = 50,
+) -> SearchResult:
+    """The evidence matching `query` (sources.search.query's language) under `filters`,
+    as `role` may read it; audited when personal data was searched.
+
+    Raises PermissionError for a role that may not view providers, and
+    sources.search.query.QueryError when the query holds nothing to search for.
+    """
+    if not access.may(role, access.VIEW_PROVIDERS):
+        raise PermissionError("this role may not search the evidence")
+    parsed = parse(query)
+    notes = [parsed.note] if parsed.note else []
+    allowed = searchable_kinds(role)
+    asked = filters.kinds or allowed
+    kinds = tuple(k for k in asked if k in allowed)
+    if any(k not in allowed for k in asked if k in BY_KIND):
+        notes.append("Safeguarding summaries are searched only for roles that may read them.")
+    if filters.reads_only():
+        kinds = tuple(k for k in kinds if k in READ_KINDS)
+    limit = max(1, min(int(limit), MAX_LIMIT))
+    frames, counts = [], {}
+    for kind in kinds:
+        found, count = _search_kind(engine, BY_KIND[kind], parsed, filters, limit)
+        frames.append(found)
+        counts[kind] = count
+    hits = _merge(frames, limit)
+    if any(BY_KIND[k].sensitive for k in kinds):
+        audit.record(
+            engine,
+            username,
+            "search",
+            filters.provider_id or "all providers",
+            json.dumps({"query": query[:500], **_filter_detail(filters)}, default=str),
+        )
+    return SearchResult(hits, counts, kinds, parsed, notes)
+
+
+def _filter_detail(filters: SearchFilter) -> dict[str, object]:
+    return {k: v for k, v in asdict(filters).items() if v not in (None, ())}
+
+
+def _merge(frames: list[pd.DataFrame], limit: int) -> pd.DataFrame:
+    parts = [f for f in frames if not f.empty]
+    if not parts:
+        return pd.DataFrame(columns=list(HIT_COLUMNS))
+    hits = pd.concat(parts, ignore_index=True)
+    hits["date"] = pd.to_datetime(hits["date"])
+    hits["serious"] = hits["serious"].fillna(False).astype(bool)
+    hits = hits.sort_values(
+        ["relevance", "date", "kind", "record_id"],
+        ascending=[False, False, True, True],
+        kind="stable",
+    )
+    return hits.head(limit).reset_index(drop=True)
+
+
+# ------------------------------------------------------------------ one kind, one database
+
+
+def _conditions(
+    s: Searched, filters: SearchFilter, dialect: str
+) -> tuple[list[str], dict[str, object]]:
+    """SQL conditions on `t` (the content table) and `p` (its provider), with their binds."""
+    where: list[str] = []
+    binds: dict[str, object] = {}
+    day = (lambda d: d.isoformat()) if dialect == "sqlite" else (lambda d: d)
+    if s.kind == "comment":
+        where.append("t.duplicate_of IS NULL")
+    equal = {
+        "t.provider_id": filters.provider_id,
+        "p.region": filters.region,
+        "p.local_authority": filters.local_authority,
+        "p.type": filters.provider_type,
+    }
+    if s.kind in READ_KINDS:
+        equal["t.sentiment"] = filters.sentiment
+    for i, (column, value) in enumerate(equal.items()):
+        if value:
+            where.append(f"{column} = :eq{i}")
+            binds[f"eq{i}"] = value
+    if filters.since:
+        where.append(f"t.{s.date_column} >= :since")
+        binds["since"] = day(filters.since)
+    if filters.until:
+        where.append(f"t.{s.date_column} <= :until")
+        binds["until"] = day(filters.until)
+    if s.kind in READ_KINDS:
+        # ';'-separated lists: the value between separators, never a part of another one.
+        for name, column, value in (
+            ("theme", "themes", filters.theme),
+            ("concern", "concern_kinds", filters.concern_kind),
+        ):
+            if value:
+                where.append(f"(';' || t.{column} || ';') LIKE :{name}")
+                binds[name] = f"%;{value};%"
+    return where, binds
+
+
+def _read_columns(s: Searched) -> str:
+    if s.kind in READ_KINDS:
+        return "t.sentiment, t.themes, t.concern_kinds, t.serious"
+    return "NULL, NULL, NULL, NULL"
+
+
+def _search_kind(
+    engine: Engine, s: Searched, parsed: Parsed, filters: SearchFilter, limit: int
+) -> tuple[pd.DataFrame, int]:
+    """The best `limit` matches of one kind, and how many matched in all."""
+    dialect = engine.dialect.name
+    where, binds = _conditions(s, filters, dialect)
+    if dialect == "sqlite":
+        sql_count, sql_best, sql_rows = _sqlite_sql(s, where)
+        binds["q"] = to_fts5(parsed.tree)
+    else:
+        sql_count, sql_best, sql_rows = _postgres_sql(s, where)
+        binds["q"] = to_tsquery(parsed.tree)
+    with engine.connect() as conn:
+        count = int(conn.execute(text(sql_count), binds).scalar_one())
+        if count == 0:
+            return pd.DataFrame(columns=list(HIT_COLUMNS)), 0
+        best = conn.execute(text(sql_best), {**binds, "limit": limit}).all()
+        ranks = {row[0]: float(row[1]) for row in best}
+        keys = {f"k{i}": key for i, key in enumerate(ranks)}
+        listed = ", ".join(f":{k}" for k in keys)
+        rows = conn.execute(text(sql_rows.replace(":keys", listed)), {**binds, **keys}).all()
+    # Each row: key, id, provider, name, type, region, date, marked, original, 4 readings.
+    frame = pd.DataFrame.from_records(
+        [(s.kind, *row[1:7], _snippet_of(row[7], row[8]), *row[9:], ranks[row[0]]) for row in rows],
+        columns=list(HIT_COLUMNS),
+    )
+    return frame, count
+
+
+_SELECTED = "t.{id}, t.provider_id, p.name, p.type, p.region, t.{date}, {marked}, {read}"
+# Around each matched word in the text the database marks: characters no one types.
+START, STOP = "\ue000", "\ue001"
+
+
+def _sqlite_sql(s: Searched, where: list[str]) -> tuple[str, str, str]:
+    """Count, best keys (rowid, relevance), and the rows of those keys, matches marked.
+
+    The marking is made only for the best rows: FTS5 would make one for every match.
+    """
+    base = (
+        f"FROM {s.fts} JOIN {s.table} t ON t.rowid = {s.fts}.rowid "
+        "LEFT JOIN provider p ON p.provider_id = t.provider_id "
+        f"WHERE {s.fts} MATCH :q" + "".join(f" AND {w}" for w in where)
+    )
+    count = f"SELECT count(*) {base}"
+    # bm25 is lower for a better match: negated, higher is better on both databases.
+    best = (
+        f"SELECT {s.fts}.rowid, -bm25({s.fts}) AS r {base} "
+        f"ORDER BY r DESC, {s.fts}.rowid LIMIT :limit"
+    )
+    marked = f"highlight({s.fts}, 0, '{START}', '{STOP}'), NULL"
+    rows = (
+        f"SELECT {s.fts}.rowid, "
+        + _SELECTED.format(id=s.id_column, date=s.date_column, marked=marked, read=_read_columns(s))
+        + f" {base} AND {s.fts}.rowid IN (:keys)"
+    )
+    return count, best, rows
+
+
+def _postgres_sql(s: Searched, where: list[str]) -> tuple[str, str, str]:
+    """The same three queries on PostgreSQL: tsvector @@ tsquery, ts_rank_cd, ts_headline.
+
+    ts_headline marks the text as the index read it (punctuation made spaces, one for one,
+    so every position is the original's) and the original comes back beside it: on the
+    original itself it would drop anything that looks like a tag.
+    """
+    base = (
+        f'FROM "{s.table}" t LEFT JOIN provider p ON p.provider_id = t.provider_id, '
+        f"to_tsquery('{CONFIG}'::regconfig, :q) q "
+        f"WHERE t.{VECTOR} @@ q" + "".join(f" AND {w}" for w in where)
+    )
+    count = f"SELECT count(*) {base}"
+    best = (
+        f"SELECT t.{s.id_column}, ts_rank_cd(t.{VECTOR}, q) AS r {base} "
+        f"ORDER BY r DESC, t.{s.id_column} LIMIT :limit"
+    )
+    cleaned = f"regexp_replace(coalesce(t.{s.text_column}, ''), '[[:punct:]]', ' ', 'g')"
+    marked = (
+        f"ts_headline('{CONFIG}'::regconfig, {cleaned}, q, "
+        f"'HighlightAll=true, StartSel={START}, StopSel={STOP}'), t.{s.text_column}"
+    )
+    rows = (
+        f"SELECT t.{s.id_column}, "
+        + _SELECTED.format(id=s.id_column, date=s.date_column, marked=marked, read=_read_columns(s))
+        + f" {base} AND t.{s.id_column} IN (:keys)"
+    )
+    return count, best, rows
+
+
+# ------------------------------------------------------------------ the snippet
+
+
+def matched_spans(marked: str) -> tuple[str, list[tuple[int, int]]]:
+    """The text without the database's marks, and the (start, end) of each marked run."""
+    plain: list[str] = []
+    spans: list[tuple[int, int]] = []
+    at, start = 0, None
+    for char in marked:
+        if char == START:
+            start = at
+        elif char == STOP:
+            if start is not None and at > start:
+                spans.append((start, at))
+            start = None
+        else:
+            plain.append(char)
+            at += 1
+    return "".join(plain), spans
+
+
+def snippet(text: str, spans: list[tuple[int, int]], width: int = SNIPPET_CHARS) -> str:
+    """About `width` characters of `text` around its first matches, each match between
+    « and », cut at spaces with … where text is left out; plain text, one line."""
+    if not spans:
+        flat = " ".join(text.split())
+        return flat if len(flat) <= width else flat[: width - 1].rsplit(" ", 1)[0] + GAP
+    first_start, first_stop = spans[0]
+    begin = max(0, first_start - width // 4)
+    if begin > 0:
+        space = text.find(" ", begin, first_start)
+        begin = space + 1 if space != -1 else begin
+    end = min(len(text), max(begin + width, first_stop))
+    if end < len(text):
+        space = text.rfind(" ", first_stop, end)
+        end = space if space != -1 else end
+    out, at = [], begin
+    for start, stop in spans:
+        if start < at or stop > end:
+            continue
+        out += [text[at:start], OPEN, text[start:stop], CLOSE]
+        at = stop
+    out.append(text[at:end])
+    body = " ".join("".join(out).split())
+    return (GAP if begin > 0 else "") + body + (GAP if end < len(text) else "")
+
+
+def _snippet_of(marked: object, original: object) -> str:
+    """The snippet of a row: `marked` as the database returned it, with `original` the
+    text itself when the marks were made on the index's reading of it (PostgreSQL)."""
+    if not isinstance(marked, str):
+        return ""
+    plain, spans = matched_spans(marked)
+    if isinstance(original, str):
+        if len(plain) != len(original):  # the marks do not line up: show it unmarked
+            return snippet(original, [])
+        plain = original
+    return snippet(plain, spans)
