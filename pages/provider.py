@@ -244,7 +244,7 @@ def _from_search(stamp: Stamp, provider_id: str, role: str | None) -> dt.date | 
                 st.text(str(item["summary"]))
         else:
             st.text(str(item["text"]))
-        st.caption("Marked on the timeline below by a dotted line.")
+        st.caption("Its day is marked on the timeline below by a dotted line.")
     return day
 
 
@@ -565,8 +565,8 @@ role, user = gate.role(), gate.current_user()
 events, voices = _evidence(stamp, provider_id, role)
 
 _who(record, ratings)
-_score(stamp, provider_id, scores, events, role)
 marked = _from_search(stamp, provider_id, role)
+_score(stamp, provider_id, scores, events, role)
 _timeline(events, scores, marked)
 _what_people_say(stamp, provider_id, voices)
 _search(stamp, provider_id)

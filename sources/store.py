@@ -317,8 +317,6 @@ def _guard(target: object, connection: object, **_: object) -> None:
 event.listen(AuditEvent.__table__, "after_create", _guard)
 
 
-
-
 def _install_search(target: object, connection: object, **_: object) -> None:
     search_index.install(connection, target.name)  # type: ignore[arg-type, attr-defined]
 

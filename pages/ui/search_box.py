@@ -34,6 +34,12 @@ SHORT_KIND = {
     "alert": "safeguarding",
     "incident": "incident",
 }
+PLURAL = {
+    "comment": "comments",
+    "note": "expert notes",
+    "alert": "safeguarding summaries",
+    "incident": "incidents",
+}
 HELP = (
     'Words must all appear; "a phrase" in that order; medic* for words starting so; OR '
     "between alternatives; NOT or - before what must not appear; brackets group. "
@@ -124,12 +130,12 @@ def _filters(key: str, stamp: tuple[int, str, int], provider_id: str | None) -> 
 
 def _table(hits: pd.DataFrame, with_provider: bool) -> pd.DataFrame:
     """The hits as the table shows them: plain text only."""
+    # The words found last, where the table's width is left for them.
     shown = pd.DataFrame(
         {
             "date": hits["date"],
             "kind": hits["kind"].map(SHORT_KIND),
             "provider": hits["provider_name"].fillna("(not linked)"),
-            "found": hits["snippet"].fillna(""),
             "tone": hits["sentiment"],
             "serious concern": [
                 ", ".join(CONCERN_KINDS.get(k, k) for k in str(v).split(";") if k)
@@ -137,18 +143,34 @@ def _table(hits: pd.DataFrame, with_provider: bool) -> pd.DataFrame:
                 else ""
                 for v in hits["concern_kinds"]
             ],
+            "found": hits["snippet"].fillna(""),
             "id": hits["record_id"],
         }
     )
     return shown if with_provider else shown.drop(columns=["provider"])
 
 
+def match_line(result: find.SearchResult) -> str:
+    """What the caption above the results says: how many matched, of which kinds, and how
+    many are shown ("more than" past the count's cap; the newest ranked past the candidates)."""
+    over = set(result.capped)
+    counts = ", ".join(
+        f"{'more than ' if k in over else ''}{min(n, find.COUNT_CAP):,} "
+        f"{PLURAL[k] if n != 1 else SHORT_KIND[k]}"
+        for k, n in result.counts.items()
+        if n
+    )
+    line = f"Matches: {counts}. The best {len(result.hits)} shown, most relevant first"
+    if result.partial:
+        line += f" among the newest {find.CANDIDATES:,} of each kind (narrow by date or words)"
+    return line + ". « » mark the words found. Pick a row to read it whole."
+
+
 def search_box(key: str, stamp: tuple[int, str, int], provider_id: str | None = None) -> None:
     """Draws the search: box, filters, results, and the picked result's actions."""
     query = st.text_input(
-        "Search what people said" if provider_id is None else "Search this provider's evidence",
+        "Search what people said" if provider_id is None else "Words to find",
         key=f"{key}_query",
-        max_chars=2000,
         placeholder='e.g. "night staff", medic*, (bruise OR bruising) NOT fall',
         help=HELP,
     )
@@ -165,15 +187,10 @@ def search_box(key: str, stamp: tuple[int, str, int], provider_id: str | None = 
         return
     for note in result.notes:
         st.info(note)
-    counts = ", ".join(f"{n:,} {SHORT_KIND[k]}" for k, n in result.counts.items() if n)
     if result.hits.empty:
         st.write("Nothing matches. Try fewer words, a prefix such as medic*, or fewer filters.")
         return
-    st.caption(
-        f"{result.total:,} match{'es' if result.total != 1 else ''} ({counts}); the best "
-        f"{len(result.hits)} shown, most relevant first. « » mark the words found. Pick a row "
-        "to read it whole."
-    )
+    st.caption(match_line(result))
     event = st.dataframe(
         _table(result.hits, provider_id is None),
         hide_index=True,
@@ -181,12 +198,14 @@ def search_box(key: str, stamp: tuple[int, str, int], provider_id: str | None = 
         selection_mode="single-row",
         key=f"{key}_results",
         column_config={
-            "date": st.column_config.DateColumn("Date", format="YYYY-MM-DD", width=90),
-            "kind": st.column_config.TextColumn("Kind", width=100),
-            "provider": st.column_config.TextColumn("Provider", width=170),
-            "found": st.column_config.TextColumn("Found", width=560),
-            "tone": st.column_config.TextColumn("Tone", width=70),
-            "serious concern": st.column_config.TextColumn("Serious concern", width=150),
+            "date": st.column_config.DateColumn("Date", format="YYYY-MM-DD", width=84),
+            "kind": st.column_config.TextColumn("Kind", width=88),
+            "provider": st.column_config.TextColumn("Provider", width=150),
+            "tone": st.column_config.TextColumn("Tone", width=66),
+            "serious concern": st.column_config.TextColumn("Serious concern", width=110),
+            "found": st.column_config.TextColumn(
+                "Found", width=620, help="Pick the row to read it whole"
+            ),
             "id": st.column_config.TextColumn("Id", width=110),
         },
     )

@@ -7,11 +7,13 @@ anyone), and a search that did read personal data is written to the audit log wi
 and filters. Matching words come back marked with « and » inside plain text (`snippet`,
 made here alike for both databases from the spans each marks): shown as text, never markup.
 
-Each kind of text is searched on its own (its best `limit` by relevance), then the kinds are
-merged by relevance, newest first at a tie. Relevance is each database's own (FTS5's bm25,
-PostgreSQL's ts_rank_cd), so the two databases find the same items but may order them
-differently. Copies of one comment sent by another channel (duplicate_of) are left out, as
-on the timeline.
+Each kind of text is searched on its own (its best `limit` by relevance among its newest
+CANDIDATES matches), then the kinds are merged by relevance, newest first at a tie.
+Relevance is each database's own (FTS5's bm25, PostgreSQL's ts_rank_cd), so the two
+databases find the same items but may order them differently; newest is the date on
+PostgreSQL and the load order on SQLite, so past CANDIDATES matches they rank different
+sets. Copies of one comment sent by another channel (duplicate_of) are left out, as on the
+timeline.
 """
 
 from __future__ import annotations
@@ -46,6 +48,11 @@ HIT_COLUMNS: tuple[str, ...] = (
 OPEN, CLOSE, GAP = "«", "»", "…"
 SNIPPET_CHARS = 240
 MAX_LIMIT = 500
+# A search ranks at most the newest CANDIDATES matches of each kind by relevance (all of them
+# when fewer match) and counts up to COUNT_CAP: a word found in a million comments stays
+# quick, and says "more than" (SearchResult.capped).
+CANDIDATES = 2_000
+COUNT_CAP = 10_000
 READ_KINDS = ("comment", "note")  # the texts read for tone, themes and concerns
 
 
@@ -81,8 +88,20 @@ class SearchResult:
 
     @property
     def total(self) -> int:
-        """Matches over every kind searched (the hits are the best `limit` of them)."""
+        """Matches over every kind searched (the hits are the best `limit` of them); a kind
+        counted past COUNT_CAP counts COUNT_CAP + 1."""
         return sum(self.counts.values())
+
+    @property
+    def capped(self) -> tuple[str, ...]:
+        """The kinds with more than COUNT_CAP matches: their count is "more than"."""
+        return tuple(k for k, n in self.counts.items() if n > COUNT_CAP)
+
+    @property
+    def partial(self) -> tuple[str, ...]:
+        """The kinds with more than CANDIDATES matches, of which only the newest CANDIDATES
+        were ranked by relevance."""
+        return tuple(k for k, n in self.counts.items() if n > CANDIDATES)
 
 
 def searchable_kinds(role: str | None) -> tuple[str, ...]:
@@ -205,7 +224,8 @@ def _read_columns(s: Searched) -> str:
 def _search_kind(
     engine: Engine, s: Searched, parsed: Parsed, filters: SearchFilter, limit: int
 ) -> tuple[pd.DataFrame, int]:
-    """The best `limit` matches of one kind, and how many matched in all."""
+    """The best `limit` of the newest CANDIDATES matches of one kind, and how many matched
+    (counted up to COUNT_CAP + 1)."""
     dialect = engine.dialect.name
     where, binds = _conditions(s, filters, dialect)
     if dialect == "sqlite":
@@ -215,14 +235,16 @@ def _search_kind(
         sql_count, sql_best, sql_rows = _postgres_sql(s, where)
         binds["q"] = to_tsquery(parsed.tree)
     with engine.connect() as conn:
-        count = int(conn.execute(text(sql_count), binds).scalar_one())
+        count = int(conn.execute(text(sql_count), {**binds, "cap": COUNT_CAP + 1}).scalar_one())
         if count == 0:
             return pd.DataFrame(columns=list(HIT_COLUMNS)), 0
-        best = conn.execute(text(sql_best), {**binds, "limit": limit}).all()
-        ranks = {row[0]: float(row[1]) for row in best}
-        keys = {f"k{i}": key for i, key in enumerate(ranks)}
-        listed = ", ".join(f":{k}" for k in keys)
-        rows = conn.execute(text(sql_rows.replace(":keys", listed)), {**binds, **keys}).all()
+        candidates = conn.execute(text(sql_best), {**binds, "n": CANDIDATES}).all()
+        # Relevance, then the newer (the candidates come newest first), then the id.
+        ranked = sorted(enumerate(candidates), key=lambda c: (-float(c[1][1]), c[0]))[:limit]
+        ranks = {row[0]: float(row[1]) for _, row in ranked}
+        # One short query a hit: with the key given, each database marks one row, where an
+        # IN list would have it mark every match first.
+        rows = [conn.execute(text(sql_rows), {**binds, "key": key}).one() for key in ranks]
     # Each row: key, id, provider, name, type, region, date, marked, original, 4 readings.
     frame = pd.DataFrame.from_records(
         [(s.kind, *row[1:7], _snippet_of(row[7], row[8]), *row[9:], ranks[row[0]]) for row in rows],
@@ -246,17 +268,16 @@ def _sqlite_sql(s: Searched, where: list[str]) -> tuple[str, str, str]:
         "LEFT JOIN provider p ON p.provider_id = t.provider_id "
         f"WHERE {s.fts} MATCH :q" + "".join(f" AND {w}" for w in where)
     )
-    count = f"SELECT count(*) {base}"
-    # bm25 is lower for a better match: negated, higher is better on both databases.
-    best = (
-        f"SELECT {s.fts}.rowid, -bm25({s.fts}) AS r {base} "
-        f"ORDER BY r DESC, {s.fts}.rowid LIMIT :limit"
-    )
+    count = f"SELECT count(*) FROM (SELECT 1 {base} LIMIT :cap)"
+    # Newest first by rowid, the order FTS5 keeps its lists in, so a common word stops after
+    # :n rows (rows are added as they are loaded, so rowid is the load order; a date order
+    # would read every match). bm25 is lower for a better match: negated, higher is better.
+    best = f"SELECT {s.fts}.rowid, -bm25({s.fts}) {base} ORDER BY {s.fts}.rowid DESC LIMIT :n"
     marked = f"highlight({s.fts}, 0, '{START}', '{STOP}'), NULL"
     rows = (
         f"SELECT {s.fts}.rowid, "
         + _SELECTED.format(id=s.id_column, date=s.date_column, marked=marked, read=_read_columns(s))
-        + f" {base} AND {s.fts}.rowid IN (:keys)"
+        + f" {base} AND {s.fts}.rowid = :key"
     )
     return count, best, rows
 
@@ -273,10 +294,12 @@ def _postgres_sql(s: Searched, where: list[str]) -> tuple[str, str, str]:
         f"to_tsquery('{CONFIG}'::regconfig, :q) q "
         f"WHERE t.{VECTOR} @@ q" + "".join(f" AND {w}" for w in where)
     )
-    count = f"SELECT count(*) {base}"
+    count = f"SELECT count(*) FROM (SELECT 1 {base} LIMIT :cap) c"
+    # Newest first by date: for a common word the planner walks the date index and stops
+    # after :n matches; for a rare one it reads the GIN index.
     best = (
-        f"SELECT t.{s.id_column}, ts_rank_cd(t.{VECTOR}, q) AS r {base} "
-        f"ORDER BY r DESC, t.{s.id_column} LIMIT :limit"
+        f"SELECT t.{s.id_column}, ts_rank_cd(t.{VECTOR}, q) {base} "
+        f"ORDER BY t.{s.date_column} DESC, t.{s.id_column} DESC LIMIT :n"
     )
     cleaned = f"regexp_replace(coalesce(t.{s.text_column}, ''), '[[:punct:]]', ' ', 'g')"
     marked = (
@@ -286,7 +309,7 @@ def _postgres_sql(s: Searched, where: list[str]) -> tuple[str, str, str]:
     rows = (
         f"SELECT t.{s.id_column}, "
         + _SELECTED.format(id=s.id_column, date=s.date_column, marked=marked, read=_read_columns(s))
-        + f" {base} AND t.{s.id_column} IN (:keys)"
+        + f" {base} AND t.{s.id_column} = :key"
     )
     return count, best, rows
 
@@ -319,7 +342,7 @@ def snippet(text: str, spans: list[tuple[int, int]], width: int = SNIPPET_CHARS)
         flat = " ".join(text.split())
         return flat if len(flat) <= width else flat[: width - 1].rsplit(" ", 1)[0] + GAP
     first_start, first_stop = spans[0]
-    begin = max(0, first_start - width // 4)
+    begin = max(0, first_start - width // 8)  # a little before: the table shows the start
     if begin > 0:
         space = text.find(" ", begin, first_start)
         begin = space + 1 if space != -1 else begin
