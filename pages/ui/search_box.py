@@ -155,13 +155,13 @@ def match_line(result: find.SearchResult) -> str:
     many are shown ("more than" past the count's cap; the newest ranked past the candidates)."""
     over = set(result.capped)
     counts = ", ".join(
-        f"{'more than ' if k in over else ''}{min(n, find.COUNT_CAP):,} "
+        f"{'more than ' if k in over else ''}{min(n, find.CANDIDATES):,} "
         f"{PLURAL[k] if n != 1 else SHORT_KIND[k]}"
         for k, n in result.counts.items()
         if n
     )
     line = f"Matches: {counts}. The best {len(result.hits)} shown, most relevant first"
-    if result.partial:
+    if over:
         line += f" among the newest {find.CANDIDATES:,} of each kind (narrow by date or words)"
     return line + ". « » mark the words found. Pick a row to read it whole."
 

@@ -21,6 +21,7 @@ from sources.load.link import _link, _register
 from sources.load.texts import READING_COLUMNS, _enrich_texts
 from sources.load.write import _table, _write
 from sources.progress import Progress
+from sources.search import index as search_index
 from sources.store import Load, utcnow
 
 STORE_FAILED = "the load failed and nothing was stored: {why}"
@@ -177,6 +178,7 @@ def _commit(
     total = sum(rows.values())
     done = 0
     with engine.begin() as conn:
+        search_index.pause_merging(conn)
         for name in names:
             if name not in checked:
                 continue
@@ -192,6 +194,7 @@ def _commit(
                 conn, _table(spec.table), spec.id_column, columns, c.rows, step
             )
             done += c.rows
+        search_index.resume_merging(conn)
         message = "; ".join(f"{n}: {added[n]} added, {updated[n]} updated" for n in added)
         load_id = _insert_load(
             conn,

@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass, field
 
 import pandas as pd
 from sqlalchemy import text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from sources.people import access, audit
 from sources.search.index import BY_KIND, CONFIG, SEARCHED, VECTOR, Searched
@@ -48,11 +48,10 @@ HIT_COLUMNS: tuple[str, ...] = (
 OPEN, CLOSE, GAP = "«", "»", "…"
 SNIPPET_CHARS = 240
 MAX_LIMIT = 500
-# A search ranks at most the newest CANDIDATES matches of each kind by relevance (all of them
-# when fewer match) and counts up to COUNT_CAP: a word found in a million comments stays
-# quick, and says "more than" (SearchResult.capped).
+# A search reads at most the newest CANDIDATES matches of each kind and ranks them by
+# relevance (all of them when fewer match): a word found in a million comments stays quick,
+# and says "more than" (SearchResult.capped). Counting further would read every match.
 CANDIDATES = 2_000
-COUNT_CAP = 10_000
 READ_KINDS = ("comment", "note")  # the texts read for tone, themes and concerns
 
 
@@ -89,18 +88,13 @@ class SearchResult:
     @property
     def total(self) -> int:
         """Matches over every kind searched (the hits are the best `limit` of them); a kind
-        counted past COUNT_CAP counts COUNT_CAP + 1."""
+        with more than CANDIDATES counts CANDIDATES + 1."""
         return sum(self.counts.values())
 
     @property
     def capped(self) -> tuple[str, ...]:
-        """The kinds with more than COUNT_CAP matches: their count is "more than"."""
-        return tuple(k for k, n in self.counts.items() if n > COUNT_CAP)
-
-    @property
-    def partial(self) -> tuple[str, ...]:
-        """The kinds with more than CANDIDATES matches, of which only the newest CANDIDATES
-        were ranked by relevance."""
+        """The kinds with more than CANDIDATES matches: their count is "more than", and
+        only their newest CANDIDATES were ranked by relevance."""
         return tuple(k for k, n in self.counts.items() if n > CANDIDATES)
 
 
@@ -137,11 +131,18 @@ def search_evidence(
     if filters.reads_only():
         kinds = tuple(k for k in kinds if k in READ_KINDS)
     limit = max(1, min(int(limit), MAX_LIMIT))
-    frames, counts = [], {}
-    for kind in kinds:
-        found, count = _search_kind(engine, BY_KIND[kind], parsed, filters, limit)
-        frames.append(found)
-        counts[kind] = count
+    counts: dict[str, int] = {}
+    found: list[_Candidate] = []
+    with engine.connect() as conn:
+        for kind in kinds:
+            candidates, counts[kind] = _candidates(conn, BY_KIND[kind], parsed, filters)
+            found += candidates
+        # Only the hits shown are marked: one query per kind, for at most `limit` rows.
+        best = _best(found, limit)
+        frames = [
+            _marked(conn, BY_KIND[kind], parsed, filters, [c for c in best if c.kind == kind])
+            for kind in kinds
+        ]
     hits = _merge(frames, limit)
     if any(BY_KIND[k].sensitive for k in kinds):
         audit.record(
@@ -221,36 +222,75 @@ def _read_columns(s: Searched) -> str:
     return "NULL, NULL, NULL, NULL"
 
 
-def _search_kind(
-    engine: Engine, s: Searched, parsed: Parsed, filters: SearchFilter, limit: int
-) -> tuple[pd.DataFrame, int]:
-    """The best `limit` of the newest CANDIDATES matches of one kind, and how many matched
-    (counted up to COUNT_CAP + 1)."""
-    dialect = engine.dialect.name
+@dataclass(frozen=True)
+class _Candidate:
+    """One match before it is marked: its kind, key (rowid on SQLite, id on PostgreSQL),
+    relevance (higher is better), day (ISO text) and id."""
+
+    kind: str
+    key: object
+    relevance: float
+    day: str
+    record_id: str
+
+
+def _best(found: list[_Candidate], limit: int) -> list[_Candidate]:
+    """The `limit` best: by relevance, then the newer, then kind and id (as _merge)."""
+    ordered = sorted(found, key=lambda c: (c.kind, c.record_id))
+    ordered.sort(key=lambda c: c.day, reverse=True)
+    ordered.sort(key=lambda c: c.relevance, reverse=True)
+    return ordered[:limit]
+
+
+def _queries(
+    conn: Connection, s: Searched, parsed: Parsed, filters: SearchFilter
+) -> tuple[str, str, dict[str, object]]:
+    """The candidates' and the marking's SQL for one kind, with their binds."""
+    dialect = conn.dialect.name
     where, binds = _conditions(s, filters, dialect)
     if dialect == "sqlite":
-        sql_count, sql_best, sql_rows = _sqlite_sql(s, where)
+        sql_best, sql_rows = _sqlite_sql(s, where, bool(filters.provider_id))
         binds["q"] = to_fts5(parsed.tree)
     else:
-        sql_count, sql_best, sql_rows = _postgres_sql(s, where)
+        sql_best, sql_rows = _postgres_sql(s, where)
         binds["q"] = to_tsquery(parsed.tree)
-    with engine.connect() as conn:
-        count = int(conn.execute(text(sql_count), {**binds, "cap": COUNT_CAP + 1}).scalar_one())
-        if count == 0:
-            return pd.DataFrame(columns=list(HIT_COLUMNS)), 0
-        candidates = conn.execute(text(sql_best), {**binds, "n": CANDIDATES}).all()
-        # Relevance, then the newer (the candidates come newest first), then the id.
-        ranked = sorted(enumerate(candidates), key=lambda c: (-float(c[1][1]), c[0]))[:limit]
-        ranks = {row[0]: float(row[1]) for _, row in ranked}
-        # One short query a hit: with the key given, each database marks one row, where an
-        # IN list would have it mark every match first.
-        rows = [conn.execute(text(sql_rows), {**binds, "key": key}).one() for key in ranks]
+    return sql_best, sql_rows, binds
+
+
+def _candidates(
+    conn: Connection, s: Searched, parsed: Parsed, filters: SearchFilter
+) -> tuple[list[_Candidate], int]:
+    """The newest CANDIDATES matches of one kind, and how many matched (CANDIDATES + 1 for
+    more than CANDIDATES)."""
+    sql_best, _, binds = _queries(conn, s, parsed, filters)
+    # The driver's own tuples: Row objects for thousands of candidates cost more than the query.
+    found = conn.execute(text(sql_best), {**binds, "n": CANDIDATES + 1}).cursor.fetchall()
+    candidates = [
+        _Candidate(s.kind, row[0], float(row[1]), str(row[2]), str(row[3]))
+        for row in found[:CANDIDATES]
+    ]
+    return candidates, len(found)
+
+
+def _marked(
+    conn: Connection, s: Searched, parsed: Parsed, filters: SearchFilter, best: list[_Candidate]
+) -> pd.DataFrame:
+    """The rows of `best` (one kind), their matches marked, as HIT_COLUMNS."""
+    if not best:
+        return pd.DataFrame(columns=list(HIT_COLUMNS))
+    _, sql_rows, binds = _queries(conn, s, parsed, filters)
+    keys = {f"k{i}": c.key for i, c in enumerate(best)}
+    listed = ", ".join(f":{k}" for k in keys)
+    rows = conn.execute(text(sql_rows.replace(":keys", listed)), {**binds, **keys}).all()
+    relevance = {c.key: c.relevance for c in best}
     # Each row: key, id, provider, name, type, region, date, marked, original, 4 readings.
-    frame = pd.DataFrame.from_records(
-        [(s.kind, *row[1:7], _snippet_of(row[7], row[8]), *row[9:], ranks[row[0]]) for row in rows],
+    return pd.DataFrame.from_records(
+        [
+            (s.kind, *row[1:7], _snippet_of(row[7], row[8]), *row[9:], relevance[row[0]])
+            for row in rows
+        ],
         columns=list(HIT_COLUMNS),
     )
-    return frame, count
 
 
 _SELECTED = "t.{id}, t.provider_id, p.name, p.type, p.region, t.{date}, {marked}, {read}"
@@ -258,32 +298,40 @@ _SELECTED = "t.{id}, t.provider_id, p.name, p.type, p.region, t.{date}, {marked}
 START, STOP = "\ue000", "\ue001"
 
 
-def _sqlite_sql(s: Searched, where: list[str]) -> tuple[str, str, str]:
-    """Count, best keys (rowid, relevance), and the rows of those keys, matches marked.
+def _sqlite_sql(s: Searched, where: list[str], one_provider: bool) -> tuple[str, str]:
+    """The newest keys with their relevance, and the row of one key with its matches marked.
 
-    The marking is made only for the best rows: FTS5 would make one for every match.
+    The marking is made only for the best rows: FTS5 would make one for every match. For one
+    provider, its rows lead (CROSS JOIN fixes SQLite's order) and FTS5 seeks each by rowid:
+    led by the index, a common word would walk a million matches to find a provider's few.
     """
+    join = (
+        f"FROM {s.table} t CROSS JOIN {s.fts} ON {s.fts}.rowid = t.rowid "
+        if one_provider
+        else f"FROM {s.fts} JOIN {s.table} t ON t.rowid = {s.fts}.rowid "
+    )
     base = (
-        f"FROM {s.fts} JOIN {s.table} t ON t.rowid = {s.fts}.rowid "
-        "LEFT JOIN provider p ON p.provider_id = t.provider_id "
+        join + "LEFT JOIN provider p ON p.provider_id = t.provider_id "
         f"WHERE {s.fts} MATCH :q" + "".join(f" AND {w}" for w in where)
     )
-    count = f"SELECT count(*) FROM (SELECT 1 {base} LIMIT :cap)"
     # Newest first by rowid, the order FTS5 keeps its lists in, so a common word stops after
     # :n rows (rows are added as they are loaded, so rowid is the load order; a date order
     # would read every match). bm25 is lower for a better match: negated, higher is better.
-    best = f"SELECT {s.fts}.rowid, -bm25({s.fts}) {base} ORDER BY {s.fts}.rowid DESC LIMIT :n"
+    best = (
+        f"SELECT {s.fts}.rowid, -bm25({s.fts}), t.{s.date_column}, t.{s.id_column} {base} "
+        f"ORDER BY {s.fts}.rowid DESC LIMIT :n"
+    )
     marked = f"highlight({s.fts}, 0, '{START}', '{STOP}'), NULL"
     rows = (
         f"SELECT {s.fts}.rowid, "
         + _SELECTED.format(id=s.id_column, date=s.date_column, marked=marked, read=_read_columns(s))
-        + f" {base} AND {s.fts}.rowid = :key"
+        + f" {base} AND {s.fts}.rowid IN (:keys)"
     )
-    return count, best, rows
+    return best, rows
 
 
-def _postgres_sql(s: Searched, where: list[str]) -> tuple[str, str, str]:
-    """The same three queries on PostgreSQL: tsvector @@ tsquery, ts_rank_cd, ts_headline.
+def _postgres_sql(s: Searched, where: list[str]) -> tuple[str, str]:
+    """The same two queries on PostgreSQL: tsvector @@ tsquery, ts_rank_cd, ts_headline.
 
     ts_headline marks the text as the index read it (punctuation made spaces, one for one,
     so every position is the original's) and the original comes back beside it: on the
@@ -294,11 +342,11 @@ def _postgres_sql(s: Searched, where: list[str]) -> tuple[str, str, str]:
         f"to_tsquery('{CONFIG}'::regconfig, :q) q "
         f"WHERE t.{VECTOR} @@ q" + "".join(f" AND {w}" for w in where)
     )
-    count = f"SELECT count(*) FROM (SELECT 1 {base} LIMIT :cap) c"
     # Newest first by date: for a common word the planner walks the date index and stops
     # after :n matches; for a rare one it reads the GIN index.
     best = (
-        f"SELECT t.{s.id_column}, ts_rank_cd(t.{VECTOR}, q) {base} "
+        f"SELECT t.{s.id_column}, ts_rank_cd(t.{VECTOR}, q), t.{s.date_column}, t.{s.id_column} "
+        f"{base} "
         f"ORDER BY t.{s.date_column} DESC, t.{s.id_column} DESC LIMIT :n"
     )
     cleaned = f"regexp_replace(coalesce(t.{s.text_column}, ''), '[[:punct:]]', ' ', 'g')"
@@ -309,9 +357,9 @@ def _postgres_sql(s: Searched, where: list[str]) -> tuple[str, str, str]:
     rows = (
         f"SELECT t.{s.id_column}, "
         + _SELECTED.format(id=s.id_column, date=s.date_column, marked=marked, read=_read_columns(s))
-        + f" {base} AND t.{s.id_column} = :key"
+        + f" {base} AND t.{s.id_column} IN (:keys)"
     )
-    return count, best, rows
+    return best, rows
 
 
 # ------------------------------------------------------------------ the snippet

@@ -268,3 +268,23 @@ def test_a_store_made_before_search_gets_its_index(world: Engine):
     assert found(again, "money") == {"A2"}
     assert index.mismatches(again) == []
     again.dispose()
+
+
+def test_an_index_made_by_an_earlier_version_is_made_again(world: Engine):
+    if on_postgres():
+        pytest.skip("the FTS5 table is SQLite's")
+    with world.begin() as conn:
+        conn.exec_driver_sql("DROP TABLE comment_fts")
+        conn.exec_driver_sql(
+            "CREATE VIRTUAL TABLE comment_fts USING fts5(text, content='comment', "
+            "content_rowid='rowid', tokenize='unicode61')"
+        )
+    again = make_engine(world.url.render_as_string(hide_password=False))
+    with again.connect() as conn:
+        made = conn.exec_driver_sql(
+            "SELECT sql FROM sqlite_master WHERE name = 'comment_fts'"
+        ).scalar_one()
+    assert "porter" in made and "prefix=" in made
+    assert found(again, "fall") == {"C3", "A1"}  # stems again: "falls"
+    assert index.mismatches(again) == []
+    again.dispose()
