@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select, update
+from sqlalchemy import Row, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from sources.people import audit
@@ -164,10 +164,8 @@ def mark_used(
     outcome = outcome.strip()
     if len(outcome) > MAX_OUTCOME:
         raise UsageError(f"the outcome is limited to {MAX_OUTCOME} characters")
-    table = KINDS[kind].__table__
-    key = table.primary_key.columns.values()[0]
     with engine.begin() as conn:
-        row = conn.execute(select(table.c.provider_id).where(key == record_id)).first()
+        row = _about(conn, KINDS[kind], record_id)
         if row is None:
             raise UsageError(f"no {kind} {record_id!r}")
         result = conn.execute(
@@ -184,6 +182,14 @@ def mark_used(
         mark_id = int(result.inserted_primary_key[0])
     audit.record(engine, by, "mark_used", f"{kind}:{record_id}", used_for)
     return mark_id
+
+
+def _about(conn: Connection, model: type, record_id: str) -> Row | None:
+    """The provider a piece of evidence is about (a row with provider_id), or None when there
+    is no such record."""
+    table = model.__table__  # type: ignore[attr-defined]
+    key = table.primary_key.columns.values()[0]
+    return conn.execute(select(table.c.provider_id).where(key == record_id)).first()
 
 
 # ---------------------------------------------------------------- pinned for the visit
@@ -203,11 +209,9 @@ def pin_to_brief(
     reason = reason.strip()
     if len(reason) > MAX_REASON:
         raise PinError(f"the reason is limited to {MAX_REASON} characters")
-    table = PIN_KINDS[kind].__table__
-    key = table.primary_key.columns.values()[0]
     pins = BriefPin.__table__
     with engine.begin() as conn:
-        row = conn.execute(select(table.c.provider_id).where(key == record_id)).first()
+        row = _about(conn, PIN_KINDS[kind], record_id)
         if row is None:
             raise PinError(f"no {kind} {record_id!r}")
         if row.provider_id != provider_id:
