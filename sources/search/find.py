@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 
 import pandas as pd
@@ -133,10 +134,11 @@ def search_evidence(
     limit = max(1, min(int(limit), MAX_LIMIT))
     counts: dict[str, int] = {}
     found: list[_Candidate] = []
+    each = _all_candidates(engine, kinds, parsed, filters)
+    for kind, (candidates, count) in zip(kinds, each, strict=True):
+        counts[kind] = count
+        found += candidates
     with engine.connect() as conn:
-        for kind in kinds:
-            candidates, counts[kind] = _candidates(conn, BY_KIND[kind], parsed, filters)
-            found += candidates
         # Only the hits shown are marked: one query per kind, for at most `limit` rows.
         best = _best(found, limit)
         frames = [
@@ -255,6 +257,23 @@ def _queries(
         sql_best, sql_rows = _postgres_sql(s, where)
         binds["q"] = to_tsquery(parsed.tree)
     return sql_best, sql_rows, binds
+
+
+def _all_candidates(
+    engine: Engine, kinds: tuple[str, ...], parsed: Parsed, filters: SearchFilter
+) -> list[tuple[list[_Candidate], int]]:
+    """_candidates of each kind. On PostgreSQL the kinds run at once, each on its own
+    connection (its own server process): there each takes long enough to be worth it. On
+    SQLite they take a few milliseconds each and threads only added their own cost."""
+
+    def one(kind: str) -> tuple[list[_Candidate], int]:
+        with engine.connect() as conn:
+            return _candidates(conn, BY_KIND[kind], parsed, filters)
+
+    if engine.dialect.name == "sqlite" or len(kinds) < 2:
+        return [one(kind) for kind in kinds]
+    with ThreadPoolExecutor(max_workers=len(kinds)) as pool:
+        return list(pool.map(one, kinds))
 
 
 def _candidates(
