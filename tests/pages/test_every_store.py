@@ -24,6 +24,7 @@ PAGES = {
     "triage": "inspector",
     "provider": "inspector",
     "overview": "manager",
+    "search": "inspector",
     "inbox": "inspector",
     "voices": "inspector",
     "method": "inspector",
@@ -64,6 +65,10 @@ def render_every_page(provider_id: str | None) -> None:
         at = apptest.open_page(page, role, **params)
         assert at.title, f"{page} shows no title"
         assert not at.error, (page, [e.value for e in at.error])
+    # A search over whatever the store holds, texts or none.
+    at = apptest.open_page("search", "inspector")
+    at.text_input(key="search_query").input("staff OR care* OR fall").run()
+    assert not at.exception and not at.error, [e.message for e in at.exception]
 
 
 @pytest.mark.parametrize("files", SUBSETS, ids=["+".join(s) for s in SUBSETS])
