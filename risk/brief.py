@@ -69,6 +69,9 @@ TOPIC_ENQUIRY: dict[str, str] = {
     "well_led": "Ask how leaders oversee quality and act on what they hear.",
 }
 SERIOUS_HARM = ("moderate", "severe", "death")
+# Lines of enquiry no evidence category names, mapped as kind "enquiry" in
+# risk/quality_statements.csv: harmful incidents as a whole, concerns nobody has seen.
+ENQUIRY_KINDS: tuple[str, ...] = ("harm", "unseen_concerns")
 
 
 @dataclass(frozen=True)
