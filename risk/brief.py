@@ -476,11 +476,9 @@ def _unseen_enquiries(voices: pd.DataFrame) -> list[Enquiry]:
             f"{len(unseen)} serious concern(s) not yet marked seen by anyone. Read them "
             "before the visit and ask whether the provider knows of them.",
             _voice_quotes(unseen),
-            **_framed(
-                "well_led",
-                _concern_pieces(unseen),
-                [("enquiry", "unseen_concerns")],
-            ),
+            # What the line asks (do leaders know?) names its statement; the kinds of
+            # concern it quotes (fear of reprisal) come after.
+            **_framed("well_led", [("enquiry", "unseen_concerns")], _concern_pieces(unseen)),
         )
     ]
 
@@ -703,7 +701,8 @@ def brief_pdf(brief: VisitBrief, font_dir: Path = FONT_DIR) -> bytes:
 
     def para(text: str, size: float = 10, style: str = "", height: float = 5) -> None:
         pdf.set_font(family, style, size)
-        pdf.multi_cell(width, height, clean(text), new_x="LMARGIN", new_y="NEXT")
+        # Left-aligned: justified lines of long numbers and names open wide gaps.
+        pdf.multi_cell(width, height, clean(text), new_x="LMARGIN", new_y="NEXT", align="L")
 
     def _pdf_quotes(item: Enquiry) -> None:
         for quote in item.quotes:
@@ -716,6 +715,7 @@ def brief_pdf(brief: VisitBrief, font_dir: Path = FONT_DIR) -> bytes:
                 clean(f'{quote.date:%d %b %Y} - {quote.kind}{mark}: "{quote.text}"'),
                 new_x="LMARGIN",
                 new_y="NEXT",
+                align="L",
             )
 
     para(f"Visit brief: {brief.provider['name']}", 16, "B", 8)
@@ -765,7 +765,12 @@ def brief_pdf(brief: VisitBrief, font_dir: Path = FONT_DIR) -> bytes:
                     pdf.set_x(pdf.l_margin + 3)
                     pdf.set_font(family, "", 8.5)
                     pdf.multi_cell(
-                        width - 3, 4.2, clean(evidence_note(item)), new_x="LMARGIN", new_y="NEXT"
+                        width - 3,
+                        4.2,
+                        clean(evidence_note(item)),
+                        new_x="LMARGIN",
+                        new_y="NEXT",
+                        align="L",
                     )
                     pdf.set_text_color(0, 0, 0)
                 _pdf_quotes(item)
