@@ -504,6 +504,17 @@ def brief_items(pins: pd.DataFrame) -> list[tuple[str, str]]:
     return list(zip(keys, [p.line for p in brief.pinned_items(pins)], strict=True))
 
 
+def _enquiries(made: brief.VisitBrief) -> None:
+    """The brief's lines of enquiry by key question and quality statement, then per key
+    question the statements nothing in the brief's window speaks to."""
+    st.subheader("Lines of enquiry by quality statement")
+    st.dataframe(brief.enquiry_table(made), hide_index=True, key="enquiry_table")
+    for question in KEY_QUESTIONS:
+        gaps = brief.gap_lines(made, question)
+        if gaps:
+            st.caption(f"**{brief.QUESTION_TITLES[question]}.** " + " ".join(gaps))
+
+
 def _visit_brief(
     stamp: Stamp, provider_id: str, as_of: dt.date | None, role: str | None, user: str
 ) -> None:
@@ -512,13 +523,14 @@ def _visit_brief(
     if as_of is None:
         st.info("The brief needs a score: score the store on the Data page first.")
         return
+    _enquiries(loaders.visit_brief(stamp, provider_id, as_of, role))
     if not gate.allowed(access.EXPORT):
         st.caption("Your role does not include downloading briefs.")
         return
     st.write(
-        "Suggested lines of enquiry per key question, drawn from the evidence and quoting it "
-        "with dates; with the summary, what makes the score, what changed, and what was "
-        "pinned to bring up."
+        "The brief: these lines of enquiry, drawn from the evidence and quoting it with "
+        "dates; with the summary, what makes the score, what changed, and what was pinned "
+        "to bring up."
     )
     _pins(stamp, provider_id, role)
 

@@ -1,9 +1,11 @@
 """The visit brief: what an inspector takes to a visit, as printable HTML and PDF.
 
 A brief holds who the provider is, its score and what made it, what changed since the last
-inspection, and suggested lines of enquiry per key question, each drawn from the evidence
-and quoting it with dates. Public text is quoted as plain text: escaped in HTML, printed
-as text in the PDF (never as markup).
+inspection, and suggested lines of enquiry per key question and quality statement of the
+Single Assessment Framework (risk/quality.py), each drawn from the evidence, quoting it
+with dates and naming the evidence category it belongs to; and, per key question, the
+quality statements nothing in the window speaks to. Public text is quoted as plain text:
+escaped in HTML, printed as text in the PDF (never as markup).
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from __future__ import annotations
 import datetime as dt
 import html
 import unicodedata
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,6 +22,7 @@ import pandas as pd
 from sqlalchemy.engine import Engine
 
 from risk import views
+from risk.quality import EVIDENCE_CATEGORIES, OTHER_INCIDENT, framework
 from sources.contract import KEY_QUESTIONS, service_type_label
 from sources.people import access
 from sources.text.themes import theme_label
@@ -69,6 +74,9 @@ TOPIC_ENQUIRY: dict[str, str] = {
     "well_led": "Ask how leaders oversee quality and act on what they hear.",
 }
 SERIOUS_HARM = ("moderate", "severe", "death")
+# Lines of enquiry no evidence category names, mapped as kind "enquiry" in
+# risk/quality_statements.csv: harmful incidents as a whole, concerns nobody has seen.
+ENQUIRY_KINDS: tuple[str, ...] = ("harm", "unseen_concerns")
 
 
 @dataclass(frozen=True)
@@ -96,6 +104,16 @@ class Enquiry:
     question: str  # a key question (contract.KEY_QUESTIONS)
     text: str
     quotes: list[Quote] = field(default_factory=list)
+    # The quality statements under `question` it informs (ids, most evidence first) and the
+    # evidence categories of what it draws on (EVIDENCE_CATEGORIES keys), from
+    # risk/quality_statements.csv. Both empty for "nothing specific".
+    statements: tuple[str, ...] = ()
+    evidence: tuple[str, ...] = ()
+
+    @property
+    def statement(self) -> str | None:
+        """The quality statement it is listed under: the one most of its evidence informs."""
+        return self.statements[0] if self.statements else None
 
 
 @dataclass(frozen=True)
@@ -136,6 +154,8 @@ class VisitBrief:
     uncertainty_notes: list[str] = field(default_factory=list)
     # What inspectors pinned from a search to bring up (sources.people.actions.pin_to_brief).
     pinned: list[Pinned] = field(default_factory=list)
+    # The quality statements (ids) some evidence in the window informs (evidenced_statements).
+    evidenced: frozenset[str] = frozenset()
 
 
 def _short(text: str, limit: int = QUOTE_CHARS) -> str:
@@ -193,6 +213,7 @@ def build_brief(
         enquiries=enquiries(events, voices, ratings),
         uncertainty_notes=notes,
         pinned=pinned_items(access.redact(views.brief_pins(engine, provider_id), role)),
+        evidenced=evidenced_statements(events, voices),
     )
 
 
@@ -260,13 +281,78 @@ def _alert_quote(row: object) -> Quote:
     )
 
 
+Piece = tuple[str, str]  # (kind, category) as risk/quality_statements.csv names them
+
+
+def _incident_pieces(incidents: pd.DataFrame) -> list[Piece]:
+    # The category is free text in the contract: none, or one nobody mapped, reads as other.
+    if "category" not in incidents:
+        return [("incident_category", OTHER_INCIDENT)] * len(incidents)
+    return [
+        ("incident_category", c if isinstance(c, str) and c.strip() else OTHER_INCIDENT)
+        for c in incidents["category"]
+    ]
+
+
+def _concern_pieces(voices: pd.DataFrame) -> list[Piece]:
+    kinds = voices["concern_kinds"] if "concern_kinds" in voices else []
+    return [("concern_kind", str(k)) for ks in kinds for k in (ks or [])]
+
+
+def _voice_pieces(voices: pd.DataFrame) -> list[Piece]:
+    themes = [("theme", str(t)) for ts in voices["themes"] for t in (ts or [])]
+    return themes + _concern_pieces(voices)
+
+
+def _framed(
+    question: str, pieces: Iterable[Piece], then: Iterable[Piece] = ()
+) -> dict[str, tuple[str, ...]]:
+    """The statements and evidence categories under `question` that `pieces` inform, most
+    pieces first (ties in the framework's order), then those `then` adds: the keyword
+    arguments of an Enquiry."""
+    fw = framework()
+    statements: Counter[str] = Counter()
+    evidence: Counter[str] = Counter()
+    ordered: list[str] = []
+    for batch in (pieces, then):
+        counted: Counter[str] = Counter()
+        for kind, category in batch:
+            for m in fw.lookup(kind, category):
+                if m.key_question == question:
+                    counted.update(m.statements)
+                    evidence[m.evidence_category] += 1
+        fresh = [s for s in counted if s not in statements]
+        ordered += sorted(fresh, key=lambda s: (-counted[s], fw.order(s)))
+        statements.update(counted)
+    codes = list(EVIDENCE_CATEGORIES)
+    return {
+        "statements": tuple(ordered),
+        "evidence": tuple(sorted(evidence, key=lambda e: (-evidence[e], codes.index(e)))),
+    }
+
+
+def evidenced_statements(events: pd.DataFrame, voices: pd.DataFrame) -> frozenset[str]:
+    """The quality statements (ids) some incident, alert, comment or note in the frames
+    informs, whatever its harm or tone: what the brief's window holds evidence for. Ratings
+    are the regulator's own past view, not evidence of today's care, so they count for none."""
+    fw = framework()
+    alerts = events[events["source"] == "safeguarding"]["text"]
+    pieces = [
+        *_incident_pieces(events[events["source"] == "incidents"]),
+        *(("abuse_type", str(a)) for a in alerts),
+        *_voice_pieces(voices),
+    ]
+    return frozenset(s for kind, c in pieces for m in fw.lookup(kind, c) for s in m.statements)
+
+
 def enquiries(events: pd.DataFrame, voices: pd.DataFrame, ratings: pd.DataFrame) -> list[Enquiry]:
     """Suggested lines of enquiry per key question, from events, voices and ratings.
 
     Harmful incidents and safeguarding alerts go under Safe; what people say goes under the
     key question of each theme it raises, when negative or serious (one line per key
     question, each comment quoted once); a fall in the rating and serious concerns nobody
-    has seen go under Well-led. A key question with nothing in the evidence says so.
+    has seen go under Well-led. A key question with nothing in the evidence says so. Each
+    line carries the quality statements and evidence categories of what it draws on.
     """
     found = [
         *_harm_enquiries(events),
@@ -298,6 +384,7 @@ def _harm_enquiries(events: pd.DataFrame) -> list[Enquiry]:
                 Quote(_day(r.date), "incident", _short(f"{r.level} harm: {r.text}"))
                 for r in newest.itertuples()
             ],
+            **_framed("safe", _incident_pieces(harmful), [("enquiry", "harm")]),
         )
     ]
 
@@ -317,6 +404,7 @@ def _alert_enquiries(events: pd.DataFrame) -> list[Enquiry]:
             f"{len(alerts)} safeguarding alert(s) ({mix}), {high} of high risk. Check the "
             "referrals made, the provider's own investigations and the actions taken.",
             [_alert_quote(r) for r in newest.itertuples()],
+            **_framed("safe", [("abuse_type", str(a)) for a in alerts["text"]]),
         )
     ]
 
@@ -338,6 +426,11 @@ def _voice_enquiries(voices: pd.DataFrame) -> list[Enquiry]:
         mix = ", ".join(f"{theme_label(str(t))} ({n})" for t, n in topics.items())
         asks = [TOPIC_ENQUIRY[str(t)] for t in topics.index if str(t) != question]
         asks = asks or [TOPIC_ENQUIRY[str(question)]]
+        # The topics and kinds of concern name statements more closely than the key
+        # question's own theme does ("safe"), so they come first.
+        raised = [("theme", str(t)) for t in group["themes"] if str(t) != question]
+        raised += _concern_pieces(said[said["serious"]])
+        general = [("theme", str(question))] * int((group["themes"] == question).sum())
         found.append(
             Enquiry(
                 str(question),
@@ -346,6 +439,7 @@ def _voice_enquiries(voices: pd.DataFrame) -> list[Enquiry]:
                 + ". "
                 + " ".join(asks),
                 _voice_quotes(said),
+                **_framed(str(question), raised, general),
             )
         )
     return found
@@ -366,6 +460,7 @@ def _rating_enquiries(ratings: pd.DataFrame) -> list[Enquiry]:
             f"The rating fell from {before['overall']} to {now['overall']} on "
             f"{_day(now['published_on']):%d %b %Y}. Ask what the improvement plan is "
             "and how leaders know it works.",
+            **_framed("well_led", [("rating", "overall")]),
         )
     ]
 
@@ -381,21 +476,91 @@ def _unseen_enquiries(voices: pd.DataFrame) -> list[Enquiry]:
             f"{len(unseen)} serious concern(s) not yet marked seen by anyone. Read them "
             "before the visit and ask whether the provider knows of them.",
             _voice_quotes(unseen),
+            # What the line asks (do leaders know?) names its statement; the kinds of
+            # concern it quotes (fear of reprisal) come after.
+            **_framed("well_led", [("enquiry", "unseen_concerns")], _concern_pieces(unseen)),
         )
     ]
 
 
 def _by_question(found: list[Enquiry]) -> list[Enquiry]:
-    """The enquiries in the regulator's order of key questions, those with most quotes
-    first within each; a key question with none gets "nothing specific"."""
+    """The enquiries in the regulator's order of key questions, then of the quality
+    statement each is listed under, those with most quotes first within each; a key
+    question with none gets "nothing specific"."""
+    fw = framework()
     by_question: list[Enquiry] = []
     for question in KEY_QUESTIONS:
         mine = [e for e in found if e.question == question]
-        mine.sort(key=lambda e: -len(e.quotes))
+        mine.sort(key=lambda e: (fw.order(e.statement) if e.statement else -1, -len(e.quotes)))
         if not mine:
             mine = [Enquiry(question, "Nothing specific in the evidence: check as usual.")]
         by_question.extend(mine)
     return by_question
+
+
+# ---------------------------------------------------------------- by quality statement
+
+
+def by_statement(brief: VisitBrief, question: str) -> list[tuple[str | None, list[Enquiry]]]:
+    """The key question's lines of enquiry grouped by the quality statement each is listed
+    under, in the framework's order; lines under no statement ("nothing specific") first."""
+    groups: dict[str | None, list[Enquiry]] = {}
+    for item in (e for e in brief.enquiries if e.question == question):
+        groups.setdefault(item.statement, []).append(item)
+    fw = framework()
+    return sorted(groups.items(), key=lambda g: -1 if g[0] is None else fw.order(g[0]))
+
+
+def evidence_note(item: Enquiry) -> str:
+    """The evidence categories a line draws on and the other statements it informs, in
+    words ("" for a line with neither)."""
+    fw = framework()
+    said = []
+    if item.evidence:
+        said.append("Evidence: " + "; ".join(EVIDENCE_CATEGORIES[e] for e in item.evidence) + ".")
+    if item.statements[1:]:
+        said.append("Also informs: " + "; ".join(fw.title(s) for s in item.statements[1:]) + ".")
+    return " ".join(said)
+
+
+def gap_lines(brief: VisitBrief, question: str) -> list[str]:
+    """What the brief says of the key question's statements with no evidence in its window
+    and no line of enquiry: those a source Carelens reads could inform, then those none
+    does (ask on the visit)."""
+    fw = framework()
+    reachable = fw.reachable()
+    # A line drawn from a past rating names statements too: the brief says nothing of them
+    # twice, and never that a statement it asks about has nothing behind it.
+    spoken = brief.evidenced | {s for e in brief.enquiries for s in e.statements}
+    quiet = [s for s in fw.under(question) if s.statement_id not in spoken]
+    lines = []
+    unheard = [s.title for s in quiet if s.statement_id in reachable]
+    if unheard:
+        lines.append("No recent evidence: " + "; ".join(unheard) + ".")
+    unread = [s.title for s in quiet if s.statement_id not in reachable]
+    if unread:
+        lines.append("Carelens holds no source for: " + "; ".join(unread) + ".")
+    return lines
+
+
+def enquiry_table(brief: VisitBrief) -> pd.DataFrame:
+    """The lines of enquiry as rows: key question, quality statement (the one it is listed
+    under, "" for none), also informs, evidence (categories in words), line of enquiry."""
+    fw = framework()
+    rows = [
+        (
+            QUESTION_TITLES[e.question],
+            fw.title(e.statement) if e.statement else "",
+            "; ".join(fw.title(s) for s in e.statements[1:]),
+            "; ".join(EVIDENCE_CATEGORIES[c] for c in e.evidence),
+            e.text,
+        )
+        for question in KEY_QUESTIONS
+        for _, items in by_statement(brief, question)
+        for e in items
+    ]
+    columns = ["key question", "quality statement", "also informs", "evidence", "line of enquiry"]
+    return pd.DataFrame(rows, columns=columns)
 
 
 # ---------------------------------------------------------------- HTML
@@ -440,7 +605,9 @@ def brief_html(brief: VisitBrief) -> str:
         "td,th{padding:2px 8px;text-align:left;border-bottom:1px solid #ddd}"
         ".bar{display:inline-block;height:10px}blockquote{margin:4px 0 4px 1em;color:#333;"
         "border-left:3px solid #bbb;padding-left:8px;white-space:pre-wrap}"
-        ".serious{border-color:#c62828}@media print{body{margin:0}}</style></head><body>",
+        ".serious{border-color:#c62828}h4{margin:10px 0 2px}.ev{color:#555;font-size:90%}"
+        ".gap{color:#555;font-size:90%;margin:2px 0}@media print{body{margin:0}}</style>"
+        "</head><body>",
         f"<h1>Visit brief: {_e(p['name'])}</h1>",
         f"<p class='sub'>{_e(p['provider_id'])} · prepared from the evidence up to "
         f"{brief.as_of:%d %B %Y}</p>",
@@ -474,20 +641,28 @@ def brief_html(brief: VisitBrief) -> str:
                 f"<tr><td>{_e(row.what)}</td><td>{_e(row.before)}</td><td>{_e(row.since)}</td></tr>"
             )
         out.append("</table>")
-    out.append("<h2>Lines of enquiry</h2>")
+    out.append("<h2>Lines of enquiry by key question and quality statement</h2>")
+    fw = framework()
     for question in KEY_QUESTIONS:
-        out.append(f"<h3>{QUESTION_TITLES[question]}</h3><ul>")
-        for item in (e for e in brief.enquiries if e.question == question):
-            out.append(f"<li>{_e(item.text)}")
-            for quote in item.quotes:
-                cls = " class='serious'" if quote.serious else ""
-                out.append(
-                    f"<blockquote{cls}>{quote.date:%d %b %Y} · {_e(quote.kind)}"
-                    f"{' · ' + _e(quote.mark) if quote.serious else ''}"
-                    f"<br>“{_e(quote.text)}”</blockquote>"
-                )
-            out.append("</li>")
-        out.append("</ul>")
+        out.append(f"<h3>{QUESTION_TITLES[question]}</h3>")
+        for statement, items in by_statement(brief, question):
+            if statement:
+                out.append(f"<h4>{_e(fw.title(statement))}</h4>")
+            out.append("<ul>")
+            for item in items:
+                out.append(f"<li>{_e(item.text)}")
+                if evidence_note(item):
+                    out.append(f"<br><span class='ev'>{_e(evidence_note(item))}</span>")
+                for quote in item.quotes:
+                    cls = " class='serious'" if quote.serious else ""
+                    out.append(
+                        f"<blockquote{cls}>{quote.date:%d %b %Y} · {_e(quote.kind)}"
+                        f"{' · ' + _e(quote.mark) if quote.serious else ''}"
+                        f"<br>“{_e(quote.text)}”</blockquote>"
+                    )
+                out.append("</li>")
+            out.append("</ul>")
+        out += [f"<p class='gap'>{_e(line)}</p>" for line in gap_lines(brief, question)]
     out.append(
         "<p class='sub'>A risk score says where to look first and why; it is not a rating. "
         "Quotes are as written by the public and by experts by experience.</p></body></html>"
@@ -526,7 +701,22 @@ def brief_pdf(brief: VisitBrief, font_dir: Path = FONT_DIR) -> bytes:
 
     def para(text: str, size: float = 10, style: str = "", height: float = 5) -> None:
         pdf.set_font(family, style, size)
-        pdf.multi_cell(width, height, clean(text), new_x="LMARGIN", new_y="NEXT")
+        # Left-aligned: justified lines of long numbers and names open wide gaps.
+        pdf.multi_cell(width, height, clean(text), new_x="LMARGIN", new_y="NEXT", align="L")
+
+    def _pdf_quotes(item: Enquiry) -> None:
+        for quote in item.quotes:
+            pdf.set_x(pdf.l_margin + 6)
+            pdf.set_font(family, "", 9)
+            mark = f" - {quote.mark}" if quote.serious else ""
+            pdf.multi_cell(
+                width - 6,
+                4.5,
+                clean(f'{quote.date:%d %b %Y} - {quote.kind}{mark}: "{quote.text}"'),
+                new_x="LMARGIN",
+                new_y="NEXT",
+                align="L",
+            )
 
     para(f"Visit brief: {brief.provider['name']}", 16, "B", 8)
     para(f"{brief.provider['provider_id']} - evidence up to {brief.as_of:%d %B %Y}", 9)
@@ -561,22 +751,33 @@ def brief_pdf(brief: VisitBrief, font_dir: Path = FONT_DIR) -> bytes:
             pdf.cell(30, 5, clean(str(row.since)), align="R")
             pdf.ln(5)
     pdf.ln(2)
-    para("Lines of enquiry", 13, "B", 7)
+    para("Lines of enquiry by key question and quality statement", 13, "B", 7)
+    fw = framework()
     for question in KEY_QUESTIONS:
-        para(QUESTION_TITLES[question], 11, "B", 6)
-        for item in (e for e in brief.enquiries if e.question == question):
-            para(f"- {item.text}")
-            for quote in item.quotes:
-                pdf.set_x(pdf.l_margin + 6)
-                pdf.set_font(family, "", 9)
-                mark = f" - {quote.mark}" if quote.serious else ""
-                pdf.multi_cell(
-                    width - 6,
-                    4.5,
-                    clean(f'{quote.date:%d %b %Y} - {quote.kind}{mark}: "{quote.text}"'),
-                    new_x="LMARGIN",
-                    new_y="NEXT",
-                )
+        para(QUESTION_TITLES[question], 12, "B", 7)
+        for statement, items in by_statement(brief, question):
+            if statement:
+                para(fw.title(statement), 10, "B", 6)
+            for item in items:
+                para(f"- {item.text}")
+                if evidence_note(item):
+                    pdf.set_text_color(90, 90, 90)
+                    pdf.set_x(pdf.l_margin + 3)
+                    pdf.set_font(family, "", 8.5)
+                    pdf.multi_cell(
+                        width - 3,
+                        4.2,
+                        clean(evidence_note(item)),
+                        new_x="LMARGIN",
+                        new_y="NEXT",
+                        align="L",
+                    )
+                    pdf.set_text_color(0, 0, 0)
+                _pdf_quotes(item)
+        pdf.set_text_color(90, 90, 90)
+        for line in gap_lines(brief, question):
+            para(line, 8.5, "", 4.2)
+        pdf.set_text_color(0, 0, 0)
         pdf.ln(1)
     para(
         "A risk score says where to look first and why; it is not a rating. Quotes are as "

@@ -99,12 +99,20 @@ def explanation(
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
+def visit_brief(
+    stamp: tuple[int, str, int], provider_id: str, as_of: dt.date, role: str | None
+) -> brief.VisitBrief:
+    """The visit brief for a provider on a date, as `role` may read it (the role is part of
+    the cache key: a manager never gets an inspector's brief)."""
+    return brief.build_brief(engine(), provider_id, as_of, role)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
 def brief_files(
     stamp: tuple[int, str, int], provider_id: str, as_of: dt.date, role: str | None
 ) -> tuple[str, bytes]:
-    """The visit brief for a provider as (HTML text, PDF bytes), as `role` may read it
-    (the role is part of the cache key: a manager never gets an inspector's brief)."""
-    made = brief.build_brief(engine(), provider_id, as_of, role)
+    """The visit brief for a provider as (HTML text, PDF bytes), as `role` may read it."""
+    made = visit_brief(stamp, provider_id, as_of, role)
     return brief.brief_html(made), brief.brief_pdf(made)
 
 

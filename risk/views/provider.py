@@ -61,11 +61,12 @@ def provider_events(engine: Engine, provider_id: str) -> pd.DataFrame:
     """Everything that happened at a provider, one row per event, oldest first.
 
     Columns: date, source (incidents, safeguarding, comments, ebe_notes, inspections),
-    level (harm, risk level, sentiment, rating), record_id, text (plain, may be empty).
-    Copies of one comment (duplicate_of) are left out; alerts carry their abuse type in
-    `text`. Two more columns hold personal data, for pages to pass through access.redact:
-    `summary` (an alert's safeguarding summary) and `author` (an expert note's author),
-    missing (None) on every other row so redaction marks only what was there.
+    level (harm, risk level, sentiment, rating), record_id, text (plain, may be empty),
+    category (an incident's category, an alert's abuse type, else missing). Copies of one
+    comment (duplicate_of) are left out; alerts carry their abuse type in `text` too. Two
+    more columns hold personal data, for pages to pass through access.redact: `summary`
+    (an alert's safeguarding summary) and `author` (an expert note's author), missing
+    (None) on every other row so redaction marks only what was there.
     """
     parts: list[pd.DataFrame] = []
     specs = (
@@ -77,6 +78,7 @@ def provider_events(engine: Engine, provider_id: str) -> pd.DataFrame:
     )
     for source, table, date_col, level_col, id_col, text_col in specs:
         t = table.__table__
+        category = {Incident: "category", SafeguardingAlert: "abuse_type"}.get(table)
         personal = [
             (t.c.summary if table is SafeguardingAlert else null()).label("summary"),
             (t.c.author if table is EbeNote else null()).label("author"),
@@ -86,12 +88,13 @@ def provider_events(engine: Engine, provider_id: str) -> pd.DataFrame:
             t.c[level_col].label("level"),
             t.c[id_col].label("record_id"),
             t.c[text_col].label("text"),
+            (t.c[category] if category else null()).label("category"),
             *personal,
         ).where(t.c.provider_id == provider_id)
         if table is Comment:
             # A copy of one concern sent by another channel is one event, not two.
             query = query.where(t.c.duplicate_of.is_(None))
-        columns = ["date", "level", "record_id", "text", "summary", "author"]
+        columns = ["date", "level", "record_id", "text", "category", "summary", "author"]
         frame = read_frame(engine, query, columns)
         frame.insert(1, "source", source)
         parts.append(frame)

@@ -176,6 +176,22 @@ def test_provider_page_offers_the_brief(world: Engine) -> None:
     assert labels == ["Download the brief (PDF)", "Download the brief (HTML)"]
 
 
+def test_provider_page_lists_lines_of_enquiry_by_quality_statement(world: Engine) -> None:
+    at = open_page("provider", provider="A")
+    tables = [d.value for d in at.dataframe if "quality statement" in d.value.columns]
+    assert len(tables) == 1
+    table = tables[0]
+    assert table["key question"].tolist()[:3] == ["Safe", "Safe", "Safe"]
+    assert table["quality statement"].tolist()[:3] == [
+        "Learning culture",
+        "Safeguarding",
+        "Safe and effective staffing",
+    ]
+    assert "feedback from partners" in table["evidence"].tolist()
+    captions = " ".join(c.value for c in at.caption)
+    assert "**Responsive.** No recent evidence: Person-centred care;" in captions
+
+
 def test_unknown_provider_says_so(world: Engine) -> None:
     at = open_page("provider", provider="nope")
     assert any("no provider with the id 'nope'" in e.value for e in at.error)

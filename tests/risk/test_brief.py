@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from risk import brief
+from sources.store import Incident
 from tests.risk import tiny_world
 from tests.risk.tiny_world import AS_OF
 
@@ -97,3 +99,97 @@ def test_a_provider_with_no_evidence_gets_a_brief_that_says_so(engine: Engine) -
 def test_unknown_provider(engine: Engine) -> None:
     with pytest.raises(LookupError):
         brief.build_brief(engine, "nobody", AS_OF)
+
+
+def test_each_line_names_its_quality_statements_and_evidence(made: brief.VisitBrief) -> None:
+    tagged = {e.text.split(" ")[1]: (e.statements, e.evidence) for e in made.enquiries}
+    # An incident with no category reads as "other": how incidents are learned from.
+    assert tagged["incident(s)"] == (("learning_culture",), ("processes",))
+    assert tagged["safeguarding"] == (("safeguarding", "managing_risks"), ("partners",))
+    # The topic (staffing) names the statement before the key question's own theme (safe).
+    staffing = next(e for e in made.enquiries if "about staffing" in e.text)
+    assert staffing.statement == "safe_staffing"
+    assert staffing.statements[1:] == ("safeguarding", "managing_risks")
+    assert staffing.evidence == ("people_experience",)
+    fell = next(e for e in made.enquiries if "rating fell" in e.text)
+    assert (fell.statements, fell.evidence) == (
+        ("governance", "learning_improvement"),
+        ("past_rating",),
+    )
+    nothing = [e for e in made.enquiries if "Nothing specific" in e.text]
+    assert {e.question for e in nothing} == {"caring", "responsive"}
+    assert all(e.statements == () and e.evidence == () for e in nothing)
+
+
+def test_a_categorised_incident_is_listed_under_its_statement(engine: Engine) -> None:
+    tiny_world.build(engine)
+    with Session(engine) as session:
+        session.get(Incident, "i1").category = "medication"
+        session.commit()
+    made = brief.build_brief(engine, "A", AS_OF)
+    harm = next(e for e in made.enquiries if "moderate harm or worse" in e.text)
+    # The category's statement first; learning from every harm after it.
+    assert harm.statements == ("medicines", "learning_culture")
+    assert harm.evidence == ("processes",)
+    assert "medicines" in made.evidenced
+
+
+def test_lines_come_in_the_order_of_the_quality_statements(made: brief.VisitBrief) -> None:
+    safe = [statement for statement, _ in brief.by_statement(made, "safe")]
+    assert safe == ["learning_culture", "safeguarding", "safe_staffing"]
+    table = brief.enquiry_table(made)
+    assert table.columns.tolist() == [
+        "key question",
+        "quality statement",
+        "also informs",
+        "evidence",
+        "line of enquiry",
+    ]
+    assert table["key question"].tolist()[:3] == ["Safe", "Safe", "Safe"]
+    assert table["quality statement"].tolist()[:3] == [
+        "Learning culture",
+        "Safeguarding",
+        "Safe and effective staffing",
+    ]
+    assert table["evidence"].tolist()[1] == "feedback from partners"
+    assert len(table) == len(made.enquiries)
+
+
+def test_the_brief_names_the_statements_with_no_recent_evidence(made: brief.VisitBrief) -> None:
+    # A positive comment is evidence too: kindness (c3, "caring") is not listed as missing.
+    assert brief.gap_lines(made, "caring") == [
+        "Carelens holds no source for: Independence, choice and control; Responding to "
+        "people's immediate needs; Workforce wellbeing and enablement."
+    ]
+    assert brief.gap_lines(made, "responsive")[0] == (
+        "No recent evidence: Person-centred care; Care provision, integration and continuity; "
+        "Providing information; Listening to and involving people; Equity in access."
+    )
+    assert (
+        "No recent evidence: Safe systems, pathways and transitions; Safe environments;"
+        in (brief.gap_lines(made, "safe")[0])
+    )
+
+
+def test_html_groups_lines_by_key_question_then_statement(made: brief.VisitBrief) -> None:
+    page = brief.brief_html(made)
+    order = [
+        "<h3>Safe</h3>",
+        "<h4>Learning culture</h4>",
+        "<h4>Safeguarding</h4>",
+        "Evidence: feedback from partners.",
+        "<h4>Safe and effective staffing</h4>",
+        "Also informs: Safeguarding; Involving people to manage risks.",
+        "No recent evidence: Safe systems",
+        "<h3>Effective</h3>",
+        "<h3>Caring</h3>",
+        "Nothing specific in the evidence",
+        "<h3>Responsive</h3>",
+        "<h3>Well-led</h3>",
+        "<h4>Governance, management and sustainability</h4>",
+        "Evidence: previous rating (context, not an evidence category).",
+        "Carelens holds no source for: Workforce equality, diversity and inclusion; "
+        "Partnerships and communities; Environmental sustainability",
+    ]
+    at = [page.index(part) for part in order]
+    assert at == sorted(at)
