@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Field, Session, SQLModel, create_engine
 
 from sources import settings
+from sources.rollups import ensure_rollups
 
 
 def utcnow() -> dt.datetime:
@@ -341,6 +342,7 @@ def make_engine(url: str | None = None) -> Engine:
     SQLModel.metadata.create_all(engine)
     _add_missing_columns(engine)
     _add_missing_indexes(engine)
+    ensure_rollups(engine)  # once for a store made before the rollups (sources/rollups.py)
     return engine
 
 
