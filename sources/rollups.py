@@ -19,8 +19,8 @@ weight must not need a rebuild. Each recount is one SQL statement per table, fro
 rows, so a refused load (rolled back) leaves the rollups as they were and a reload of the
 same files recounts the same numbers.
 
-May import: sqlalchemy and sqlmodel only (sources.store imports this module, to create the
-tables with the others).
+May import: sqlalchemy, sqlmodel, numpy and pandas, nothing of Carelens (sources.store
+imports this module, to create the tables with the others).
 """
 
 from __future__ import annotations
@@ -29,6 +29,8 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+import numpy as np
+import pandas as pd
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Field, SQLModel
@@ -37,7 +39,10 @@ from sqlmodel import Field, SQLModel
 ROLLUP_VERSION = 1
 HARMS: tuple[str, ...] = ("none", "low", "moderate", "severe", "death")  # contract.HARMS
 STARS: tuple[int, ...] = (1, 2, 3, 4, 5)  # stars_1 counts 1 or fewer, stars_5 5 or more
-KEY_CHUNK = 5_000  # keys per executemany into the keys table
+KEY_CHUNK = 5_000  # keys recounted one by one at most, before a count decides
+CHUNK_ROWS = 20_000  # rows per executemany into a temporary table
+SQLITE_CACHE_KIB = 256 * 1024  # page cache while recounting whole tables (as the loader's)
+SQLITE_DEFAULT_CACHE = -2000  # SQLite's own default (2 MB)
 # A recount touching at least this share of a rollup's keys recounts the whole table:
 # one GROUP BY over the raw rows beats as many index probes as there are keys.
 FULL_SHARE = 0.5
@@ -200,6 +205,7 @@ ROLLUPS: dict[str, _Rollup] = {
 }
 Key = tuple[str, int]  # (provider_id, month)
 _KEYS = "carelens_rollup_keys"
+_IDS = "carelens_rollup_ids"
 _LOCK_ID = 19_0001  # the advisory lock of rollup recounts (PostgreSQL)
 
 
@@ -207,26 +213,34 @@ def _recount_sql(rollup: _Rollup, dialect: str, keyed: bool) -> str:
     columns = ", ".join((*rollup.keys, *rollup.counts))
     selects = rollup.selects(dialect)
     source = f"{rollup.raw} r"
+    where = rollup.where
     if keyed:
-        # Each key is a provider and a date range, so the raw provider-and-date index serves.
-        source = (
-            f"{_KEYS} k JOIN {rollup.raw} r ON r.provider_id = k.provider_id "
+        # Each key is a provider and a date range, so the raw provider-and-date index serves;
+        # CROSS JOIN keeps SQLite's planner from scanning the raw table instead.
+        source = f"{_KEYS} k CROSS JOIN {rollup.raw} r"
+        where += (
+            f" AND r.provider_id = k.provider_id "
             f"AND r.{rollup.date} >= k.start AND r.{rollup.date} < k.stop"
         )
     group = ", ".join(str(i + 1) for i in range(len(rollup.keys)))
     return (
         f"INSERT INTO {rollup.table} ({columns}) SELECT {', '.join(selects)} "
-        f"FROM {source} WHERE {rollup.where} GROUP BY {group}"
+        f"FROM {source} WHERE {where} GROUP BY {group}"
     )
 
 
 def rebuild_rollups(conn: Connection, raw_tables: Iterable[str] = tuple(ROLLUPS)) -> None:
     """Recounts the rollups of `raw_tables` (default all three) from every raw row."""
     _lock(conn)
+    sqlite = conn.dialect.name == "sqlite"
+    if sqlite:  # a whole table read through SQLite's default 2 MB cache re-reads its pages
+        conn.exec_driver_sql(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
     for raw in raw_tables:
         rollup = ROLLUPS[raw]
         conn.exec_driver_sql(f"DELETE FROM {rollup.table}")
         conn.exec_driver_sql(_recount_sql(rollup, conn.dialect.name, keyed=False))
+    if sqlite:  # the connection goes back to the pool
+        conn.exec_driver_sql(f"PRAGMA cache_size={SQLITE_DEFAULT_CACHE}")
 
 
 def _lock(conn: Connection) -> None:
@@ -236,9 +250,13 @@ def _lock(conn: Connection) -> None:
         conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_LOCK_ID})")
 
 
-def refresh_rollups(conn: Connection, raw_table: str, keys: Iterable[Key]) -> None:
+def refresh_rollups(conn: Connection, raw_table: str, keys: Iterable[Key] | None) -> None:
     """Recounts the rollup rows of `raw_table` for the (provider_id, month) `keys` from the
-    raw rows, in `conn`'s transaction; keys with no raw rows left lose their rollup rows."""
+    raw rows, in `conn`'s transaction; keys with no raw rows left lose their rollup rows.
+    None recounts the whole table (see stored_keys)."""
+    if keys is None:
+        rebuild_rollups(conn, [raw_table])
+        return
     rollup = ROLLUPS[raw_table]
     wanted = sorted({(p, int(m)) for p, m in keys if p is not None})
     if not wanted:
@@ -252,63 +270,86 @@ def refresh_rollups(conn: Connection, raw_table: str, keys: Iterable[Key]) -> No
             rebuild_rollups(conn, [raw_table])
             return
     _fill_keys(conn, wanted)
+    # A row-value IN: each key finds its rows through the rollup's primary key.
     conn.exec_driver_sql(
-        f"DELETE FROM {rollup.table} WHERE EXISTS (SELECT 1 FROM {_KEYS} k "
-        f"WHERE k.provider_id = {rollup.table}.provider_id AND k.month = {rollup.table}.month)"
+        f"DELETE FROM {rollup.table} WHERE (provider_id, month) IN "
+        f"(SELECT provider_id, month FROM {_KEYS})"
     )
     conn.exec_driver_sql(_recount_sql(rollup, conn.dialect.name, keyed=True))
+
+
+def _temp_table(conn: Connection, name: str, columns: str) -> None:
+    """Creates (once per connection or transaction) and empties a temporary table."""
+    # SQLite keeps a temporary table with the connection; PostgreSQL drops it at commit.
+    suffix = "" if conn.dialect.name == "sqlite" else " ON COMMIT DROP"
+    conn.exec_driver_sql(f"CREATE TEMP TABLE IF NOT EXISTS {name} ({columns}){suffix}")
+    conn.exec_driver_sql(f"DELETE FROM {name}")
 
 
 def _fill_keys(conn: Connection, keys: Sequence[Key]) -> None:
     """Puts `keys` (distinct) in the connection's temporary keys table, with date ranges."""
     sqlite = conn.dialect.name == "sqlite"
     kind = "TEXT" if sqlite else "DATE"
-    suffix = "" if sqlite else " ON COMMIT DROP"  # SQLite keeps it with the connection
-    conn.exec_driver_sql(
-        f"CREATE TEMP TABLE IF NOT EXISTS {_KEYS} "
-        f"(provider_id TEXT, month INTEGER, start {kind}, stop {kind}){suffix}"
+    _temp_table(
+        conn,
+        _KEYS,
+        f"provider_id TEXT, month INTEGER, start {kind}, stop {kind}, "
+        "PRIMARY KEY (provider_id, month)",
     )
-    conn.exec_driver_sql(f"DELETE FROM {_KEYS}")
     bind = (lambda d: d.isoformat()) if sqlite else (lambda d: d)
-    insert = text(f"INSERT INTO {_KEYS} VALUES (:p, :m, :start, :stop)")
-    for i in range(0, len(keys), KEY_CHUNK):
-        rows = [
-            {"p": p, "m": m, "start": bind(month_start(m)), "stop": bind(month_start(m + 1))}
-            for p, m in keys[i : i + KEY_CHUNK]
-        ]
-        conn.execute(insert, rows)
+    rows = [(p, m, bind(month_start(m)), bind(month_start(m + 1))) for p, m in keys]
+    _insert_rows(conn, _KEYS, rows)
 
 
-def stored_keys(conn: Connection, raw_table: str, ids: Sequence[str]) -> set[Key]:
+def _insert_rows(conn: Connection, table: str, rows: Sequence[tuple]) -> None:
+    """Inserts plain tuples into a temporary table: one executemany on SQLite, COPY on
+    PostgreSQL with psycopg (an executemany of a million rows takes minutes there)."""
+    if not rows:
+        return
+    if conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg":
+        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        with cursor.copy(f"COPY {table} FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        cursor.close()
+        return
+    marks = ", ".join("?" if conn.dialect.name == "sqlite" else "%s" for _ in rows[0])
+    for i in range(0, len(rows), CHUNK_ROWS):
+        conn.exec_driver_sql(
+            f"INSERT INTO {table} VALUES ({marks})", list(rows[i : i + CHUNK_ROWS])
+        )
+
+
+def stored_keys(conn: Connection, raw_table: str, ids: Sequence[str]) -> set[Key] | None:
     """The (provider_id, month) keys the stored rows of `raw_table` with these ids count
-    under now (none for a table without a rollup, or an empty one)."""
+    under now: none for a table without a rollup; None (recount the whole table) when more
+    than KEY_CHUNK ids are at least FULL_SHARE of its rows."""
     rollup = ROLLUPS.get(raw_table)
     if rollup is None or not len(ids):
         return set()
-    if conn.exec_driver_sql(f"SELECT 1 FROM {rollup.raw} LIMIT 1").first() is None:
-        return set()
-    month = month_sql(conn.dialect.name, rollup.date)
-    found: set[Key] = set()
-    for i in range(0, len(ids), KEY_CHUNK):
-        chunk = list(ids[i : i + KEY_CHUNK])
-        names = {f"i{j}": v for j, v in enumerate(chunk)}
-        listed = ", ".join(f":{k}" for k in names)
-        rows = conn.execute(
-            text(
-                f"SELECT DISTINCT provider_id, {month} FROM {rollup.raw} "
-                f"WHERE {rollup.id_column} IN ({listed}) AND provider_id IS NOT NULL"
-            ),
-            names,
-        )
-        found.update((p, int(m)) for p, m in rows)
-    return found
+    if len(ids) > KEY_CHUNK:
+        # An empty table too: recounting all of it then is recounting the file's rows.
+        stored = conn.exec_driver_sql(f"SELECT COUNT(*) FROM {rollup.raw}").scalar_one()
+        if len(ids) >= FULL_SHARE * int(stored):
+            return None
+    _temp_table(conn, _IDS, "id TEXT PRIMARY KEY")
+    _insert_rows(conn, _IDS, [(i,) for i in dict.fromkeys(ids)])
+    month = month_sql(conn.dialect.name, f"r.{rollup.date}")
+    rows = conn.exec_driver_sql(
+        f"SELECT DISTINCT r.provider_id, {month} FROM {_IDS} i CROSS JOIN {rollup.raw} r "
+        f"WHERE r.{rollup.id_column} = i.id AND r.provider_id IS NOT NULL"
+    )
+    return {(p, int(m)) for p, m in rows}
 
 
-def row_keys(provider_ids: Iterable[str | None], days: Iterable[dt.date | None]) -> set[Key]:
+def row_keys(provider_ids: Sequence[str | None], days: Sequence[dt.date | None]) -> set[Key]:
     """The (provider_id, month) keys of rows given as provider ids and dates."""
-    return {
-        (p, month_of(d)) for p, d in zip(provider_ids, days, strict=True) if p and d is not None
-    }
+    # A load has a million rows but a few thousand days: each day's month is worked out once.
+    codes, uniques = pd.factorize(pd.Series(days, dtype=object), use_na_sentinel=True)
+    months = np.array([month_of(d) for d in uniques] + [-1], dtype=np.int64)[codes]
+    frame = pd.DataFrame({"p": pd.Series(provider_ids, dtype=object), "m": months})
+    frame = frame[frame["p"].notna() & (frame["m"] >= 0)].drop_duplicates()
+    return set(zip(frame["p"].tolist(), frame["m"].tolist(), strict=True))
 
 
 def ensure_rollups(engine: Engine) -> bool:

@@ -197,8 +197,9 @@ def _commit(
             )
             if spec.table in ROLLUPS:
                 note(0.65 + 0.33 * (done + c.rows) / max(total, 1), f"counting {name} by month")
-                day = c.values[ROLLUPS[spec.table].date]
-                touched |= row_keys(c.values["provider_id"], day)
+                if touched is not None:  # None: the file rewrites most of the table
+                    day = c.values[ROLLUPS[spec.table].date]
+                    touched |= row_keys(c.values["provider_id"], day)
                 refresh_rollups(conn, spec.table, touched)
             done += c.rows
         message = "; ".join(f"{n}: {added[n]} added, {updated[n]} updated" for n in added)

@@ -62,7 +62,7 @@ def link_comment(engine: Engine, comment_id: str, provider_id: str, by: str) -> 
         ).first()
         if exists is None:
             raise InboxError(f"no provider {provider_id!r}")
-        before = stored_keys(conn, "comment", [comment_id])
+        before = stored_keys(conn, "comment", [comment_id]) or set()
         done = conn.execute(
             update(c)
             .where(c.c.comment_id == comment_id)
@@ -73,7 +73,8 @@ def link_comment(engine: Engine, comment_id: str, provider_id: str, by: str) -> 
         if done.rowcount == 0:
             raise InboxError(f"no comment {comment_id!r}")
         # The score counts the comment under its new provider, and no longer the old one's.
-        refresh_rollups(conn, "comment", before | stored_keys(conn, "comment", [comment_id]))
+        after = stored_keys(conn, "comment", [comment_id]) or set()
+        refresh_rollups(conn, "comment", before | after)
     audit.record(engine, by, "link", f"comment:{comment_id}", provider_id)
 
 
@@ -84,7 +85,7 @@ def dismiss_comment(engine: Engine, comment_id: str, by: str) -> None:
     """
     c = Comment.__table__
     with engine.begin() as conn:
-        before = stored_keys(conn, "comment", [comment_id])
+        before = stored_keys(conn, "comment", [comment_id]) or set()
         done = conn.execute(
             update(c)
             .where(c.c.comment_id == comment_id)

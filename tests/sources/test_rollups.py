@@ -155,10 +155,12 @@ def test_a_reload_of_the_same_files_leaves_the_rollups_unchanged(
     assert stored(engine) == before == recount(engine)
 
 
+@pytest.mark.parametrize("chunk", [5_000, 1], ids=["the rows' months", "whole tables"])
 def test_a_reloaded_row_that_moves_is_counted_where_it_went_only(
-    engine: Engine, tmp_path: Path
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int
 ) -> None:
     assert load_folder(engine, write(tmp_path / "a", WORLD)).ok
+    monkeypatch.setattr(rollups, "KEY_CHUNK", chunk)  # 1: a file of most rows recounts all
     # I1 moves from P1 in January to P2 in June; A4 from March to December.
     moved = {
         "incidents.csv": INCIDENTS.replace("I1,P1,2025-01-02", "I1,P2,2025-06-02"),
