@@ -1,7 +1,9 @@
 """Indicators per provider as of a day: peer-compared, size-normalised, decayed and shrunk.
 
-Evidence is read with a few GROUP BY queries (provider, month, kind), never row by row,
-into dense provider x month arrays. From those, for each indicator (METHOD-NOTES 1.1-1.5):
+Evidence is read per provider and month from the store's monthly rollups
+(sources/rollups.py), and from the raw rows only for the part of the as-of day's month up
+to that day, never row by row, into dense provider x month arrays. From those, for each
+indicator (METHOD-NOTES 1.1-1.5):
 - counts: expected = size x the peer type's rate that month (indirect standardisation),
   observed and expected decayed alike, the ratio shrunk by Poisson-gamma empirical Bayes;
   the indicator is log(shrunk ratio), 0 for "as expected" and for "no evidence";
@@ -38,6 +40,7 @@ from sqlalchemy.engine import Engine
 
 from risk import weights as W
 from sources.contract import KEY_QUESTIONS
+from sources.rollups import HARMS, month_sql
 
 # Dense monthly signals built from the grouped evidence.
 SIGNALS: tuple[str, ...] = (
@@ -169,18 +172,6 @@ class Evidence:
         )
 
 
-def _month_sql(dialect: str, column: str) -> str:
-    if dialect == "sqlite":
-        return (
-            f"(CAST(substr({column}, 1, 4) AS INTEGER) * 12 "
-            f"+ CAST(substr({column}, 6, 2) AS INTEGER) - 1)"
-        )
-    return (
-        f"(CAST(EXTRACT(YEAR FROM {column}) AS INTEGER) * 12 "
-        f"+ CAST(EXTRACT(MONTH FROM {column}) AS INTEGER) - 1)"
-    )
-
-
 def _frame(engine: Engine, sql: str, params: dict[str, Any], columns: list[str]) -> pd.DataFrame:
     with engine.connect() as conn:
         # Plain tuples from the driver's cursor: building a frame from SQLAlchemy Row
@@ -192,15 +183,20 @@ def _frame(engine: Engine, sql: str, params: dict[str, Any], columns: list[str])
 @dataclass(frozen=True)
 class _Query:
     """What every query of one read_evidence shares: the engine, the bound parameters
-    (as_of, the first day looked at, the low-star cut) and the providers asked for."""
+    (as_of, the first day looked at, the low-star cut, where the rollups stop) and the
+    providers asked for."""
 
     engine: Engine
     params: dict[str, Any]
     where_p: str  # " AND provider_id IN (...)", or empty for every provider
+    # The first month not read from the rollups (:cut, begun on :cut_day): the as-of day's,
+    # or the next when the day ends its month (then the rollups hold all of it). None: read
+    # every raw row, no rollup.
+    cut: int | None = None
 
     def month(self, column: str) -> str:
         """SQL for the month_index of a date column, on this engine's dialect."""
-        return _month_sql(self.engine.dialect.name, column)
+        return month_sql(self.engine.dialect.name, column)
 
     def frame(self, sql: str, columns: list[str]) -> pd.DataFrame:
         """The rows of `sql` (bound to a copy of the parameters) as a frame of `columns`."""
@@ -212,6 +208,7 @@ def read_evidence(
     as_of: dt.date,
     provider_ids: list[str] | None = None,
     unrated_visits: bool = True,
+    from_rollups: bool = True,
 ) -> Evidence:
     """Everything visible on `as_of` within LOOKBACK_MONTHS, grouped (a few SQL queries).
 
@@ -221,8 +218,14 @@ def read_evidence(
     With `unrated_visits` False, notes written after a provider's last rating published on
     the day are left out too: they come from the inspection whose rating is still to be
     published, which a backtest must not read (METHOD-NOTES 3.1); the live score reads them.
+
+    Incidents, alerts and comments of every provider come from the monthly rollups for the
+    months wholly seen by the day, and from the raw rows for the rest of the day's month;
+    with `from_rollups` False, or for `provider_ids` (one provider's raw rows are read
+    through its own index), from the raw rows alone. Either way the frames are the same,
+    rows in key order.
     """
-    q = _query(engine, as_of, provider_ids)
+    q = _query(engine, as_of, provider_ids, from_rollups and provider_ids is None)
     providers = q.frame(
         "SELECT provider_id, type, capacity FROM provider WHERE 1=1" + q.where_p,
         ["provider_id", "type", "capacity"],
@@ -249,25 +252,80 @@ def read_evidence(
     )
 
 
-def _query(engine: Engine, as_of: dt.date, provider_ids: list[str] | None) -> _Query:
-    """The shared parameters of a read as of `as_of`, for `provider_ids` (None: all)."""
-    first = month_end(month_index(as_of) - W.LOOKBACK_MONTHS) + dt.timedelta(days=1)
+def _query(
+    engine: Engine, as_of: dt.date, provider_ids: list[str] | None, rollups: bool = False
+) -> _Query:
+    """The shared parameters of a read as of `as_of`, for `provider_ids` (None: all), from
+    the rollups where `rollups` allows."""
+    m = month_index(as_of)
+    first = month_end(m - W.LOOKBACK_MONTHS) + dt.timedelta(days=1)
     # SQLite keeps dates as ISO text: compare with text; PostgreSQL with dates.
     bind = (lambda d: d.isoformat()) if engine.dialect.name == "sqlite" else (lambda d: d)
     params: dict[str, Any] = {"d": bind(as_of), "first": bind(first), "low": W.LOW_STARS}
+    # The rollups count stars 1 (or fewer) to 5 (or more) apart: a cut outside 1-4 needs
+    # the raw ratings.
+    cut = None
+    if rollups and 1 <= W.LOW_STARS <= 4:
+        cut = m + 1 if as_of == month_end(m) else m
+        params.update(first_month=month_index(first), cut=cut)
+        params["cut_day"] = bind(month_end(cut - 1) + dt.timedelta(days=1))
     where_p = ""
     if provider_ids is not None:
         keys = [f"p{i}" for i in range(len(provider_ids))]
         params.update(dict(zip(keys, provider_ids, strict=True)))
         where_p = " AND provider_id IN (" + ", ".join(f":{k}" for k in keys) + ")"
-    return _Query(engine, params, where_p)
+    return _Query(engine, params, where_p, cut)
 
 
 # Pivoted in SQL, one row per provider and month: fewer, narrower rows to move.
 
 
+# The columns of each grouped frame; the first two or three are its key.
+INCIDENT_COLUMNS = [
+    "provider_id",
+    "month",
+    "visible",
+    "inc_low",
+    "inc_mod",
+    "inc_sev",
+    "inc_modplus",
+]
+ALERT_COLUMNS = ["provider_id", "month", "sg_n", "sg_w", "sg_high"]
+COMMENT_COLUMNS = ["provider_id", "month", "cm_n", "cm_neg", "cm_ser", "cm_rated", "cm_low"]
+
+
+def _joined(rolled: pd.DataFrame, raw: pd.DataFrame, key: list[str]) -> pd.DataFrame:
+    """The rollups' rows and the raw rows of the rest (no key in both), in key order."""
+    parts = [f for f in (rolled, raw) if len(f)]
+    if not parts:
+        return rolled
+    frame = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
+    return frame.sort_values(key, kind="stable").reset_index(drop=True)
+
+
 def _select_incidents(q: _Query) -> pd.DataFrame:
     """Incidents per provider, month occurred and month visible (reported), by harm."""
+    if q.cut is None:
+        return _raw_incidents(q, "")
+    # A rollup row counts once its month occurred and month visible are both wholly seen;
+    # an incident occurring or becoming visible in the cut month or later is read raw.
+    sev = " + ".join(
+        f"n_{h} * {float(w)!r}" for h, w in W.SEVERE_HARM_WEIGHTS.items() if h in HARMS
+    )
+    rolled = q.frame(
+        f"SELECT provider_id, month, visible, n_none + n_low, n_moderate, (0.0 + {sev}), "
+        "n_moderate + n_severe + n_death FROM incidentmonth "
+        "WHERE month >= :first_month AND month < :cut AND visible < :cut ORDER BY 1, 2, 3",
+        INCIDENT_COLUMNS,
+    )
+    if q.cut > month_index(dt.date.fromisoformat(str(q.params["d"]))):
+        return rolled  # the day ends its month: nothing after the rollups to read
+    raw = _raw_incidents(q, " AND (occurred_on >= :cut_day OR reported_on >= :cut_day)")
+    return _joined(rolled, raw, INCIDENT_COLUMNS[:3])
+
+
+def _raw_incidents(q: _Query, where: str) -> pd.DataFrame:
+    """Incidents per provider, month and month visible from the raw rows, `where` too."""
     return q.frame(
         f"SELECT provider_id, {q.month('occurred_on')}, "
         f"{q.month('COALESCE(reported_on, occurred_on)')}, "
@@ -276,29 +334,67 @@ def _select_incidents(q: _Query) -> pd.DataFrame:
         f"SUM({_case('harm', W.SEVERE_HARM_WEIGHTS, 0.0)}), "
         "SUM(CASE WHEN harm IN ('moderate', 'severe', 'death') THEN 1 ELSE 0 END) "
         "FROM incident WHERE occurred_on <= :d AND occurred_on >= :first "
-        "AND (reported_on IS NULL OR reported_on <= :d)" + q.where_p + " GROUP BY 1, 2, 3",
-        ["provider_id", "month", "visible", "inc_low", "inc_mod", "inc_sev", "inc_modplus"],
+        "AND (reported_on IS NULL OR reported_on <= :d)" + where + q.where_p + " GROUP BY 1, 2, 3",
+        INCIDENT_COLUMNS,
+    )
+
+
+def _alert_weight() -> str:
+    """SQL for one alert's weight: its abuse type's times its risk level's."""
+    return (
+        f"{_case('abuse_type', W.ABUSE_TYPE_WEIGHTS, 1.0)} "
+        f"* {_case('risk_level', W.RISK_LEVEL_WEIGHTS, 1.0)}"
     )
 
 
 def _select_alerts(q: _Query) -> pd.DataFrame:
     """Safeguarding alerts per provider and month: all, weighted, high-risk."""
-    weight = (
-        f"{_case('abuse_type', W.ABUSE_TYPE_WEIGHTS, 1.0)} "
-        f"* {_case('risk_level', W.RISK_LEVEL_WEIGHTS, 1.0)}"
+    if q.cut is None:
+        return _raw_alerts(q, "")
+    rolled = q.frame(
+        f"SELECT provider_id, month, SUM(n), SUM(n * ({_alert_weight()})), "
+        "SUM(CASE WHEN risk_level = 'high' THEN n ELSE 0 END) FROM alertmonth "
+        "WHERE month >= :first_month AND month < :cut GROUP BY 1, 2 ORDER BY 1, 2",
+        ALERT_COLUMNS,
     )
+    if q.cut > month_index(dt.date.fromisoformat(str(q.params["d"]))):
+        return rolled
+    return _joined(rolled, _raw_alerts(q, " AND raised_on >= :cut_day"), ALERT_COLUMNS[:2])
+
+
+def _raw_alerts(q: _Query, where: str) -> pd.DataFrame:
+    """Alerts per provider and month from the raw rows, `where` too."""
     return q.frame(
-        f"SELECT provider_id, {q.month('raised_on')}, COUNT(*), SUM({weight}), "
+        f"SELECT provider_id, {q.month('raised_on')}, COUNT(*), SUM({_alert_weight()}), "
         "SUM(CASE WHEN risk_level = 'high' THEN 1 ELSE 0 END) "
         "FROM safeguardingalert WHERE raised_on <= :d AND raised_on >= :first"
+        + where
         + q.where_p
         + " GROUP BY 1, 2",
-        ["provider_id", "month", "sg_n", "sg_w", "sg_high"],
+        ALERT_COLUMNS,
     )
 
 
 def _select_comments(q: _Query) -> pd.DataFrame:
     """Linked comments (copies counted once) per provider and month, by tone and stars."""
+    if q.cut is None:
+        return _raw_comments(q, "")
+    # The negative rule below, from the counts: read as negative, or unread and low-starred.
+    low = range(1, W.LOW_STARS + 1)
+    unread_low = " + ".join(f"unread_{k}" for k in low)
+    stars_low = " + ".join(f"stars_{k}" for k in low)
+    rolled = q.frame(
+        f"SELECT provider_id, month, n, negative + {unread_low}, serious, rated, {stars_low} "
+        "FROM commentmonth WHERE month >= :first_month AND month < :cut ORDER BY 1, 2",
+        COMMENT_COLUMNS,
+    )
+    if q.cut > month_index(dt.date.fromisoformat(str(q.params["d"]))):
+        return rolled
+    return _joined(rolled, _raw_comments(q, " AND received_on >= :cut_day"), COMMENT_COLUMNS[:2])
+
+
+def _raw_comments(q: _Query, where: str) -> pd.DataFrame:
+    """Linked comments per provider and month from the raw rows, `where` too."""
     negative = "(sentiment = 'negative' OR (sentiment IS NULL AND rating <= :low))"
     return q.frame(
         f"SELECT provider_id, {q.month('received_on')}, COUNT(*), "
@@ -306,8 +402,8 @@ def _select_comments(q: _Query) -> pd.DataFrame:
         "SUM(CASE WHEN rating IS NULL THEN 0 ELSE 1 END), "
         "SUM(CASE WHEN rating <= :low THEN 1 ELSE 0 END) FROM comment "
         "WHERE received_on <= :d AND received_on >= :first AND provider_id IS NOT NULL "
-        "AND duplicate_of IS NULL" + q.where_p + " GROUP BY 1, 2",
-        ["provider_id", "month", "cm_n", "cm_neg", "cm_ser", "cm_rated", "cm_low"],
+        "AND duplicate_of IS NULL" + where + q.where_p + " GROUP BY 1, 2",
+        COMMENT_COLUMNS,
     )
 
 

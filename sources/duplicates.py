@@ -16,6 +16,7 @@ from rapidfuzz.utils import default_process
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.engine import Engine
 
+from sources.rollups import month_of, refresh_rollups
 from sources.store import Comment
 
 WINDOW_DAYS = 14
@@ -60,10 +61,18 @@ def find_duplicates(
 def mark_duplicates(engine: Engine, provider_ids: Iterable[str] | None = None) -> int:
     """Recomputes `duplicate_of` for the given providers' comments (all when None).
 
-    Returns how many comments are copies after the pass.
+    Returns how many comments are copies after the pass. The months of the comments whose
+    mark changed are recounted in the rollups (a copy is counted once), in the same
+    transaction.
     """
     table = Comment.__table__
-    query = select(table.c.comment_id, table.c.provider_id, table.c.received_on, table.c.text)
+    query = select(
+        table.c.comment_id,
+        table.c.provider_id,
+        table.c.received_on,
+        table.c.text,
+        table.c.duplicate_of,
+    )
     query = query.where(table.c.provider_id.is_not(None))
     wanted = None if provider_ids is None else sorted(set(provider_ids))
     with engine.begin() as conn:
@@ -74,7 +83,9 @@ def mark_duplicates(engine: Engine, provider_ids: Iterable[str] | None = None) -
             rows = conn.execute(query, {"ids": wanted}).all()
         else:
             rows = conn.execute(query).all()
-        frame = pd.DataFrame(rows, columns=["comment_id", "provider_id", "received_on", "text"])
+        frame = pd.DataFrame(
+            rows, columns=["comment_id", "provider_id", "received_on", "text", "duplicate_of"]
+        )
         copies = find_duplicates(frame)
         reset = update(table).where(table.c.comment_id.in_(bindparam("ids", expanding=True)))
         ids = frame["comment_id"].tolist()
@@ -87,7 +98,19 @@ def mark_duplicates(engine: Engine, provider_ids: Iterable[str] | None = None) -
                 .values(duplicate_of=bindparam("original"))
             )
             conn.execute(mark, [{"cid": c, "original": o} for c, o in copies.items()])
+        refresh_rollups(conn, "comment", _changed_keys(frame, copies))
     return len(copies)
+
+
+def _changed_keys(frame: pd.DataFrame, copies: dict[str, str]) -> set[tuple[str, int]]:
+    """The (provider_id, month) of the comments in `frame` whose duplicate_of `copies` changes."""
+    new = frame["comment_id"].map(copies)
+    old = frame["duplicate_of"]
+    changed = frame[~((new == old) | (new.isna() & old.isna()))]
+    return {
+        (p, month_of(pd.Timestamp(d).date()))
+        for p, d in zip(changed["provider_id"], changed["received_on"], strict=True)
+    }
 
 
 # How the app names a channel in a list ("phone, web form, Healthwatch").

@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Field, Session, SQLModel, create_engine
 
 from sources import settings
+from sources.rollups import ensure_rollups
 from sources.search import index as search_index
 
 
@@ -374,6 +375,7 @@ def make_engine(url: str | None = None) -> Engine:
     _add_missing_columns(engine)
     _add_missing_indexes(engine)
     search_index.ensure(engine)
+    ensure_rollups(engine)  # once for a store made before the rollups (sources/rollups.py)
     return engine
 
 

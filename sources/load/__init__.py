@@ -14,9 +14,9 @@ Its stages, each importing only those below it (checked by `lint-imports`):
 columns) › `pool` (work in spawned worker processes) and `write` (rows stored by id,
 upserts per dialect) › `check` (decoding, parsing, every contract rule, `Problem`).
 
-May import: `sources.contract`, `sources.store`, `sources.progress`, `sources.linking`,
-`sources.duplicates`, `sources.people.audit` and `sources.text.reader`; nothing of `risk`
-or `pages`.
+May import: `sources.contract`, `sources.store`, `sources.rollups`, `sources.progress`,
+`sources.linking`, `sources.duplicates`, `sources.people.audit` and `sources.text.reader`;
+nothing of `risk` or `pages`.
 """
 
 from sources.load.check import Problem

@@ -21,6 +21,7 @@ from sources.load.link import _link, _register
 from sources.load.texts import READING_COLUMNS, _enrich_texts
 from sources.load.write import _table, _write
 from sources.progress import Progress
+from sources.rollups import ROLLUPS, refresh_rollups, row_keys, stored_keys
 from sources.search import index as search_index
 from sources.store import Load, utcnow
 
@@ -172,7 +173,8 @@ def _commit(
     warnings: list[str],
     note: Progress,
 ) -> LoadResult:
-    """Writes every checked file and the Load row in one transaction."""
+    """Writes every checked file, recounts the rollups of the months it touched, and writes
+    the Load row, in one transaction."""
     added: dict[str, int] = {}
     updated: dict[str, int] = {}
     total = sum(rows.values())
@@ -190,9 +192,17 @@ def _commit(
                 share = (base + stop) / max(total, 1)
                 note(0.65 + 0.33 * share, f"writing {name}: {stop:,} of {rows[name]:,} rows")
 
+            # The months the file's rows counted under before, then those they count under now.
+            touched = stored_keys(conn, spec.table, c.values[spec.id_column])
             added[name], updated[name] = _write(
                 conn, _table(spec.table), spec.id_column, columns, c.rows, step
             )
+            if spec.table in ROLLUPS:
+                note(0.65 + 0.33 * (done + c.rows) / max(total, 1), f"counting {name} by month")
+                if touched is not None:  # None: the file rewrites most of the table
+                    day = c.values[ROLLUPS[spec.table].date]
+                    touched |= row_keys(c.values["provider_id"], day)
+                refresh_rollups(conn, spec.table, touched)
             done += c.rows
         search_index.resume_merging(conn)
         message = "; ".join(f"{n}: {added[n]} added, {updated[n]} updated" for n in added)

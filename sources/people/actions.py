@@ -8,7 +8,11 @@ a provider's visit brief (`pin_to_brief`, `unpin_from_brief`). Each function wri
 store and appends one event to the audit log; nothing else in the app writes what people
 did. risk/ writes only scoring results and never imports this module.
 
-May import: `sources.store` and `sources.people.audit`; nothing of `risk` or `pages`.
+Linking and dismissing recount the comment's months in the store's rollups
+(sources.rollups), in the same transaction, so the score sees the change.
+
+May import: `sources.store`, `sources.rollups` and `sources.people.audit`; nothing of
+`risk` or `pages`.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from sqlalchemy import Row, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from sources.people import audit
+from sources.rollups import refresh_rollups, stored_keys
 from sources.store import (
     SERIOUS_TEXTS,
     USES,
@@ -67,6 +72,7 @@ def link_comment(engine: Engine, comment_id: str, provider_id: str, by: str) -> 
         ).first()
         if exists is None:
             raise InboxError(f"no provider {provider_id!r}")
+        before = stored_keys(conn, "comment", [comment_id]) or set()
         done = conn.execute(
             update(c)
             .where(c.c.comment_id == comment_id)
@@ -76,6 +82,9 @@ def link_comment(engine: Engine, comment_id: str, provider_id: str, by: str) -> 
         )
         if done.rowcount == 0:
             raise InboxError(f"no comment {comment_id!r}")
+        # The score counts the comment under its new provider, and no longer the old one's.
+        after = stored_keys(conn, "comment", [comment_id]) or set()
+        refresh_rollups(conn, "comment", before | after)
     audit.record(engine, by, "link", f"comment:{comment_id}", provider_id)
 
 
@@ -86,6 +95,7 @@ def dismiss_comment(engine: Engine, comment_id: str, by: str) -> None:
     """
     c = Comment.__table__
     with engine.begin() as conn:
+        before = stored_keys(conn, "comment", [comment_id]) or set()
         done = conn.execute(
             update(c)
             .where(c.c.comment_id == comment_id)
@@ -93,6 +103,7 @@ def dismiss_comment(engine: Engine, comment_id: str, by: str) -> None:
         )
         if done.rowcount == 0:
             raise InboxError(f"no comment {comment_id!r}")
+        refresh_rollups(conn, "comment", before)  # a dismissed comment counts nowhere
     audit.record(engine, by, "dismiss", f"comment:{comment_id}")
 
 

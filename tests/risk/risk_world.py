@@ -13,6 +13,7 @@ import numpy as np
 from sqlalchemy import insert
 from sqlalchemy.engine import Engine
 
+from sources.rollups import rebuild_rollups
 from sources.store import (
     Comment,
     EbeNote,
@@ -42,9 +43,11 @@ def month_start(end: dt.date, back: int) -> dt.date:
 
 
 def _insert(engine: Engine, table: type, rows: list[dict]) -> None:
+    """Writes `rows` straight into `table`, recounting the rollups as a load would."""
     if rows:
         with engine.begin() as conn:
             conn.execute(insert(table), rows)
+            rebuild_rollups(conn)
 
 
 def build(engine: Engine, providers: int = 60, seed: int = 0, months: int = 30) -> World:

@@ -19,6 +19,7 @@ from risk import weights as W
 from risk.__main__ import main
 from risk.indicators import INDICATORS
 from risk.legend import SCORE_COLUMNS
+from sources.rollups import rebuild_rollups
 from sources.store import Inspection, Provider
 from tests.risk import risk_world as rw
 
@@ -185,11 +186,13 @@ def test_silence_is_uncertain_not_safe(engine: Engine, world: rw.World) -> None:
             text("DELETE FROM comment WHERE provider_id = :p AND received_on > :s"),
             {"p": pid, "s": "2025-09-30" if sqlite else dt.date(2025, 9, 30)},
         )
+        rebuild_rollups(conn)  # as the store's own writers recount
     quiet = _scores(engine).loc[pid]
     # Nine quiet months: only old comments speak, and certainty goes down.
     assert quiet["uncertainty"] > before["uncertainty"]
     with engine.begin() as conn:
         conn.execute(text("DELETE FROM comment WHERE provider_id = :p"), {"p": pid})
+        rebuild_rollups(conn)
     silent = _scores(engine).loc[pid]
     # No comments at all: neither credit nor debit from comments.
     assert silent["c_comments"] == pytest.approx(0.0, abs=1e-9)
@@ -213,6 +216,7 @@ def test_unlinked_and_copied_comments_do_not_count(engine: Engine, world: rw.Wor
         conn.execute(
             text("UPDATE comment SET duplicate_of = 'orig0' WHERE comment_id LIKE 'copy%'")
         )
+        rebuild_rollups(conn)  # as mark_duplicates recounts
     # Ten copies of one concern count like the one original; unlinked ones count nowhere.
     pd.testing.assert_frame_equal(before, _scores(engine))
 

@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from risk import score
+from sources.rollups import rebuild_rollups
 from sources.store import Comment, Provider, RiskScore
 
 AS_OF = dt.date(2026, 6, 30)
@@ -39,6 +40,8 @@ def build(engine: Engine) -> None:
                             link_method="given",
                         )
                     )
+        s.flush()
+        rebuild_rollups(s.connection())  # as a load would, in its transaction
         s.commit()
 
 
@@ -66,6 +69,7 @@ def test_a_silent_provider_is_flagged_and_its_score_not_lowered(engine: Engine) 
                 Comment.received_on > AS_OF - dt.timedelta(days=400),  # type: ignore[arg-type]
             )
         )
+        rebuild_rollups(conn)
     score.score_and_store(engine, as_of=AS_OF, history_months=0)
     silent_score, _, silent = stored(engine, SILENT)
     assert silent["no_recent_voice"]["days_silent"] > 365
@@ -83,6 +87,7 @@ def test_a_provider_never_heard_from_is_flagged_and_its_comments_part_is_neutral
     build(engine)
     with engine.begin() as conn:
         conn.execute(delete(Comment).where(Comment.provider_id == SILENT))  # type: ignore[arg-type]
+        rebuild_rollups(conn)  # as the store's own writers recount
     score.score_and_store(engine, as_of=AS_OF, history_months=0)
     _, _, silent = stored(engine, SILENT)
     assert silent["no_recent_voice"] == {"last_comment": None, "days_silent": None}
@@ -101,6 +106,7 @@ def test_the_visit_brief_says_no_recent_voice(engine: Engine) -> None:
     build(engine)
     with engine.begin() as conn:
         conn.execute(delete(Comment).where(Comment.provider_id == SILENT))  # type: ignore[arg-type]
+        rebuild_rollups(conn)  # as the store's own writers recount
     score.score_and_store(engine, as_of=AS_OF, history_months=0)
     silent = brief.build_brief(engine, SILENT, AS_OF, role="inspector")
     assert silent.uncertainty_notes and silent.uncertainty_notes[0].startswith("No recent voice")

@@ -12,6 +12,7 @@ import json
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from sources.rollups import rebuild_rollups
 from sources.store import (
     Comment,
     EbeNote,
@@ -196,4 +197,6 @@ def build(engine: Engine) -> None:
     with Session(engine) as session:
         # Providers first: PostgreSQL checks nothing here, but the order reads naturally.
         session.add_all(rows)
+        session.flush()
+        rebuild_rollups(session.connection())  # as a load would, in its transaction
         session.commit()
