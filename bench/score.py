@@ -83,6 +83,11 @@ def build(db: Path, providers: int, years: float, seed: int = 0) -> dict[str, in
     con = sqlite3.connect(db)
     con.execute("PRAGMA journal_mode=OFF")
     con.execute("PRAGMA synchronous=OFF")
+    from sources.search import index as search_index
+
+    for searched in search_index.SEARCHED:  # the search index is built once, at the end
+        for suffix in ("ai", "ad", "au"):
+            con.execute(f"DROP TRIGGER IF EXISTS {searched.fts}_{suffix}")
     ids = np.array([f"1-{i:09d}" for i in range(providers)])
     con.executemany(
         "INSERT INTO provider (provider_id, name, type, capacity) VALUES (?, ?, ?, ?)",
@@ -200,6 +205,9 @@ def build(db: Path, providers: int, years: float, seed: int = 0) -> dict[str, in
     with engine.begin() as conn:
         rebuild_rollups(conn)
     print(f"counted the monthly rollups from the raw evidence in {time.perf_counter() - t:.1f} s")
+    t = time.perf_counter()
+    search_index.rebuild(engine)  # make_engine put the triggers back; the rows are indexed here
+    print(f"built the search index over the texts in {time.perf_counter() - t:.1f} s")
     engine.dispose()
     np.savez(db.with_suffix(".npz"), **{k: np.concatenate(v) for k, v in floor.items()})
     return counts
