@@ -220,4 +220,32 @@ COMMENTS = FileSpec(
 
 # Load order matters: providers first, so the other files can name them.
 FILES: tuple[FileSpec, ...] = (PROVIDERS, INSPECTIONS, INCIDENTS, SAFEGUARDING, EBE_NOTES, COMMENTS)
+
+# ---------------------------------------------------------------- Carelens's extension
+
+# The kinds of line of enquiry a visit brief makes (risk/brief.py), named by what made the
+# line, and the key questions each can stand under. A line's key is "question:kind": what
+# made it, not its words or its place, so the same line on a later brief has the same key
+# and a verdict on it can be read against the next brief and learned from.
+ENQUIRY_LINES: dict[str, tuple[str, ...]] = {
+    "harm": ("safe",),  # incidents of moderate harm or worse
+    "safeguarding": ("safe",),  # safeguarding alerts
+    "voices": KEY_QUESTIONS,  # negative or serious comments and notes, per key question
+    "rating_fall": ("well_led",),  # a fall in the overall rating
+    "unseen_concerns": ("well_led",),  # serious concerns nobody has marked seen
+    "nothing": KEY_QUESTIONS,  # "nothing specific in the evidence: check as usual"
+}
+ENQUIRY_KEYS: tuple[str, ...] = tuple(
+    f"{q}:{kind}" for q in KEY_QUESTIONS for kind, qs in ENQUIRY_LINES.items() if q in qs
+)
+# What an inspector found on a visit about one line of enquiry.
+VERDICTS: tuple[str, ...] = ("confirmed", "not_found", "not_looked_at")
+MAX_VERDICT_NOTE = 500  # characters of a verdict's note
+
+
+def enquiry_key(question: str, kind: str) -> str:
+    """The stable key of a line of enquiry: "safe:harm", "caring:voices"."""
+    return f"{question}:{kind}"
+
+
 BY_FILENAME: dict[str, FileSpec] = {f.filename: f for f in FILES}
