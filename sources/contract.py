@@ -89,6 +89,7 @@ class Column:
     required: bool
     kind: Kind = "text"
     values: tuple[str, ...] = ()
+    max_chars: int | None = None  # a text longer than this is refused
 
     def canonical(self) -> dict[str, str]:
         """Maps each folded enum value to the spelling stored (the contract's own)."""
@@ -107,6 +108,8 @@ class FileSpec:
     provider_required: bool = True
     # Where the id column is optional (inspections), the id is built from these.
     fallback_id: tuple[str, ...] = field(default_factory=tuple)
+    # Values the loader writes on every row, not read from the file: (column, value).
+    stamped: tuple[tuple[str, str], ...] = field(default_factory=tuple)
 
     @property
     def column_names(self) -> tuple[str, ...]:
@@ -248,4 +251,24 @@ def enquiry_key(question: str, kind: str) -> str:
     return f"{question}:{kind}"
 
 
-BY_FILENAME: dict[str, FileSpec] = {f.filename: f for f in FILES}
+# Inspectors' verdicts after a visit, one row per line of enquiry answered. Not in the
+# shared contract: an optional file Carelens reads beside it. Stored by provider, visit
+# and line (sources.store.Verdict), so loading the same file again changes nothing.
+VERDICT_FILE = FileSpec(
+    filename="verdicts.csv",
+    table="verdict",
+    id_column="verdict_id",
+    fallback_id=("provider_id", "visit_on", "enquiry_key"),
+    stamped=(("source", "file"),),
+    columns=(
+        Column("provider_id", True),
+        Column("visit_on", True, "date"),
+        Column("enquiry_key", True, "enum", ENQUIRY_KEYS),
+        Column("verdict", True, "enum", VERDICTS),
+        Column("note", False, max_chars=MAX_VERDICT_NOTE),
+        Column("recorded_by", False),
+    ),
+)
+# Every file a load reads, in load order: the contract's, then the extension's.
+LOADED_FILES: tuple[FileSpec, ...] = (*FILES, VERDICT_FILE)
+BY_FILENAME: dict[str, FileSpec] = {f.filename: f for f in LOADED_FILES}

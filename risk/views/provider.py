@@ -428,6 +428,7 @@ def last_verdicts(engine: Engine, provider_id: str) -> pd.DataFrame:
     )
     found = read_frame(engine, query, list(VERDICT_COLUMNS))
     found["visit_on"] = pd.to_datetime(found["visit_on"]).dt.date
-    found["recorded_at"] = pd.to_datetime(found["recorded_at"], utc=True)
+    # SQLite holds the app's clock with microseconds and its own without: both ISO.
+    found["recorded_at"] = pd.to_datetime(found["recorded_at"], utc=True, format="ISO8601")
     found["note"] = found["note"].astype(object).where(found["note"].notna(), None)
     return found
