@@ -586,6 +586,9 @@ def _verdict_form(made: brief.VisitBrief, provider_id: str) -> None:
             if not answers:
                 st.warning("Choose what the visit found for at least one line.")
                 return
+            if not isinstance(visit_on, dt.date):
+                st.warning("Give the day of the visit.")
+                return
             try:
                 stored = writes.record_verdicts(provider_id, visit_on, answers)
             except actions.VerdictError as error:
