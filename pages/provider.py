@@ -504,15 +504,101 @@ def brief_items(pins: pd.DataFrame) -> list[tuple[str, str]]:
     return list(zip(keys, [p.line for p in brief.pinned_items(pins)], strict=True))
 
 
-def _enquiries(made: brief.VisitBrief) -> None:
-    """The brief's lines of enquiry by key question and quality statement, then per key
-    question the statements nothing in the brief's window speaks to."""
+def _enquiries(made: brief.VisitBrief, verdicts: pd.DataFrame) -> None:
+    """The brief's lines of enquiry by key question and quality statement, each with what
+    the last visit found about it, then per key question the statements nothing in the
+    brief's window speaks to."""
     st.subheader("Lines of enquiry by quality statement")
-    st.dataframe(brief.enquiry_table(made), hide_index=True, key="enquiry_table")
+    if verdicts.empty:
+        st.caption("No visit's verdicts are recorded for this provider yet.")
+        table = brief.enquiry_table(made)
+    else:
+        visit = verdicts["visit_on"].iloc[0]
+        by = ", ".join(sorted({str(b) for b in verdicts["recorded_by"].dropna()}))
+        st.caption(
+            f"Beside each line, what the visit on {visit:%d %B %Y} found"
+            + (f" (recorded by {by})" if by else "")
+            + "."
+        )
+        table = brief.enquiry_table(made, verdicts)
+        on_brief = {e.key for e in made.enquiries}
+        gone = [k for k in verdicts["enquiry_key"] if k not in on_brief]
+        if gone:
+            st.caption("Also answered on that visit, no longer a line: " + ", ".join(gone) + ".")
+    st.dataframe(table, hide_index=True, key="enquiry_table")
     for question in KEY_QUESTIONS:
         gaps = brief.gap_lines(made, question)
         if gaps:
             st.caption(f"**{brief.QUESTION_TITLES[question]}.** " + " ".join(gaps))
+
+
+def _shown_verdicts(verdicts: pd.DataFrame) -> pd.DataFrame:
+    """The last visit's verdicts, their notes only for a role that may read personal data."""
+    if gate.allowed(access.VIEW_SENSITIVE):
+        return verdicts
+    # A note is an inspector's free text and may name a person: inspectors only.
+    return verdicts.assign(note=verdicts["note"].where(verdicts["note"].isna(), access.REDACTED))
+
+
+def _verdict_form(made: brief.VisitBrief, provider_id: str) -> None:
+    """For a role that records verdicts: the visit's date, then per line of enquiry what
+    the visit found and a note; the role is checked again at the write."""
+    if not gate.allowed(access.VERDICTS):
+        return
+    done = st.session_state.pop("_verdicts_recorded", None)
+    if done:
+        st.success(done)
+    lines = brief.lines_in_order(made)
+    today = dt.datetime.now(dt.UTC).date()
+    with st.form("verdicts", clear_on_submit=True):
+        st.markdown("**Record what the visit found**")
+        visit_on = st.date_input("Visit date", value=today, max_value=today, key="verdict_visit")
+        for line in lines:
+            choice, note = st.columns([2, 3])
+            choice.selectbox(
+                markdown.md_escape(f"{brief.QUESTION_TITLES[line.question]}: {line.text}"),
+                list(brief.VERDICT_WORDS),
+                index=None,
+                format_func=brief.VERDICT_WORDS.get,
+                placeholder="not recorded",
+                key=f"verdict_{line.key}",
+            )
+            note.text_input(
+                "Note (optional)",
+                max_chars=actions.MAX_VERDICT_NOTE,
+                key=f"verdict_note_{line.key}",
+            )
+        if st.form_submit_button("Record the verdicts", key="verdict_submit"):
+            if not gate.allowed(access.VERDICTS):  # checked again on the server at the write
+                st.error("Your role may not record verdicts.")
+                return
+            answers = [
+                actions.Answer(
+                    line.key,
+                    str(st.session_state[f"verdict_{line.key}"]),
+                    str(st.session_state.get(f"verdict_note_{line.key}") or ""),
+                    line.indicators,
+                    line.concern_kinds,
+                )
+                for line in lines
+                if st.session_state.get(f"verdict_{line.key}")
+            ]
+            if not answers:
+                st.warning("Choose what the visit found for at least one line.")
+                return
+            if not isinstance(visit_on, dt.date):
+                st.warning("Give the day of the visit.")
+                return
+            try:
+                stored = writes.record_verdicts(provider_id, visit_on, answers)
+            except actions.VerdictError as error:
+                st.error(str(error))
+            else:
+                st.session_state["_verdicts_recorded"] = (
+                    f"Recorded {stored} verdict(s) for the visit on {visit_on:%d %B %Y}"
+                    + (f"; {len(answers) - stored} unchanged." if stored < len(answers) else ".")
+                )
+                st.rerun()
 
 
 def _visit_brief(
@@ -523,7 +609,9 @@ def _visit_brief(
     if as_of is None:
         st.info("The brief needs a score: score the store on the Data page first.")
         return
-    _enquiries(loaders.visit_brief(stamp, provider_id, as_of, role))
+    made = loaders.visit_brief(stamp, provider_id, as_of, role)
+    _enquiries(made, _shown_verdicts(loaders.provider_verdicts(stamp, provider_id)))
+    _verdict_form(made, provider_id)
     if not gate.allowed(access.EXPORT):
         st.caption("Your role does not include downloading briefs.")
         return

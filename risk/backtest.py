@@ -26,6 +26,7 @@ from risk import weights as W
 from risk.indicators import INDICATORS, POISSON, compute_indicators, read_evidence
 from risk.legend import BACKTEST_COLUMNS, BACKTEST_METHODS, describe
 from risk.score import score_indicators
+from risk.verdicts import rates_text, verdict_rates
 
 POOR = ("Requires improvement", "Inadequate")
 ORACLE = "hidden latent (ceiling)"
@@ -306,4 +307,6 @@ def run_backtest_command(args: Any) -> int:
     print(result.table())
     print()
     print(result.legend())
+    print()
+    print(rates_text(verdict_rates(engine)))
     return 0

@@ -23,7 +23,7 @@ from sqlalchemy.engine import Engine
 
 from risk import views
 from risk.quality import EVIDENCE_CATEGORIES, OTHER_INCIDENT, framework
-from sources.contract import KEY_QUESTIONS, service_type_label
+from sources.contract import KEY_QUESTIONS, enquiry_key, service_type_label
 from sources.people import access
 from sources.text.themes import theme_label
 
@@ -77,6 +77,16 @@ SERIOUS_HARM = ("moderate", "severe", "death")
 # Lines of enquiry no evidence category names, mapped as kind "enquiry" in
 # risk/quality_statements.csv: harmful incidents as a whole, concerns nobody has seen.
 ENQUIRY_KINDS: tuple[str, ...] = ("harm", "unseen_concerns")
+# The indicators of risk/indicators.py that read the evidence behind each kind of line
+# (sources.contract.ENQUIRY_LINES): what a verdict on the line speaks for or against.
+LINE_INDICATORS: dict[str, tuple[str, ...]] = {
+    "harm": ("inc_severe", "inc_moderate", "inc_cusum"),
+    "safeguarding": ("sg_weighted", "sg_high", "sg_cusum"),
+    "voices": ("cm_negative", "cm_serious", "cm_cusum", "ebe_negative", "ebe_serious"),
+    "rating_fall": ("rt_last", "rt_decline"),
+    "unseen_concerns": ("cm_serious", "ebe_serious"),
+    "nothing": (),
+}
 
 
 @dataclass(frozen=True)
@@ -109,6 +119,21 @@ class Enquiry:
     # risk/quality_statements.csv. Both empty for "nothing specific".
     statements: tuple[str, ...] = ()
     evidence: tuple[str, ...] = ()
+    # What made the line (sources.contract.ENQUIRY_LINES) and the kinds of serious concern
+    # in what it draws on, likeliest first: with the question, what a verdict answers.
+    kind: str = "nothing"
+    concern_kinds: tuple[str, ...] = ()
+
+    @property
+    def key(self) -> str:
+        """The line's stable key, "question:kind" ("safe:harm"): the same on every brief
+        that makes the line, whatever its words, so verdicts can be matched to it."""
+        return enquiry_key(self.question, self.kind)
+
+    @property
+    def indicators(self) -> tuple[str, ...]:
+        """The indicators that read the evidence behind the line (LINE_INDICATORS)."""
+        return LINE_INDICATORS[self.kind]
 
     @property
     def statement(self) -> str | None:
@@ -299,6 +324,12 @@ def _concern_pieces(voices: pd.DataFrame) -> list[Piece]:
     return [("concern_kind", str(k)) for ks in kinds for k in (ks or [])]
 
 
+def _concern_kinds(voices: pd.DataFrame) -> tuple[str, ...]:
+    """The kinds of serious concern the voices raise, most often raised first."""
+    counted = Counter(kind for _, kind in _concern_pieces(voices))
+    return tuple(kind for kind, _ in counted.most_common())
+
+
 def _voice_pieces(voices: pd.DataFrame) -> list[Piece]:
     themes = [("theme", str(t)) for ts in voices["themes"] for t in (ts or [])]
     return themes + _concern_pieces(voices)
@@ -385,6 +416,7 @@ def _harm_enquiries(events: pd.DataFrame) -> list[Enquiry]:
                 for r in newest.itertuples()
             ],
             **_framed("safe", _incident_pieces(harmful), [("enquiry", "harm")]),
+            kind="harm",
         )
     ]
 
@@ -405,6 +437,7 @@ def _alert_enquiries(events: pd.DataFrame) -> list[Enquiry]:
             "referrals made, the provider's own investigations and the actions taken.",
             [_alert_quote(r) for r in newest.itertuples()],
             **_framed("safe", [("abuse_type", str(a)) for a in alerts["text"]]),
+            kind="safeguarding",
         )
     ]
 
@@ -440,6 +473,8 @@ def _voice_enquiries(voices: pd.DataFrame) -> list[Enquiry]:
                 + " ".join(asks),
                 _voice_quotes(said),
                 **_framed(str(question), raised, general),
+                kind="voices",
+                concern_kinds=_concern_kinds(said[said["serious"]]),
             )
         )
     return found
@@ -461,6 +496,7 @@ def _rating_enquiries(ratings: pd.DataFrame) -> list[Enquiry]:
             f"{_day(now['published_on']):%d %b %Y}. Ask what the improvement plan is "
             "and how leaders know it works.",
             **_framed("well_led", [("rating", "overall")]),
+            kind="rating_fall",
         )
     ]
 
@@ -479,6 +515,8 @@ def _unseen_enquiries(voices: pd.DataFrame) -> list[Enquiry]:
             # What the line asks (do leaders know?) names its statement; the kinds of
             # concern it quotes (fear of reprisal) come after.
             **_framed("well_led", [("enquiry", "unseen_concerns")], _concern_pieces(unseen)),
+            kind="unseen_concerns",
+            concern_kinds=_concern_kinds(unseen),
         )
     ]
 
@@ -543,9 +581,29 @@ def gap_lines(brief: VisitBrief, question: str) -> list[str]:
     return lines
 
 
-def enquiry_table(brief: VisitBrief) -> pd.DataFrame:
+def lines_in_order(brief: VisitBrief) -> list[Enquiry]:
+    """The lines of enquiry in the order the brief prints them: by key question, then by
+    quality statement (by_statement)."""
+    return [
+        e for question in KEY_QUESTIONS for _, items in by_statement(brief, question) for e in items
+    ]
+
+
+# A verdict in words (sources.contract.VERDICTS).
+VERDICT_WORDS: dict[str, str] = {
+    "confirmed": "confirmed",
+    "not_found": "not found",
+    "not_looked_at": "not looked at",
+}
+
+
+def enquiry_table(brief: VisitBrief, verdicts: pd.DataFrame | None = None) -> pd.DataFrame:
     """The lines of enquiry as rows: key question, quality statement (the one it is listed
-    under, "" for none), also informs, evidence (categories in words), line of enquiry."""
+    under, "" for none), also informs, evidence (categories in words), line of enquiry.
+
+    With `verdicts` (views.last_verdicts: enquiry_key, verdict, note), two more columns
+    beside each line: the verdict given on it ("" for none) and its note ("" for none).
+    """
     fw = framework()
     rows = [
         (
@@ -555,12 +613,22 @@ def enquiry_table(brief: VisitBrief) -> pd.DataFrame:
             "; ".join(EVIDENCE_CATEGORIES[c] for c in e.evidence),
             e.text,
         )
-        for question in KEY_QUESTIONS
-        for _, items in by_statement(brief, question)
-        for e in items
+        for e in lines_in_order(brief)
     ]
     columns = ["key question", "quality statement", "also informs", "evidence", "line of enquiry"]
-    return pd.DataFrame(rows, columns=columns)
+    table = pd.DataFrame(rows, columns=columns)
+    if verdicts is None:
+        return table
+    given = {str(v.enquiry_key): v for v in verdicts.itertuples(index=False)}
+    found = [given.get(e.key) for e in lines_in_order(brief)]
+    return table.assign(
+        **{
+            "verdict": [
+                VERDICT_WORDS.get(str(v.verdict), str(v.verdict)) if v else "" for v in found
+            ],
+            "verdict note": [str(v.note or "") if v else "" for v in found],
+        }
+    )
 
 
 # ---------------------------------------------------------------- HTML

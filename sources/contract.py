@@ -89,6 +89,7 @@ class Column:
     required: bool
     kind: Kind = "text"
     values: tuple[str, ...] = ()
+    max_chars: int | None = None  # a text longer than this is refused
 
     def canonical(self) -> dict[str, str]:
         """Maps each folded enum value to the spelling stored (the contract's own)."""
@@ -107,6 +108,8 @@ class FileSpec:
     provider_required: bool = True
     # Where the id column is optional (inspections), the id is built from these.
     fallback_id: tuple[str, ...] = field(default_factory=tuple)
+    # Values the loader writes on every row, not read from the file: (column, value).
+    stamped: tuple[tuple[str, str], ...] = field(default_factory=tuple)
 
     @property
     def column_names(self) -> tuple[str, ...]:
@@ -220,4 +223,52 @@ COMMENTS = FileSpec(
 
 # Load order matters: providers first, so the other files can name them.
 FILES: tuple[FileSpec, ...] = (PROVIDERS, INSPECTIONS, INCIDENTS, SAFEGUARDING, EBE_NOTES, COMMENTS)
-BY_FILENAME: dict[str, FileSpec] = {f.filename: f for f in FILES}
+
+# ---------------------------------------------------------------- Carelens's extension
+
+# The kinds of line of enquiry a visit brief makes (risk/brief.py), named by what made the
+# line, and the key questions each can stand under. A line's key is "question:kind": what
+# made it, not its words or its place, so the same line on a later brief has the same key
+# and a verdict on it can be read against the next brief and learned from.
+ENQUIRY_LINES: dict[str, tuple[str, ...]] = {
+    "harm": ("safe",),  # incidents of moderate harm or worse
+    "safeguarding": ("safe",),  # safeguarding alerts
+    "voices": KEY_QUESTIONS,  # negative or serious comments and notes, per key question
+    "rating_fall": ("well_led",),  # a fall in the overall rating
+    "unseen_concerns": ("well_led",),  # serious concerns nobody has marked seen
+    "nothing": KEY_QUESTIONS,  # "nothing specific in the evidence: check as usual"
+}
+ENQUIRY_KEYS: tuple[str, ...] = tuple(
+    f"{q}:{kind}" for q in KEY_QUESTIONS for kind, qs in ENQUIRY_LINES.items() if q in qs
+)
+# What an inspector found on a visit about one line of enquiry.
+VERDICTS: tuple[str, ...] = ("confirmed", "not_found", "not_looked_at")
+MAX_VERDICT_NOTE = 500  # characters of a verdict's note
+
+
+def enquiry_key(question: str, kind: str) -> str:
+    """The stable key of a line of enquiry: "safe:harm", "caring:voices"."""
+    return f"{question}:{kind}"
+
+
+# Inspectors' verdicts after a visit, one row per line of enquiry answered. Not in the
+# shared contract: an optional file Carelens reads beside it. Stored by provider, visit
+# and line (sources.store.Verdict), so loading the same file again changes nothing.
+VERDICT_FILE = FileSpec(
+    filename="verdicts.csv",
+    table="verdict",
+    id_column="verdict_id",
+    fallback_id=("provider_id", "visit_on", "enquiry_key"),
+    stamped=(("source", "file"),),
+    columns=(
+        Column("provider_id", True),
+        Column("visit_on", True, "date"),
+        Column("enquiry_key", True, "enum", ENQUIRY_KEYS),
+        Column("verdict", True, "enum", VERDICTS),
+        Column("note", False, max_chars=MAX_VERDICT_NOTE),
+        Column("recorded_by", False),
+    ),
+)
+# Every file a load reads, in load order: the contract's, then the extension's.
+LOADED_FILES: tuple[FileSpec, ...] = (*FILES, VERDICT_FILE)
+BY_FILENAME: dict[str, FileSpec] = {f.filename: f for f in LOADED_FILES}

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 import pandas as pd
-from sqlalchemy import DateTime, Index, Text, event, inspect, text
+from sqlalchemy import DateTime, Index, Text, event, func, inspect, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Field, Session, SQLModel, create_engine
 
@@ -202,6 +202,40 @@ class BriefPin(SQLModel, table=True):
     pinned_at: dt.datetime = Field(sa_type=DateTime(timezone=True))
     reason: str | None = Field(default=None, sa_type=Text)  # short free text
     unpinned_at: dt.datetime | None = _stamp()  # set when taken off; the row stays
+
+
+class Verdict(SQLModel, table=True):
+    """What an inspector found on a visit about one line of enquiry of the provider's brief
+    (recorded by sources/people/actions.py, or loaded from verdicts.csv).
+
+    `verdict_id` is "provider_id:visit_on:enquiry_key", so the same visit and line is one
+    row however often it is recorded or loaded. `enquiry_key` is "question:kind"
+    (sources.contract.ENQUIRY_KEYS). `note` is free text by an inspector and may name a
+    person: pages show it only to a role that may see personal data.
+    """
+
+    __table_args__ = (Index("ix_verdict_provider_visit", "provider_id", "visit_on"),)
+
+    verdict_id: str = Field(primary_key=True)
+    provider_id: str
+    visit_on: dt.date
+    enquiry_key: str
+    verdict: str  # confirmed | not_found | not_looked_at (sources.contract.VERDICTS)
+    note: str | None = Field(default=None, sa_type=Text)  # short free text
+    # What was behind the line when recorded in the app (';'-separated indicators of
+    # risk/indicators.py and kinds of serious concern), for learning from verdicts; empty
+    # for a loaded row, whose key says what made the line.
+    indicators: str | None = None
+    concern_kinds: str | None = None
+    recorded_by: str | None = None
+    # The database's clock when a loaded row is first stored (a reload leaves it); the
+    # app's when a person records or changes a verdict.
+    recorded_at: dt.datetime | None = Field(
+        default=None,
+        sa_type=DateTime(timezone=True),
+        sa_column_kwargs={"server_default": func.current_timestamp()},
+    )
+    source: str  # app | file
 
 
 class Load(SQLModel, table=True):

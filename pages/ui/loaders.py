@@ -123,6 +123,13 @@ def brief_pins(stamp: tuple[int, str, int], provider_id: str) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
+def provider_verdicts(stamp: tuple[int, str, int], provider_id: str) -> pd.DataFrame:
+    """What the provider's last visit found per line of enquiry (views.last_verdicts), its
+    notes not yet redacted."""
+    return views.last_verdicts(engine(), provider_id)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
 def evidence_item(
     stamp: tuple[int, str, int], kind: str, record_id: str
 ) -> dict[str, object] | None:

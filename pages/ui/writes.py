@@ -3,13 +3,17 @@
 Owns `clear` (forgets every cached frame, then has a running warmer read the landing
 pages' frames again), `score_store` (scores the store from the Data page), `mark_used`
 (evidence marked as used, forgetting only the frames a mark changes) and `pin` / `unpin`
-(evidence pinned to a visit brief, forgetting only the brief's frames). A page that writes
+(evidence pinned to a visit brief, forgetting only the brief's frames) and
+`record_verdicts` (what a visit found, forgetting only the verdicts read). A page that writes
 through risk/ or sources/ itself calls `clear` afterwards.
 
 Imports pages.ui.cache, pages.ui.gate, pages.ui.loaders and pages.ui.warming.
 """
 
 from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
 
 from pages.ui import cache, loaders, warming
 from pages.ui.gate import current_user
@@ -61,4 +65,13 @@ def unpin(provider_id: str, kind: str, record_id: str) -> bool:
     done = actions.unpin_from_brief(cache.engine(), provider_id, kind, record_id, current_user())
     loaders.brief_pins.clear()
     loaders.brief_files.clear()
+    return done
+
+
+def record_verdicts(provider_id: str, visit_on: dt.date, answers: Sequence[actions.Answer]) -> int:
+    """Records what the visit found about each line answered, as the person signed in
+    (actions.record_verdicts, audited); the lines stored or changed. Forgets only the cached
+    verdicts."""
+    done = actions.record_verdicts(cache.engine(), provider_id, visit_on, answers, current_user())
+    loaders.provider_verdicts.clear()
     return done

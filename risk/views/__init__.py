@@ -73,6 +73,7 @@ from risk.views.method import (
 )
 from risk.views.provider import (
     PIN_COLUMNS,
+    VERDICT_COLUMNS,
     VOICE_COLUMNS,
     VoiceFilter,
     brief_pins,
@@ -80,6 +81,7 @@ from risk.views.provider import (
     concern_label,
     evidence_item,
     filter_voices,
+    last_verdicts,
     provider_events,
     provider_ratings,
     provider_record,
@@ -164,9 +166,11 @@ __all__ = [
     "provider_voices",
     "VoiceFilter",
     "filter_voices",
+    "last_verdicts",
     "themes_over_time",
     "changes_since_inspection",
     "PIN_COLUMNS",
+    "VERDICT_COLUMNS",
     "brief_pins",
     "evidence_item",
     "unlinked_comments",

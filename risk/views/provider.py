@@ -1,6 +1,6 @@
 """One provider: its register entry, ratings, scores over time, everything that happened
-there, what people said about it (and the filters an inspector narrows that by), and
-what changed since its last inspection."""
+there, what people said about it (and the filters an inspector narrows that by), what
+changed since its last inspection, and what its last visit found (`last_verdicts`)."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ from sources.store import (
     Provider,
     RiskScore,
     SafeguardingAlert,
+    Verdict,
     read_frame,
 )
 
@@ -395,3 +396,39 @@ def brief_pins(engine: Engine, provider_id: str) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows, columns=list(PIN_COLUMNS))
+
+
+VERDICT_COLUMNS: tuple[str, ...] = (
+    "visit_on",
+    "enquiry_key",
+    "verdict",
+    "note",
+    "recorded_by",
+    "recorded_at",
+    "source",
+)
+
+
+def last_verdicts(engine: Engine, provider_id: str) -> pd.DataFrame:
+    """What the provider's latest visit with verdicts found, one row per line of enquiry
+    (VERDICT_COLUMNS, by key); empty when no visit has any. `note` may name a person: pages
+    show it only to a role that may see personal data."""
+    t = Verdict.__table__
+    last = (
+        select(t.c.visit_on)
+        .where(t.c.provider_id == provider_id)
+        .order_by(t.c.visit_on.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    query = (
+        select(*(t.c[c] for c in VERDICT_COLUMNS))
+        .where(t.c.provider_id == provider_id, t.c.visit_on == last)
+        .order_by(t.c.enquiry_key)
+    )
+    found = read_frame(engine, query, list(VERDICT_COLUMNS))
+    found["visit_on"] = pd.to_datetime(found["visit_on"]).dt.date
+    # SQLite holds the app's clock with microseconds and its own without: both ISO.
+    found["recorded_at"] = pd.to_datetime(found["recorded_at"], utc=True, format="ISO8601")
+    found["note"] = found["note"].astype(object).where(found["note"].notna(), None)
+    return found

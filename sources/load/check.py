@@ -35,6 +35,7 @@ NOT_A_STAR = "not a whole number from 1 to 5"
 NOT_IN_ENUM = "not one of: {values}"
 UNKNOWN_PROVIDER = "unknown provider: not in the store nor in this load's providers.csv"
 DUPLICATE_ID = "the same id is already on row {row} of this file"
+TOO_LONG = "longer than {limit} characters"
 NUL_CHARACTER = "contains a NUL character, which no text can hold"
 NOT_UTF8 = "not UTF-8 text: save the file as UTF-8"
 EMPTY_FILE = "the file is empty: the first row must be the header"
@@ -241,6 +242,10 @@ def _check_column(col: Column, raw: pd.Series) -> tuple[np.ndarray, np.ndarray, 
         values[empty] = None
         bad = empty if col.required else np.zeros(len(raw), dtype=bool)
         messages = np.full(len(raw), EMPTY_VALUE, dtype=object)
+        if col.max_chars is not None:
+            long = (kept.str.len() > col.max_chars).to_numpy(dtype=bool)
+            messages[long] = TOO_LONG.format(limit=col.max_chars)
+            bad = bad | long
         return values, bad, messages
     codes, uniques = pd.factorize(raw.str.strip())
     stored = np.empty(len(uniques), dtype=object)
@@ -437,6 +442,9 @@ def _check_file(
     problems = [p for step, _ in steps for p in step]
     problems.sort(key=lambda p: (p.row, _column_order(spec, p.column)))
     found.add(problems, sum(count for _, count in steps))
+    for column, value in spec.stamped:
+        checked.values[column] = np.full(checked.rows, value, dtype=object)
+        checked.present.append(column)
     return checked
 
 
@@ -446,7 +454,9 @@ def _column_order(spec: FileSpec, column: str) -> int:
 
 
 def _record_ids(spec: FileSpec, checked: _Checked) -> np.ndarray | None:
-    """Each row's record id; inspections without inspection_id use 'provider_id:published_on'."""
+    """Each row's record id; where the file has no id column (or leaves it empty) the id is
+    its fallback columns joined by ':' (inspections: 'provider_id:published_on'; verdicts:
+    'provider_id:visit_on:enquiry_key'), None when one of those is empty."""
     given = checked.values.get(spec.id_column)
     if not spec.fallback_id:
         return given
@@ -455,8 +465,8 @@ def _record_ids(spec: FileSpec, checked: _Checked) -> np.ndarray | None:
         return given
     built = np.array(
         [
-            None if a is None or b is None else f"{a}:{_iso(b)}"
-            for a, b in zip(parts[0], parts[1], strict=True)
+            None if any(v is None for v in row) else ":".join(_iso(v) for v in row)
+            for row in zip(*parts, strict=True)
         ],
         dtype=object,
     )

@@ -15,7 +15,7 @@ from pathlib import Path
 from sqlalchemy import insert, select
 from sqlalchemy.engine import Connection, Engine
 
-from sources.contract import BY_FILENAME, FILES
+from sources.contract import BY_FILENAME, LOADED_FILES
 from sources.load.check import NO_FILES, Problem, _check_file, _Checked, _Found
 from sources.load.link import _link, _register
 from sources.load.texts import READING_COLUMNS, _enrich_texts
@@ -107,10 +107,10 @@ def _load(
 ) -> LoadResult:
     note = progress or (lambda _done, _message: None)
     started = utcnow()
-    names = [spec.filename for spec in FILES if spec.filename in files]
+    names = [spec.filename for spec in LOADED_FILES if spec.filename in files]
     found = _Found()
     if not names:
-        expected = ", ".join(spec.filename for spec in FILES)
+        expected = ", ".join(spec.filename for spec in LOADED_FILES)
         found.add([Problem(source, 0, "", "", NO_FILES.format(names=expected))])
         return _reject(engine, by, started, names, 0, found, warnings)
 

@@ -21,13 +21,16 @@ LOAD: Final = "load"  # upload contract files
 ACCOUNTS: Final = "accounts"  # add, disable, reset accounts
 AUDIT: Final = "audit"  # search the audit log
 PIN: Final = "pin"  # pin a piece of evidence to a provider's visit brief
+VERDICTS: Final = "verdicts"  # record what a visit found about each line of enquiry
 
 PERMISSIONS: Final[dict[str, frozenset[str]]] = {
-    "inspector": frozenset({VIEW_PROVIDERS, VIEW_SENSITIVE, EXPORT, INBOX, PIN}),
+    "inspector": frozenset({VIEW_PROVIDERS, VIEW_SENSITIVE, EXPORT, INBOX, PIN, VERDICTS}),
     # Managers triage: every provider and score, but no personal detail about people.
     "manager": frozenset({VIEW_PROVIDERS, EXPORT}),
     # Admins run the system; they do not need to read about people to do it.
-    "admin": frozenset({VIEW_PROVIDERS, LOAD, ACCOUNTS, AUDIT}),
+    # They may record verdicts (entering a visit's findings sent in on paper), but read a
+    # verdict's note, free text that may name a person, no more than other personal data.
+    "admin": frozenset({VIEW_PROVIDERS, LOAD, ACCOUNTS, AUDIT, VERDICTS}),
 }
 
 # Columns that hold personal data about people who use services or about experts.

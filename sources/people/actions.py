@@ -4,7 +4,8 @@ An inspector links a comment no channel named a provider for (`link_comment`), d
 one no provider fits (`dismiss_comment`), marks a serious concern seen (`mark_seen`, or
 `mark_seen_before` for the past a first load brings), and marks evidence as used
 (`mark_used`, read back by risk.usage's "you said, we did"), and pins what a search found to
-a provider's visit brief (`pin_to_brief`, `unpin_from_brief`). Each function writes the
+a provider's visit brief (`pin_to_brief`, `unpin_from_brief`), and records what a visit
+found about each line of the brief (`record_verdicts`, `record_verdict`). Each function writes the
 store and appends one event to the audit log; nothing else in the app writes what people
 did. risk/ writes only scoring results and never imports this module.
 
@@ -18,10 +19,13 @@ May import: `sources.store`, `sources.rollups` and `sources.people.audit`; nothi
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import Row, select, update
 from sqlalchemy.engine import Connection, Engine
 
+from sources.contract import ENQUIRY_KEYS, MAX_VERDICT_NOTE, VERDICTS
 from sources.people import audit
 from sources.rollups import refresh_rollups, stored_keys
 from sources.store import (
@@ -34,6 +38,7 @@ from sources.store import (
     Provider,
     SafeguardingAlert,
     UseMark,
+    Verdict,
     utcnow,
 )
 
@@ -55,6 +60,10 @@ class UsageError(ValueError):
 
 class PinError(ValueError):
     """A pin that cannot be made or taken off, with a message for a person."""
+
+
+class VerdictError(ValueError):
+    """A verdict that cannot be recorded, with a message for a person."""
 
 
 # ---------------------------------------------------------------- the inbox
@@ -266,3 +275,124 @@ def _open_pin(conn: Connection, provider_id: str, kind: str, record_id: str) -> 
         )
     ).first()
     return None if found is None else int(found.id)
+
+
+# ---------------------------------------------------------------- what the visit found
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What a visit found about one line of enquiry: its key ("safe:harm",
+    sources.contract.ENQUIRY_KEYS), a verdict (VERDICTS), an optional note of at most
+    MAX_VERDICT_NOTE characters, and what was behind the line on the brief (its
+    indicators and kinds of serious concern), kept for learning from verdicts."""
+
+    enquiry_key: str
+    verdict: str
+    note: str = ""
+    indicators: tuple[str, ...] = ()
+    concern_kinds: tuple[str, ...] = ()
+
+
+def verdict_id(provider_id: str, visit_on: dt.date, enquiry_key: str) -> str:
+    """The natural id of a verdict, as the loader builds it from verdicts.csv."""
+    return f"{provider_id}:{visit_on.isoformat()}:{enquiry_key}"
+
+
+def _checked(answer: Answer) -> Answer:
+    if answer.verdict not in VERDICTS:
+        raise VerdictError(f"verdict must be one of {', '.join(VERDICTS)}, not {answer.verdict!r}")
+    if answer.enquiry_key not in ENQUIRY_KEYS:
+        raise VerdictError(f"no line of enquiry {answer.enquiry_key!r}")
+    note = answer.note.strip()
+    if len(note) > MAX_VERDICT_NOTE:
+        raise VerdictError(f"a note is limited to {MAX_VERDICT_NOTE} characters")
+    return Answer(answer.enquiry_key, answer.verdict, note, answer.indicators, answer.concern_kinds)
+
+
+def record_verdicts(
+    engine: Engine,
+    provider_id: str,
+    visit_on: dt.date,
+    answers: Sequence[Answer],
+    by: str,
+    today: dt.date | None = None,
+) -> int:
+    """Records what the visit to `provider_id` on `visit_on` found about each line answered,
+    by `by`, now, all or nothing; returns how many lines were stored or changed.
+
+    One verdict per visit and line: answering a line again with the same verdict and note
+    changes nothing and is not audited again; a different verdict or note replaces the one
+    stored (who and when become this answer's) and the audit says what it was. Each stored
+    or changed line is one audit event, without its note (which may name a person).
+
+    Raises VerdictError, writing nothing, for an unknown verdict or line, a note over
+    MAX_VERDICT_NOTE characters, a line answered twice, a visit after `today` (default:
+    today in UTC) or no such provider.
+    """
+    today = today or utcnow().date()
+    if visit_on > today:
+        raise VerdictError(f"the visit on {visit_on:%d %B %Y} is after today")
+    checked = [_checked(a) for a in answers]
+    keys = [a.enquiry_key for a in checked]
+    if len(set(keys)) < len(keys):
+        raise VerdictError("each line of enquiry can be answered once per visit")
+    table = Verdict.__table__
+    changed: list[tuple[str, str, str | None]] = []
+    with engine.begin() as conn:
+        exists = conn.execute(
+            select(Provider.provider_id).where(Provider.provider_id == provider_id)
+        ).first()
+        if exists is None:
+            raise VerdictError(f"no provider {provider_id!r}")
+        for answer in checked:
+            key = verdict_id(provider_id, visit_on, answer.enquiry_key)
+            stored = conn.execute(
+                select(table.c.verdict, table.c.note).where(table.c.verdict_id == key)
+            ).first()
+            if stored is not None and (stored.verdict, stored.note or "") == (
+                answer.verdict,
+                answer.note,
+            ):
+                continue
+            values = {
+                "verdict": answer.verdict,
+                "note": answer.note or None,
+                "indicators": ";".join(answer.indicators) or None,
+                "concern_kinds": ";".join(answer.concern_kinds) or None,
+                "recorded_by": by,
+                "recorded_at": utcnow(),
+                "source": "app",
+            }
+            if stored is None:
+                conn.execute(
+                    table.insert().values(
+                        verdict_id=key,
+                        provider_id=provider_id,
+                        visit_on=visit_on,
+                        enquiry_key=answer.enquiry_key,
+                        **values,
+                    )
+                )
+            else:
+                conn.execute(update(table).where(table.c.verdict_id == key).values(**values))
+            was = None if stored is None else str(stored.verdict)
+            changed.append((answer.enquiry_key, answer.verdict, was))
+    for line, verdict, was in changed:
+        detail = f"{visit_on.isoformat()} {line}: {verdict}" + (f" (was {was})" if was else "")
+        audit.record(engine, by, "verdict", provider_id, detail)
+    return len(changed)
+
+
+def record_verdict(
+    engine: Engine,
+    provider_id: str,
+    visit_on: dt.date,
+    enquiry_key: str,
+    verdict: str,
+    by: str,
+    note: str = "",
+) -> bool:
+    """Records one line's verdict (record_verdicts); False when it was stored already."""
+    answer = Answer(enquiry_key, verdict, note)
+    return record_verdicts(engine, provider_id, visit_on, [answer], by) == 1

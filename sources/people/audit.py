@@ -28,6 +28,7 @@ ACTIONS = (
     "search",
     "pin",
     "unpin",
+    "verdict",
     "load",
     "account",
 )

@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from risk import brief
-from sources.store import Incident
+from sources.contract import ENQUIRY_KEYS, KEY_QUESTIONS
+from sources.store import Comment, Incident
 from tests.risk import tiny_world
 from tests.risk.tiny_world import AS_OF
 
@@ -193,3 +195,57 @@ def test_html_groups_lines_by_key_question_then_statement(made: brief.VisitBrief
     ]
     at = [page.index(part) for part in order]
     assert at == sorted(at)
+
+
+# ---------------------------------------------------------------- keys for verdicts
+
+
+def test_each_line_has_a_stable_key_naming_what_made_it(engine: Engine) -> None:
+    tiny_world.build(engine)
+    made = brief.build_brief(engine, "A", AS_OF)
+    keys = [e.key for e in made.enquiries]
+    assert len(set(keys)) == len(keys) and set(keys) <= set(ENQUIRY_KEYS)
+    assert {"safe:harm", "safe:safeguarding", "safe:voices", "well_led:rating_fall"} <= set(keys)
+    harm = next(e for e in made.enquiries if e.key == "safe:harm")
+    assert "inc_severe" in harm.indicators
+    # A later brief, with more evidence and other words, makes the same line by the same key.
+    later = brief.build_brief(engine, "A", AS_OF + dt.timedelta(days=30))
+    assert {"safe:harm", "safe:safeguarding"} <= {e.key for e in later.enquiries}
+    quiet = brief.build_brief(engine, "C", AS_OF)
+    assert [e.key for e in quiet.enquiries] == [f"{q}:nothing" for q in KEY_QUESTIONS]
+
+
+def test_a_line_of_serious_voices_carries_its_kinds_of_concern(engine: Engine) -> None:
+    tiny_world.build(engine)
+    with Session(engine) as session:
+        session.get(Comment, "c1").concern_kinds = "psychological;neglect"
+        session.commit()
+    made = brief.build_brief(engine, "A", AS_OF)
+    safe = next(e for e in made.enquiries if e.key == "safe:voices")
+    assert safe.concern_kinds == ("psychological", "neglect")
+    unseen = next(e for e in made.enquiries if e.key == "well_led:unseen_concerns")
+    assert unseen.concern_kinds == ("psychological", "neglect")
+    assert next(e for e in made.enquiries if e.key == "safe:harm").concern_kinds == ()
+
+
+def test_the_table_shows_the_last_visits_verdict_beside_the_line_it_answers(
+    made: brief.VisitBrief,
+) -> None:
+    made_keys = {e.key for e in made.enquiries}
+    elsewhere = next(k for k in ENQUIRY_KEYS if k not in made_keys)
+    verdicts = pd.DataFrame(
+        {
+            "enquiry_key": ["safe:harm", "caring:nothing", elsewhere],
+            "verdict": ["confirmed", "not_looked_at", "not_found"],
+            "note": ["two falls not reviewed", None, "gone"],
+        }
+    )
+    table = brief.enquiry_table(made, verdicts)
+    assert table.columns.tolist()[-2:] == ["verdict", "verdict note"]
+    lines = brief.lines_in_order(made)
+    said = dict(zip([e.key for e in lines], table["verdict"], strict=True))
+    notes = dict(zip([e.key for e in lines], table["verdict note"], strict=True))
+    assert (said["safe:harm"], notes["safe:harm"]) == ("confirmed", "two falls not reviewed")
+    assert said["safe:safeguarding"] == "" and notes["safe:safeguarding"] == ""
+    assert elsewhere not in said  # a line this brief does not make shows nowhere
+    assert len(table) == len(made.enquiries)
