@@ -234,8 +234,10 @@ def _index_build(db: Path) -> tuple[float, int]:
 def _load_cost(engine: object, providers: pd.DataFrame, pool: list[str]) -> tuple[float, float]:
     """A load of LOAD_ROWS new comments in one transaction, with the index and without;
     each rolled back. Seconds each: the mean of two runs each, alternated after one run
-    without that is not counted (it reads the tables' pages into memory), with the page
-    cache the loader gives itself (sources.load.write.SQLITE_CACHE_KIB)."""
+    without that is not counted (it reads the tables' pages into memory). With the index it
+    goes as the loader's does (sources.search.index.start_load / finish_load, the page cache
+    of sources.load.write); without it, on SQLite, start_load's dropped insert trigger is
+    simply not put back, and on PostgreSQL the generated column is dropped."""
     from sources.load.write import SQLITE_CACHE_KIB
     from sources.search import index
 
@@ -243,41 +245,25 @@ def _load_cost(engine: object, providers: pd.DataFrame, pool: list[str]) -> tupl
     frame = _frame("comment", LOAD_ROWS, providers, pool, 0.1, rng, start=900_000_000)
     names = list(frame.columns)
     rows = list(frame.itertuples(index=False, name=None))
-    mark = "?" if engine.dialect.name == "sqlite" else "%s"  # type: ignore[attr-defined]
+    sqlite = engine.dialect.name == "sqlite"  # type: ignore[attr-defined]
+    mark = "?" if sqlite else "%s"
     sql = f"INSERT INTO comment ({', '.join(names)}) VALUES ({', '.join([mark] * len(names))})"
     timings: dict[bool, list[float]] = {True: [], False: []}
-    sqlite = engine.dialect.name == "sqlite"  # type: ignore[attr-defined]
     for keep_index in (False, True, False, True, False):
-        # SQLite's DDL is transactional only inside an explicit BEGIN, which Python's
-        # sqlite3 module gives only with isolation_level=None: the triggers dropped for a
-        # run without the index come back with its rollback.
-        conn = (
-            sqlite3.connect(engine.url.database, isolation_level=None)  # type: ignore[attr-defined]
-            if sqlite
-            else engine.raw_connection()  # type: ignore[attr-defined]
-        )
-        cursor = conn.cursor()
-        if sqlite:
-            cursor.execute("BEGIN")
-            cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
-        if not keep_index:
+        with engine.connect() as conn:  # type: ignore[attr-defined]
+            transaction = conn.begin()
             if sqlite:
-                for suffix in ("ai", "ad", "au"):
-                    cursor.execute(f"DROP TRIGGER comment_fts_{suffix}")
-            else:
-                cursor.execute(f"ALTER TABLE comment DROP COLUMN {index.VECTOR}")
-        start = time.perf_counter()
-        config = "INSERT INTO comment_fts(comment_fts, rank) VALUES (?, ?)"
-        if keep_index and sqlite:  # as the loader does (sources.search.index)
-            cursor.execute(config, ("automerge", 0))
-        for at in range(0, len(rows), 20_000):
-            cursor.executemany(sql, rows[at : at + 20_000])
-        if keep_index and sqlite:
-            cursor.execute(config, ("automerge", index.AUTOMERGE))
-            cursor.execute(config, ("merge", index.LOAD_MERGE_PAGES))
-        timings[keep_index].append(time.perf_counter() - start)
-        conn.rollback() if not sqlite else cursor.execute("ROLLBACK")
-        conn.close()
+                conn.exec_driver_sql(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
+            start = time.perf_counter()
+            last = index.start_load(conn)
+            if not keep_index and not sqlite:
+                conn.exec_driver_sql(f"ALTER TABLE comment DROP COLUMN {index.VECTOR}")
+            for at in range(0, len(rows), 20_000):
+                conn.exec_driver_sql(sql, rows[at : at + 20_000])
+            if keep_index:
+                index.finish_load(conn, last)
+            timings[keep_index].append(time.perf_counter() - start)
+            transaction.rollback()
     # The first run without the index only warmed the cache.
     return float(np.mean(timings[True])), float(np.mean(timings[False][1:]))
 
@@ -361,7 +347,7 @@ def main() -> int:
     pool = _pool(2_000, 1)["comment"]
     with_index, without = _load_cost(engine, providers, pool)
     print(
-        f"load of {LOAD_ROWS:,} comments (SQLite, merging paused as the loader does): "
+        f"load of {LOAD_ROWS:,} comments (SQLite, indexed as the loader does): "
         f"{with_index:.1f} s with the index, "
         f"{without:.1f} s without: the index adds {with_index - without:.1f} s"
     )

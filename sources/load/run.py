@@ -180,7 +180,7 @@ def _commit(
     total = sum(rows.values())
     done = 0
     with engine.begin() as conn:
-        search_index.pause_merging(conn)
+        indexed = search_index.start_load(conn)
         for name in names:
             if name not in checked:
                 continue
@@ -204,7 +204,7 @@ def _commit(
                     touched |= row_keys(c.values["provider_id"], day)
                 refresh_rollups(conn, spec.table, touched)
             done += c.rows
-        search_index.resume_merging(conn)
+        search_index.finish_load(conn, indexed)
         message = "; ".join(f"{n}: {added[n]} added, {updated[n]} updated" for n in added)
         load_id = _insert_load(
             conn,

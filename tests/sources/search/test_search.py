@@ -288,3 +288,42 @@ def test_an_index_made_by_an_earlier_version_is_made_again(world: Engine):
     assert found(again, "fall") == {"C3", "A1"}  # stems again: "falls"
     assert index.mismatches(again) == []
     again.dispose()
+
+
+def test_a_load_that_fails_while_writing_leaves_the_index_and_its_triggers(
+    world: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    from sources.load import run as load_run
+
+    real_write = load_run._write
+
+    def failing_write(conn, table, *args, **kwargs):
+        found = real_write(conn, table, *args, **kwargs)  # the comments are written...
+        if table.name == "comment":
+            raise RuntimeError("disk full")  # ...then the load fails
+        return found
+
+    monkeypatch.setattr(load_run, "_write", failing_write)
+    folder = write_world(
+        tmp_path / "fails", extra_comments=[("C30", "2025-11-30", "P1", "An axolotl word.")]
+    )
+    assert not load_folder(world, folder).ok
+    monkeypatch.undo()
+    assert found(world, "axolotl") == set()
+    assert index.mismatches(world) == []
+    # The insert trigger is back with the rollback: a row added later is indexed.
+    later = write_world(
+        tmp_path / "later", extra_comments=[("C31", "2025-12-01", "P1", "A narwhal word.")]
+    )
+    assert load_folder(world, later).ok
+    actions.link_comment(world, "C31", "P2", "ines")
+    assert found(world, "narwhal") == {"C31"}
+    with world.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO comment (comment_id, received_on, text, provider_id, link_method, "
+                "serious) VALUES ('C32', '2025-12-02', 'A platypus word.', 'P1', 'given', false)"
+            )
+        )
+    assert found(world, "platypus") == {"C32"}
+    assert index.mismatches(world) == []
