@@ -264,13 +264,15 @@ def _all_candidates(
 ) -> list[tuple[list[_Candidate], int]]:
     """_candidates of each kind. On PostgreSQL the kinds run at once, each on its own
     connection (its own server process): there each takes long enough to be worth it. On
-    SQLite they take a few milliseconds each and threads only added their own cost."""
+    SQLite too for one provider, where each kind is hundreds of index seeks in C (the
+    driver lets go of Python meanwhile: bench/search.py's provider shape 200 -> 150-190 ms);
+    otherwise SQLite's kinds take a few milliseconds each and threads only added their cost."""
 
     def one(kind: str) -> tuple[list[_Candidate], int]:
         with engine.connect() as conn:
             return _candidates(conn, BY_KIND[kind], parsed, filters)
 
-    if engine.dialect.name == "sqlite" or len(kinds) < 2:
+    if (engine.dialect.name == "sqlite" and not filters.provider_id) or len(kinds) < 2:
         return [one(kind) for kind in kinds]
     with ThreadPoolExecutor(max_workers=len(kinds)) as pool:
         return list(pool.map(one, kinds))
