@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
@@ -239,7 +240,16 @@ def _score_and_store(
     progress: Callable[[float, str], None] | None = None,
 ) -> tuple[int, pd.DataFrame]:
     as_of = as_of or evidence_end(engine) or dt.date.today()
-    evidence = read_evidence(engine, as_of)
+    # The explanations' reads (evidence rows, themes, silences) do not need the scores: they
+    # run on their own connection while the evidence is read and scored (both databases'
+    # drivers let go of Python in a query), which took a third off score_and_store at
+    # 50,000 providers (bench/score.py).
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        reads = pool.submit(_detail_reads, engine, as_of)
+        try:
+            evidence = read_evidence(engine, as_of)
+        finally:
+            detail_reads = reads.result()
     # Oldest first and the as-of day last: the store's stamp (views.store_stamp) takes the
     # newest scored day, so a page or the app's warming that reads while this runs never
     # caches a half-written history under the finished scoring's stamp.
@@ -251,7 +261,7 @@ def _score_and_store(
             progress(i / len(days), f"scoring as of {day.isoformat()}")
         ind = compute_indicators(evidence if day == as_of else evidence.until(day))
         frame = score_indicators(ind)
-        detail = _as_of_detail(engine, as_of, frame) if day == as_of else None
+        detail = _as_of_detail(detail_reads, frame) if day == as_of else None
         stored += _store_scores(engine, day, frame, detail)
         _store_peers(engine, ind.peers)
         if day == as_of:
@@ -658,21 +668,33 @@ class _AsOfDetail:
     silence: dict[str, Silence]
 
 
-def _as_of_detail(engine: Engine, as_of: dt.date, frame: pd.DataFrame) -> _AsOfDetail:
-    """Per provider of `frame` (score_indicators'): the evidence behind its two largest
-    positive source contributions, its recurring themes, and its silence if any."""
-    return _AsOfDetail(
-        evidence=_top_evidence(engine, as_of, frame),
+@dataclass(frozen=True)
+class _DetailReads:
+    """What the explanations read from the store, before the scores are known."""
+
+    rows: pd.DataFrame  # evidence_rows
+    themes: dict[str, list[tuple[str, int]]]
+    silence: dict[str, Silence]
+
+
+def _detail_reads(engine: Engine, as_of: dt.date) -> _DetailReads:
+    return _DetailReads(
+        rows=evidence_rows(engine, as_of, per=EVIDENCE_PER_SOURCE),
         themes=_recurring_themes(engine, as_of),
         silence=silence_notes(engine, as_of),
     )
 
 
-def _top_evidence(
-    engine: Engine, as_of: dt.date, frame: pd.DataFrame
-) -> dict[str, list[EvidenceRow]]:
+def _as_of_detail(reads: _DetailReads, frame: pd.DataFrame) -> _AsOfDetail:
+    """Per provider of `frame` (score_indicators'): the evidence behind its two largest
+    positive source contributions, its recurring themes, and its silence if any."""
+    return _AsOfDetail(
+        evidence=_top_evidence(reads.rows, frame), themes=reads.themes, silence=reads.silence
+    )
+
+
+def _top_evidence(rows: pd.DataFrame, frame: pd.DataFrame) -> dict[str, list[EvidenceRow]]:
     """Evidence rows behind each provider's two largest positive source contributions."""
-    rows = evidence_rows(engine, as_of, per=EVIDENCE_PER_SOURCE)
     parts = frame.set_index("provider_id")[[f"c_{s}" for s in SOURCES]]
     parts.columns = list(SOURCES)
     long = parts.stack().rename("points").reset_index()

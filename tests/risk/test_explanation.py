@@ -94,7 +94,7 @@ def test_the_stored_texts_are_those_of_each_rows_explanation(engine: Engine) -> 
     with engine.begin() as conn:
         conn.execute(sa_text("DELETE FROM comment WHERE provider_id = :p"), {"p": world.ids[0]})
     frame = S.score_providers(engine, AS_OF)
-    detail = S._as_of_detail(engine, AS_OF, frame)
+    detail = S._as_of_detail(S._detail_reads(engine, AS_OF), frame)
     assert detail.evidence and detail.themes and detail.silence
     rows = list(frame.itertuples(index=False))
     for day, held in ((AS_OF, detail), (dt.date(2026, 5, 31), None)):
