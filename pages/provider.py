@@ -238,12 +238,8 @@ def _from_search(stamp: Stamp, provider_id: str, role: str | None) -> dt.date | 
         st.markdown(
             f"**From your search: {search_box.SHORT_KIND[kind]} {record_id}** · {day:%d %B %Y}"
         )
-        if kind == "alert":
-            st.text(str(item["text"]).replace("_", " "))
-            if access.may(role, access.VIEW_SENSITIVE) and item.get("summary"):
-                st.text(str(item["summary"]))
-        else:
-            st.text(str(item["text"]))
+        for line in views.item_lines(item, role):
+            st.text(line)
         st.caption("Its day is marked on the timeline below by a dotted line.")
     return day
 

@@ -242,12 +242,7 @@ def build_brief(
     )
 
 
-PIN_KIND_NAMES = {
-    "comment": "comment",
-    "note": "expert note",
-    "alert": "safeguarding",
-    "incident": "incident",
-}
+PIN_KIND_NAMES = views.ITEM_KIND_NAMES
 
 
 def pinned_items(pins: pd.DataFrame) -> list[Pinned]:

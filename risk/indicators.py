@@ -194,6 +194,13 @@ class _Query:
     # every raw row, no rollup.
     cut: int | None = None
 
+    @property
+    def rollups_only(self) -> bool:
+        """True when the as-of day ends its month: the rollups hold all of it, no raw rows."""
+        return self.cut is not None and self.cut > month_index(
+            dt.date.fromisoformat(str(self.params["d"]))
+        )
+
     def month(self, column: str) -> str:
         """SQL for the month_index of a date column, on this engine's dialect."""
         return month_sql(self.engine.dialect.name, column)
@@ -318,7 +325,7 @@ def _select_incidents(q: _Query) -> pd.DataFrame:
         "WHERE month >= :first_month AND month < :cut AND visible < :cut ORDER BY 1, 2, 3",
         INCIDENT_COLUMNS,
     )
-    if q.cut > month_index(dt.date.fromisoformat(str(q.params["d"]))):
+    if q.rollups_only:
         return rolled  # the day ends its month: nothing after the rollups to read
     raw = _raw_incidents(q, " AND (occurred_on >= :cut_day OR reported_on >= :cut_day)")
     return _joined(rolled, raw, INCIDENT_COLUMNS[:3])
@@ -357,7 +364,7 @@ def _select_alerts(q: _Query) -> pd.DataFrame:
         "WHERE month >= :first_month AND month < :cut GROUP BY 1, 2 ORDER BY 1, 2",
         ALERT_COLUMNS,
     )
-    if q.cut > month_index(dt.date.fromisoformat(str(q.params["d"]))):
+    if q.rollups_only:
         return rolled
     return _joined(rolled, _raw_alerts(q, " AND raised_on >= :cut_day"), ALERT_COLUMNS[:2])
 
@@ -388,7 +395,7 @@ def _select_comments(q: _Query) -> pd.DataFrame:
         "FROM commentmonth WHERE month >= :first_month AND month < :cut ORDER BY 1, 2",
         COMMENT_COLUMNS,
     )
-    if q.cut > month_index(dt.date.fromisoformat(str(q.params["d"]))):
+    if q.rollups_only:
         return rolled
     return _joined(rolled, _raw_comments(q, " AND received_on >= :cut_day"), COMMENT_COLUMNS[:2])
 

@@ -16,6 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from pages.ui import cache, gate, loaders, writes
+from risk import views
 from sources.contract import CONCERN_KINDS, service_type_label
 from sources.people import access, actions
 from sources.search import find
@@ -28,12 +29,7 @@ KIND_NAMES = {
     "alert": "Safeguarding summaries",
     "incident": "Incident descriptions",
 }
-SHORT_KIND = {
-    "comment": "comment",
-    "note": "expert note",
-    "alert": "safeguarding",
-    "incident": "incident",
-}
+SHORT_KIND = views.ITEM_KIND_NAMES
 PLURAL = {
     "comment": "comments",
     "note": "expert notes",
@@ -221,12 +217,8 @@ def _picked(key: str, stamp: tuple[int, str, int], hit: pd.Series, elsewhere: bo
     role = gate.role()
     with st.container(border=True):
         st.markdown(f"**{SHORT_KIND[kind]} {record_id}** · {pd.Timestamp(hit['date']):%d %B %Y}")
-        if kind == "alert":
-            st.text(str(item.get("text", "")).replace("_", " "))
-            if access.may(role, access.VIEW_SENSITIVE) and item.get("summary"):
-                st.text(str(item["summary"]))
-        else:
-            st.text(str(item.get("text", "")))
+        for line in views.item_lines(item, role):
+            st.text(line)
         if not isinstance(provider_id, str) or not provider_id:
             st.caption("Not linked to a provider yet: the Inbox links it.")
             return

@@ -72,6 +72,7 @@ from risk.views.method import (
     weights_frame,
 )
 from risk.views.provider import (
+    ITEM_KIND_NAMES,
     PIN_COLUMNS,
     VERDICT_COLUMNS,
     VOICE_COLUMNS,
@@ -81,6 +82,7 @@ from risk.views.provider import (
     concern_label,
     evidence_item,
     filter_voices,
+    item_lines,
     last_verdicts,
     provider_events,
     provider_ratings,
@@ -173,6 +175,8 @@ __all__ = [
     "VERDICT_COLUMNS",
     "brief_pins",
     "evidence_item",
+    "ITEM_KIND_NAMES",
+    "item_lines",
     "unlinked_comments",
     "as_given",
     "unlinked_count",

@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine
 
 from risk.views.frames import parse_dates, present, split_list
 from sources.contract import CONCERN_KINDS
+from sources.people import access
 from sources.store import (
     BriefPin,
     Comment,
@@ -342,6 +343,26 @@ _ITEMS = {
     "alert": (SafeguardingAlert, "raised_on", "abuse_type"),
     "incident": (Incident, "occurred_on", "description"),
 }
+
+
+# What a pin or a search result is called, by kind, in a line of text.
+ITEM_KIND_NAMES: dict[str, str] = {
+    "comment": "comment",
+    "note": "expert note",
+    "alert": "safeguarding",
+    "incident": "incident",
+}
+
+
+def item_lines(item: dict[str, object], role: str | None) -> list[str]:
+    """An evidence_item as `role` may read it, a line of plain text each: an alert's abuse
+    type, and its summary only for a role that may see personal data."""
+    if item.get("kind") != "alert":
+        return [str(item.get("text") or "")]
+    lines = [str(item.get("text") or "").replace("_", " ")]
+    if access.may(role, access.VIEW_SENSITIVE) and item.get("summary"):
+        lines.append(str(item["summary"]))
+    return lines
 
 
 def evidence_item(engine: Engine, kind: str, record_id: str) -> dict[str, object] | None:

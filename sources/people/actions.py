@@ -76,10 +76,7 @@ def link_comment(engine: Engine, comment_id: str, provider_id: str, by: str) -> 
     """
     c = Comment.__table__
     with engine.begin() as conn:
-        exists = conn.execute(
-            select(Provider.provider_id).where(Provider.provider_id == provider_id)
-        ).first()
-        if exists is None:
+        if not _provider_exists(conn, provider_id):
             raise InboxError(f"no provider {provider_id!r}")
         before = stored_keys(conn, "comment", [comment_id]) or set()
         done = conn.execute(
@@ -202,6 +199,11 @@ def mark_used(
         mark_id = int(result.inserted_primary_key[0])
     audit.record(engine, by, "mark_used", f"{kind}:{record_id}", used_for)
     return mark_id
+
+
+def _provider_exists(conn: Connection, provider_id: str) -> bool:
+    query = select(Provider.provider_id).where(Provider.provider_id == provider_id)
+    return conn.execute(query).first() is not None
 
 
 def _about(conn: Connection, model: type, record_id: str) -> Row | None:
@@ -340,10 +342,7 @@ def record_verdicts(
     table = Verdict.__table__
     changed: list[tuple[str, str, str | None]] = []
     with engine.begin() as conn:
-        exists = conn.execute(
-            select(Provider.provider_id).where(Provider.provider_id == provider_id)
-        ).first()
-        if exists is None:
+        if not _provider_exists(conn, provider_id):
             raise VerdictError(f"no provider {provider_id!r}")
         for answer in checked:
             key = verdict_id(provider_id, visit_on, answer.enquiry_key)

@@ -91,12 +91,20 @@ def _fts_table_sql(s: Searched) -> str:
     )
 
 
+def _insert_trigger(s: Searched) -> str:
+    """The trigger that indexes each row inserted (a load drops it and indexes in bulk)."""
+    return (
+        f"CREATE TRIGGER IF NOT EXISTS {s.fts}_ai AFTER INSERT ON {s.table} BEGIN "
+        f"INSERT INTO {s.fts}(rowid, {s.text_column}) VALUES (new.rowid, new.{s.text_column}); "
+        "END"
+    )
+
+
 def _sqlite_statements(s: Searched) -> list[str]:
     col = s.text_column
     return [
         _fts_table_sql(s).replace("CREATE VIRTUAL TABLE", "CREATE VIRTUAL TABLE IF NOT EXISTS"),
-        f"CREATE TRIGGER IF NOT EXISTS {s.fts}_ai AFTER INSERT ON {s.table} BEGIN "
-        f"INSERT INTO {s.fts}(rowid, {col}) VALUES (new.rowid, new.{col}); END",
+        _insert_trigger(s),
         f"CREATE TRIGGER IF NOT EXISTS {s.fts}_ad AFTER DELETE ON {s.table} BEGIN "
         f"INSERT INTO {s.fts}({s.fts}, rowid, {col}) VALUES ('delete', old.rowid, old.{col}); "
         "END",
@@ -192,7 +200,7 @@ def finish_load(conn: Connection, last: dict[str, int]) -> None:
             f"INSERT INTO {s.fts}(rowid, {col}) SELECT rowid, {col} FROM {s.table} "
             f"WHERE rowid > {int(last[s.table])} ORDER BY rowid"
         )
-        conn.exec_driver_sql(_sqlite_statements(s)[1])  # the insert trigger
+        conn.exec_driver_sql(_insert_trigger(s))
         conn.exec_driver_sql(
             f"INSERT INTO {s.fts}({s.fts}, rank) VALUES ('automerge', {AUTOMERGE})"
         )
