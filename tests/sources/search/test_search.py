@@ -327,3 +327,43 @@ def test_a_load_that_fails_while_writing_leaves_the_index_and_its_triggers(
         )
     assert found(world, "platypus") == {"C32"}
     assert index.mismatches(world) == []
+
+
+def test_one_providers_texts_holding_more_of_the_words_rank_first(world: Engine):
+    hits = search_evidence(world, "night OR staff", "inspector", "t", SearchFilter("P1")).hits
+    order = list(hits["record_id"])
+    assert set(order) >= {"C1", "C2", "C9", "N1"}
+    # C9 holds "staff" alone; the others both words.
+    assert order.index("C9") > max(order.index(k) for k in ("C1", "C2", "N1"))
+
+
+def test_term_relevance_counts_matches_and_prefers_the_shorter_text():
+    from sources.search.find import START, STOP, term_relevance
+
+    def mark(word: str) -> str:
+        return f"{START}{word}{STOP}"
+
+    once, twice = f"the {mark('staff')} were kind", f"{mark('staff')} and {mark('staff')} again"
+    longer = f"the {mark('staff')} were kind " + "and so on " * 20
+    scores = term_relevance([once, twice, longer, "nothing here", None])
+    assert scores[1] > scores[0] > scores[2] > scores[3] == scores[4] == 0.0
+    assert term_relevance([]) == []
+
+
+@pytest.mark.parametrize("candidates", [1, 2, 4])
+def test_past_the_candidates_the_newest_matches_are_ranked(
+    world: Engine, monkeypatch: pytest.MonkeyPatch, candidates: int
+):
+    from sources.search import find
+
+    every = search_evidence(world, "the OR staff OR my", "inspector", "t", limit=500).hits
+    comments = every[every["kind"] == "comment"].sort_values("date", ascending=False)
+    assert len(comments) > max(candidates, 2) + 1  # the world holds enough to cut
+    monkeypatch.setattr(find, "CANDIDATES", candidates)
+    # The first window as short as it can be: the windows must still reach back in order.
+    monkeypatch.setattr(find, "WINDOW_MATCHES", 1e-9)
+    cut = search_evidence(
+        world, "the OR staff OR my", "inspector", "t", SearchFilter(kinds=("comment",))
+    )
+    assert cut.counts == {"comment": candidates + 1}
+    assert set(cut.hits["record_id"]) == set(comments["record_id"].head(candidates))
