@@ -65,7 +65,17 @@ class Inspection(SQLModel, table=True):
 class Incident(SQLModel, table=True):
     """A patient-safety incident; harm is one of contract.HARMS."""
 
-    __table_args__ = (Index("ix_incident_provider_date", "provider_id", "occurred_on"),)
+    __table_args__ = (
+        Index("ix_incident_provider_date", "provider_id", "occurred_on"),
+        # The incidents a score's explanation shows (risk.score.evidence_rows): without it
+        # SQLite read them through the provider index, 6.7 s at 50,000 providers; 2.6 s.
+        Index(
+            "ix_incident_harmful",
+            "occurred_on",
+            sqlite_where=text("harm IN ('moderate', 'severe', 'death')"),
+            postgresql_where=text("harm IN ('moderate', 'severe', 'death')"),
+        ),
+    )
 
     incident_id: str = Field(primary_key=True)
     provider_id: str
