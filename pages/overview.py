@@ -73,7 +73,9 @@ with where:
 with spread:
     st.subheader("Distribution of scores")
     st.plotly_chart(
-        charts.score_histogram(scored), key="histogram", config={"displayModeBar": False}
+        charts.score_histogram(views.score_bins(scored)),
+        key="histogram",
+        config={"displayModeBar": False},
     )
 
 if picked:

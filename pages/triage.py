@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages.ui import cache, gate, loaders
+from pages.ui import cache, gate, loaders, paging
 from pages.ui.charts import BAND_COLOURS
 from pages.ui.markdown import md_escape
 from risk import views
@@ -166,8 +166,9 @@ st.caption(
     "A name cut short reads in full on a double-click. Region, trend and evidence counts: "
     "the table's Show/hide columns button, at its top right."
 )
+rows, _ = paging.paged(shown, "triage", "providers")
 event = st.dataframe(
-    views.triage_display(shown)[[*SHOWN_COLUMNS, *MORE_COLUMNS]],
+    views.triage_display(rows)[[*SHOWN_COLUMNS, *MORE_COLUMNS]],
     hide_index=True,
     on_select="rerun",
     selection_mode="single-row",
@@ -217,7 +218,7 @@ event = st.dataframe(
 
 selected = event.selection.rows if event is not None else []
 if selected:
-    provider_id = str(shown.iloc[selected[0]]["provider_id"])
+    provider_id = str(rows.iloc[selected[0]]["provider_id"])
     st.switch_page("pages/provider.py", query_params={"provider": provider_id})
 
 

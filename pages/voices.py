@@ -6,7 +6,7 @@ import datetime as dt
 
 import streamlit as st
 
-from pages.ui import cache, gate, loaders, markdown
+from pages.ui import cache, gate, loaders, markdown, paging
 from risk import views
 from sources import settings
 from sources.duplicates import channel_name
@@ -141,6 +141,7 @@ for tab, frame, key in (
                 shown = shown.drop(columns="region").rename(columns={"area": "region"})
             else:
                 shown = shown.rename(columns={"area": "local authority"})
+        shown, _ = paging.paged(shown, key)
         st.dataframe(shown, hide_index=True, column_config=SILENT_COLUMNS, key=key)
 
 # ---- channels ----------------------------------------------------------------------------------
@@ -175,7 +176,7 @@ if silent.empty:
     st.info("Every provider of a type that usually hears from people has heard from someone.")
 else:
     st.dataframe(
-        silent,
+        paging.paged(silent, "no_recent_voice", "providers")[0],
         hide_index=True,
         column_config={
             "last_comment": st.column_config.DateColumn("Last comment", format="YYYY-MM-DD"),

@@ -13,6 +13,7 @@ import datetime as dt
 import html
 from collections.abc import Callable, Iterable
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
@@ -490,20 +491,22 @@ def risk_area_figure(cells: pd.DataFrame) -> go.Figure:
     return _map_axes(fig)
 
 
-def score_histogram(triage: pd.DataFrame) -> go.Figure:
-    """Distribution of scores, coloured by band, in 2-point bins."""
-    scored = triage.dropna(subset=["score"])
-    if scored.empty:
+def score_histogram(bins: pd.DataFrame) -> go.Figure:
+    """Distribution of scores, coloured by band, in 2-point bins (risk.views.score_bins)."""
+    if bins.empty or not bins["providers"].sum():
         return _empty("No scores yet.")
     fig = go.Figure()
+    starts = np.sort(bins["start"].unique())
+    width = float(np.diff(starts).min()) if len(starts) > 1 else 2.0
     for band, colour in BAND_COLOURS.items():
-        part = scored[scored["band"] == band]
+        part = bins[bins["band"] == band]
         fig.add_trace(
-            go.Histogram(
-                x=part["score"],
+            go.Bar(
+                x=part["start"] + width / 2,
+                y=part["providers"],
+                width=width,
                 name=band,
                 marker_color=colour,
-                xbins={"start": 0, "end": 100, "size": 2},
             )
         )
     fig.update_layout(

@@ -7,7 +7,8 @@ counts), `areas` (the overview's map), `provider` (one provider's record, events
 and changes since its inspection),
 `inbox` (unlinked comments, unseen serious concerns), `explanation` (the stored
 explanation of a score, its indicator table and evidence), `method` (weights, bands,
-backtest), `export` (formula-safe CSV) and `frames` (how store rows become columns).
+backtest), `export` (formula-safe CSV), `paging` (long lists a page of rows at a time)
+and `frames` (how store rows become columns).
 
 Pages never compute: they call these (through the cached loaders in pages/ui/loaders.py)
 and draw the result; `from risk.views import X` reaches every public name. Read-only:
@@ -71,6 +72,13 @@ from risk.views.method import (
     band_bounds,
     weights_frame,
 )
+from risk.views.paging import (
+    PAGE_ROWS,
+    Page,
+    page_at,
+    page_label,
+    pages_of,
+)
 from risk.views.provider import (
     ITEM_KIND_NAMES,
     PIN_COLUMNS,
@@ -100,6 +108,7 @@ from risk.views.triage import (
     NO_VOICE_MARK,
     NOT_RATED,
     RATING_SHORT,
+    SCORE_BIN,
     SILENT,
     TRIAGE_COLUMNS,
     SeriousHeadline,
@@ -113,6 +122,7 @@ from risk.views.triage import (
     new_since,
     previous_visit,
     rating_choices,
+    score_bins,
     serious_headline,
     triage_display,
     triage_frame,
@@ -151,7 +161,9 @@ __all__ = [
     "previous_visit",
     "SeriousHeadline",
     "serious_headline",
+    "SCORE_BIN",
     "band_counts",
+    "score_bins",
     "map_frame",
     "CELL_LATITUDE",
     "CELL_LONGITUDE",
@@ -201,4 +213,9 @@ __all__ = [
     "neutralise_formula",
     "safe_csv",
     "split_list",
+    "PAGE_ROWS",
+    "Page",
+    "page_at",
+    "page_label",
+    "pages_of",
 ]

@@ -410,3 +410,19 @@ def band_counts(frame: pd.DataFrame, by: str) -> pd.DataFrame:
     counts = scored.groupby([by, "band"]).size().rename("providers").reset_index()
     counts["band"] = pd.Categorical(counts["band"], categories=BANDS, ordered=True)
     return counts.sort_values([by, "band"]).reset_index(drop=True)
+
+
+SCORE_BIN = 2  # points of score per bar of the overview's distribution
+
+
+def score_bins(frame: pd.DataFrame) -> pd.DataFrame:
+    """Scored providers per band and SCORE_BIN-point bin of score: columns band, start
+    (the bin's lowest score), providers; every band's every bin, empty ones at 0. Counted
+    here so a chart gets 50 numbers a band, not every provider's score."""
+    edges = np.arange(0, 100 + SCORE_BIN, SCORE_BIN, dtype=float)
+    scored = frame.dropna(subset=["score"])
+    parts = []
+    for band in BANDS:
+        counts, _ = np.histogram(scored.loc[scored["band"] == band, "score"], bins=edges)
+        parts.append(pd.DataFrame({"band": band, "start": edges[:-1], "providers": counts}))
+    return pd.concat(parts, ignore_index=True)

@@ -362,3 +362,19 @@ def test_data_page_loads_a_good_upload_and_lists_it(world: Engine) -> None:
         assert conn.exec_driver_sql("SELECT count(*) FROM incident").scalar() == 5
     history = next(d.value for d in at.dataframe if "outcome" in d.value.columns)
     assert history["outcome"].tolist()[0] == "ok"
+
+
+def test_triage_shows_a_long_list_a_page_at_a_time(
+    world: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(views, "PAGE_ROWS", 2)
+    at = open_page("triage")
+    chooser = at.selectbox(key="triage_page")
+    assert chooser.options == ["1–2 of 3", "3–3 of 3"]
+    assert at.dataframe[0].value["provider_id"].tolist() == ["A", "B"]
+    chooser.set_value(1).run()
+    assert at.dataframe[0].value["provider_id"].tolist() == ["C"]
+    # A filter that leaves one page: no chooser, every row.
+    at.multiselect(key="f_region").set_value(["London"]).run()
+    assert not [s for s in at.selectbox if s.key == "triage_page"]
+    assert at.dataframe[0].value["provider_id"].tolist() == ["A", "C"]

@@ -451,3 +451,36 @@ def test_concerns_from_before_a_day_can_be_marked_seen_at_once(world: Engine) ->
     with pytest.raises(actions.InboxError, match="after today"):
         actions.mark_seen_before(world, dt.date(2026, 12, 3), "admin1", dt.date(2026, 12, 2))
     assert views.unseen_serious_total(world) == 1
+
+
+def test_a_long_list_is_cut_into_pages_of_rows():
+    pages = views.pages_of(2_500, 1_000)
+    assert [(p.start, p.stop) for p in pages] == [(0, 1_000), (1_000, 2_000), (2_000, 2_500)]
+    assert [p.label for p in pages] == [
+        "1–1,000 of 2,500",
+        "1,001–2,000 of 2,500",
+        "2,001–2,500 of 2,500",
+    ]
+    # A filter shortened the list while a later page was chosen: its last page.
+    assert views.page_at(1_500, 2, 1_000) == views.Page(1, 2, 1_000, 1_500, 1_500)
+    assert views.page_at(2_500, -1, 1_000).start == 0
+    assert len(views.pages_of(0, 1_000)) == 1 and views.pages_of(0, 1_000)[0].stop == 0
+    assert len(views.pages_of(1_000, 1_000)) == 1
+    with pytest.raises(ValueError):
+        views.pages_of(10, 0)
+
+
+def test_score_bins_count_every_scored_provider_in_its_band_and_bin():
+    frame = pd.DataFrame(
+        {
+            "score": [0.0, 1.9, 2.0, 55.5, 100.0, None],
+            "band": ["low", "low", "low", "high", "very high", None],
+        }
+    )
+    bins = views.score_bins(frame)
+    assert bins["providers"].sum() == 5
+    assert len(bins) == len(views.BANDS) * (100 // views.SCORE_BIN)
+    at = bins.set_index(["band", "start"])["providers"]
+    assert at[("low", 0.0)] == 2 and at[("low", 2.0)] == 1
+    assert at[("high", 54.0)] == 1
+    assert at[("very high", 98.0)] == 1  # 100 falls in the last bin
