@@ -35,6 +35,8 @@ PERMISSIONS: Final[dict[str, frozenset[str]]] = {
 
 # Columns that hold personal data about people who use services or about experts.
 SENSITIVE_COLUMNS: Final = ("summary", "author")
+# A verdict's note (sources.store.Verdict): an inspector's free text, which may name a person.
+NOTE_COLUMNS: Final = ("note",)
 REDACTED: Final = "[hidden: inspectors only]"
 
 
@@ -43,14 +45,23 @@ def may(role: str | None, action: str) -> bool:
     return role is not None and action in PERMISSIONS.get(role, frozenset())
 
 
-def redact(frame: pd.DataFrame, role: str | None) -> pd.DataFrame:
-    """`frame` with its sensitive columns blanked unless `role` may see personal data."""
+def redact(
+    frame: pd.DataFrame, role: str | None, columns: tuple[str, ...] = SENSITIVE_COLUMNS
+) -> pd.DataFrame:
+    """`frame` with its sensitive `columns` (a value, not a gap, replaced by REDACTED)
+    blanked unless `role` may see personal data."""
     if may(role, VIEW_SENSITIVE):
         return frame
-    hidden = [c for c in SENSITIVE_COLUMNS if c in frame.columns]
+    hidden = [c for c in columns if c in frame.columns]
     if not hidden:
         return frame
     out = frame.copy()
     for column in hidden:
         out[column] = out[column].where(out[column].isna(), REDACTED)
     return out
+
+
+def redact_notes(verdicts: pd.DataFrame, role: str | None) -> pd.DataFrame:
+    """Verdicts (views.last_verdicts) with their notes blanked unless `role` may see
+    personal data."""
+    return redact(verdicts, role, NOTE_COLUMNS)
