@@ -25,7 +25,7 @@ from sqlalchemy.engine import Engine
 
 from risk import views
 from risk.quality import EVIDENCE_CATEGORIES, OTHER_INCIDENT, framework
-from sources.contract import KEY_QUESTIONS, enquiry_key, service_type_label
+from sources.contract import KEY_QUESTIONS, THEME_QUESTION, enquiry_key, service_type_label
 from sources.people import access
 from sources.text.themes import theme_label
 
@@ -40,23 +40,6 @@ QUESTION_TITLES: dict[str, str] = {
     "caring": "Caring",
     "responsive": "Responsive",
     "well_led": "Well-led",
-}
-# Which key question a theme belongs to (the text helper's theme names).
-THEME_QUESTION: dict[str, str] = {
-    "safe": "safe",
-    "staffing": "safe",
-    "medicines": "safe",
-    "abuse_neglect": "safe",
-    "environment_cleanliness": "safe",
-    "effective": "effective",
-    "food_drink": "effective",
-    "caring": "caring",
-    "dignity_respect": "caring",
-    "responsive": "responsive",
-    "access_waiting": "responsive",
-    "communication": "responsive",
-    "well_led": "well_led",
-    "leadership": "well_led",
 }
 # What to ask about a topic people raise, in an inspector's words.
 TOPIC_ENQUIRY: dict[str, str] = {
