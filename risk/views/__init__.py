@@ -70,6 +70,7 @@ from risk.views.method import (
     backtest_frame,
     band_bounds,
     weights_frame,
+    weights_in_force,
 )
 from risk.views.provider import (
     ITEM_KIND_NAMES,
@@ -193,6 +194,7 @@ __all__ = [
     "PERSONAL_SOURCE",
     "evidence_with_personal",
     "weights_frame",
+    "weights_in_force",
     "band_bounds",
     "backtest_day",
     "BACKTEST_COLUMNS",

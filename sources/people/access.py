@@ -22,6 +22,7 @@ ACCOUNTS: Final = "accounts"  # add, disable, reset accounts
 AUDIT: Final = "audit"  # search the audit log
 PIN: Final = "pin"  # pin a piece of evidence to a provider's visit brief
 VERDICTS: Final = "verdicts"  # record what a visit found about each line of enquiry
+WEIGHTS: Final = "weights"  # apply a proposed set of the score's weights, or go back
 
 PERMISSIONS: Final[dict[str, frozenset[str]]] = {
     "inspector": frozenset({VIEW_PROVIDERS, VIEW_SENSITIVE, EXPORT, INBOX, PIN, VERDICTS}),
@@ -30,7 +31,8 @@ PERMISSIONS: Final[dict[str, frozenset[str]]] = {
     # Admins run the system; they do not need to read about people to do it.
     # They may record verdicts (entering a visit's findings sent in on paper), but read a
     # verdict's note, free text that may name a person, no more than other personal data.
-    "admin": frozenset({VIEW_PROVIDERS, LOAD, ACCOUNTS, AUDIT, VERDICTS}),
+    # Only they change how the score is made (applying a reviewed weight set, audited).
+    "admin": frozenset({VIEW_PROVIDERS, LOAD, ACCOUNTS, AUDIT, VERDICTS, WEIGHTS}),
 }
 
 # Columns that hold personal data about people who use services or about experts.
