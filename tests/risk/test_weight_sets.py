@@ -3,6 +3,8 @@ choose; going back gives the set weights' scores exactly."""
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import pytest
 from sqlalchemy import func, select
@@ -10,6 +12,7 @@ from sqlalchemy.engine import Engine
 
 from risk import score as S
 from risk import weight_sets as WS
+from risk.__main__ import main
 from risk.backtest import backtest
 from risk.indicators import INDICATORS
 from sources.people import accounts
@@ -134,3 +137,22 @@ def test_a_set_against_the_meaning_of_its_weights_is_not_stored(world: Engine) -
     with pytest.raises(WS.WeightSetError, match="missing"):
         propose(world, {k: v for k, v in heavier().items() if k != "cm_negative"})
     assert WS.weight_sets(world).empty
+
+
+def test_the_command_applies_for_an_admin_only_and_lists(
+    world: Engine, capsys: pytest.CaptureFixture[str]
+) -> None:
+    new_id = propose(world, heavier())
+    assert main(["weights", "--apply", str(new_id), "--by", "mo"]) == 2
+    assert "Not changed" in capsys.readouterr().out
+    assert WS.applied_weights(world) is None
+    assert main(["weights", "--apply", str(new_id), "--by", "ada"]) == 0
+    assert f"Weight set {new_id} applied by ada" in capsys.readouterr().out
+    assert WS.applied_weights(world) == pytest.approx(heavier())
+    assert main(["weights", "--list"]) == 0
+    listed = capsys.readouterr().out
+    assert f"In force: weight set {new_id} (chosen by ada" in listed
+    assert main(["weights", "--revert", "--by", "ada"]) == 0
+    assert WS.applied_weights(world) is None
+    stored = json.loads(json.dumps(WS.stored_weights(world, new_id)))
+    assert stored == pytest.approx(heavier())  # a proposal stays stored after going back
