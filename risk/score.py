@@ -1,6 +1,7 @@
 """The risk score of record: a transparent weighted sum of indicators, 0-100, dated.
 
-score = 100 * sigmoid((INTERCEPT + sum_k w_k z_k) / SCORE_SCALE) (risk/weights.py). Its parts
+score = 100 * sigmoid((INTERCEPT + sum_k w_k z_k) / SCORE_SCALE) (risk/weights.py; w_k the
+weights in force, risk/weight_sets.py: the set ones unless an admin applied a refit). Its parts
 are exact: the base term is 100 * sigmoid(INTERCEPT / SCORE_SCALE), and score - base is shared
 between indicators in
 proportion to w_k z_k (same sign as w_k z_k), so base + every part = the score. A source's
