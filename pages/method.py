@@ -59,6 +59,9 @@ else:
         "The two indicators of fewer harms or alerts than peers are zero or below, so their "
         "weights can only lower a score."
     )
+    applied = loaders.weights_in_force(stamp)
+    if applied:
+        st.caption(applied)
     st.dataframe(
         table,
         hide_index=True,

@@ -530,10 +530,8 @@ def _enquiries(made: brief.VisitBrief, verdicts: pd.DataFrame) -> None:
 
 def _shown_verdicts(verdicts: pd.DataFrame) -> pd.DataFrame:
     """The last visit's verdicts, their notes only for a role that may read personal data."""
-    if gate.allowed(access.VIEW_SENSITIVE):
-        return verdicts
-    # A note is an inspector's free text and may name a person: inspectors only.
-    return verdicts.assign(note=verdicts["note"].where(verdicts["note"].isna(), access.REDACTED))
+    # A note is an inspector's free text and may name a person: the brief's rule too.
+    return access.redact_notes(verdicts, gate.role())
 
 
 def _verdict_form(made: brief.VisitBrief, provider_id: str) -> None:

@@ -1,4 +1,4 @@
-"""`python -m risk ...`: score, backtest.
+"""`python -m risk ...`: score, backtest, weights.
 
 Each subcommand lives in the module that does the work; this file only parses arguments.
 What their outputs mean is in risk/legend.py, shown by `--help`.
@@ -20,7 +20,8 @@ the score would have foreseen the ratings that followed.
 `score` gives each provider a score from 0 to 100 as of a day, with its band and the points
 each kind of evidence adds, stores it for the dashboard and writes it as a CSV, riskiest
 first. `backtest` scores as of a past day and measures the ranking against the ratings
-published after it, beside simpler ways of ranking.
+published after it, beside simpler ways of ranking. `weights` refits the weights on those
+ratings and inspectors' verdicts, and proposes them; an admin applies one.
 """
 
 EPILOG = """\
@@ -114,6 +115,95 @@ def _add_backtest(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--database-url", default=None, metavar="URL", help=DATABASE_HELP)
 
 
+WEIGHTS_DESCRIPTION = """\
+Refit the score's weights on later ratings and inspectors' verdicts together, and propose
+them beside the set weights of risk/weights.py; nothing scores with a proposal until an
+admin applies it.
+
+Without --apply, --revert or --list: learns two weight sets from what was known on the day
+(--as-of): one from the first rating each provider was given in the horizon before it
+(poor: Requires improvement or Inadequate), one from those ratings and the verdicts
+(confirmed or not found) of the visits in that horizon together, each weight's sign kept to
+its meaning. Then prints the backtest of both beside the score with the weights in force,
+on the ratings of the horizon after the day (which neither fit read), the weights side by
+side, and stores both as proposals with their figures (their ids are printed).
+"""
+
+
+def _add_weights(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "weights",
+        help="refit the weights on ratings and verdicts, propose them; an admin applies one",
+        description=WEIGHTS_DESCRIPTION,
+        epilog="rows printed (with the backtest's own):\n"
+        + describe(BACKTEST_METHODS, ["score", "set weights", "refit, ratings", "refit, +verdicts"])
+        + "\n\ncolumns printed:\n"
+        + describe(BACKTEST_COLUMNS),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    choice = p.add_mutually_exclusive_group()
+    choice.add_argument(
+        "--apply",
+        type=int,
+        default=None,
+        metavar="ID",
+        help="make proposed weight set ID (a number, from --list) the weights every later "
+        "scoring uses; needs --by naming an active admin account; audited (default: propose)",
+    )
+    choice.add_argument(
+        "--revert",
+        action="store_true",
+        help="score with the set weights of risk/weights.py again; needs --by naming an "
+        "active admin account; audited (default: off)",
+    )
+    choice.add_argument(
+        "--list",
+        action="store_true",
+        help="print every proposed weight set, newest first, and which weights score now "
+        "(default: off)",
+    )
+    p.add_argument(
+        "--as-of",
+        type=dt.date.fromisoformat,
+        default=None,
+        metavar="YYYY-MM-DD",
+        help="learn from what was known on this day and backtest on the horizon after it "
+        "(default: the newest day with a full horizon of ratings after it)",
+    )
+    p.add_argument(
+        "--horizon-days",
+        type=int,
+        default=365,
+        metavar="N",
+        help="days of ratings and visits learned from before the day, and of ratings "
+        "measured after it (default: 365)",
+    )
+    p.add_argument(
+        "--verdict-weight",
+        type=float,
+        default=1.0,
+        metavar="X",
+        help="how many ratings one visit's verdicts weigh together in the refit, a number "
+        "(default: 1.0)",
+    )
+    p.add_argument(
+        "--truth",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="a demo world's truth/ folder, to backtest against its hidden state as well "
+        "(default: none)",
+    )
+    p.add_argument(
+        "--by",
+        default="cli",
+        metavar="NAME",
+        help="who proposes or applies, recorded with the weight set and in the audit log; "
+        "to apply or revert, the username of an active admin account (default: cli)",
+    )
+    p.add_argument("--database-url", default=None, metavar="URL", help=DATABASE_HELP)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of `python -m risk`."""
     parser = argparse.ArgumentParser(
@@ -125,6 +215,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_score(sub)
     _add_backtest(sub)
+    _add_weights(sub)
     return parser
 
 
@@ -139,6 +230,10 @@ def main(argv: list[str] | None = None) -> int:
         from risk.backtest import run_backtest_command
 
         return run_backtest_command(args)
+    if args.command == "weights":
+        from risk.refit import run_weights_command
+
+        return run_weights_command(args)
     raise AssertionError(args.command)
 
 

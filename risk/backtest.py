@@ -11,6 +11,7 @@ also against the hidden state: failing on the day, failing within the horizon.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ from risk.indicators import INDICATORS, POISSON, compute_indicators, read_eviden
 from risk.legend import BACKTEST_COLUMNS, BACKTEST_METHODS, describe
 from risk.score import score_indicators
 from risk.verdicts import rates_text, verdict_rates
+from risk.weight_sets import applied_weights
 
 POOR = ("Requires improvement", "Inadequate")
 ORACLE = "hidden latent (ceiling)"
@@ -216,21 +218,29 @@ def backtest(
     horizon_days: int = 365,
     truth_dir: Path | None = None,
     learned: bool = True,
+    challengers: Mapping[str, Mapping[str, float]] | None = None,
 ) -> BacktestResult:
-    """Scores as of `as_of` and measures it, beside the baselines, against later ratings
-    (and the hidden truth in `truth_dir` when given). With `learned`, also a challenger
-    whose weights a logistic regression learned at as_of - horizon (outcomes seen by as_of).
+    """Scores as of `as_of` with the weights in force (risk.weight_sets.applied_weights)
+    and measures it, beside the baselines, against later ratings (and the hidden truth in
+    `truth_dir` when given). With `learned`, also a challenger whose weights a logistic
+    regression learned at as_of - horizon (outcomes seen by as_of). Each of `challengers`
+    (a name and weights per indicator) is one more row, after the score, ranking the same
+    indicators with those weights.
     """
     # Notes from the visit whose rating is the outcome are not read (METHOD-NOTES 3.1).
     evidence = read_evidence(engine, as_of, unrated_visits=False)
-    scored = score_indicators(compute_indicators(evidence))
+    scored = score_indicators(compute_indicators(evidence), applied_weights(engine))
     rankings = baselines(engine, as_of, scored)
     rankings.insert(0, "score", scored.set_index("provider_id")["score"])
+    z = scored.set_index("provider_id")[[f"z_{k}" for k in INDICATORS]]
+    for i, (name, weights) in enumerate((challengers or {}).items()):
+        # The score is a rising function of the weighted sum: ranking by the sum is the same.
+        rankings.insert(1 + i, name, z.to_numpy() @ np.array([weights[k] for k in INDICATORS]))
     if learned:
         fitted = fit_weights(engine, as_of - dt.timedelta(days=horizon_days), horizon_days)
         if fitted is not None:
-            z = scored.set_index("provider_id")[[f"z_{k}" for k in INDICATORS]]
-            rankings.insert(1, "score, learned weights", z.to_numpy() @ fitted)
+            at = 1 + len(challengers or {})
+            rankings.insert(at, "score, learned weights", z.to_numpy() @ fitted)
     out = outcomes(engine, as_of, horizon_days)
     out = out[out["provider_id"].isin(rankings.index)]
     good = out[out["last_before"].isin(["Good", "Outstanding"])]

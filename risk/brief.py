@@ -4,8 +4,10 @@ A brief holds who the provider is, its score and what made it, what changed sinc
 inspection, and suggested lines of enquiry per key question and quality statement of the
 Single Assessment Framework (risk/quality.py), each drawn from the evidence, quoting it
 with dates and naming the evidence category it belongs to; and, per key question, the
-quality statements nothing in the window speaks to. Public text is quoted as plain text:
-escaped in HTML, printed as text in the PDF (never as markup).
+quality statements nothing in the window speaks to. Beside each line, what the last visit
+on or before the brief's date found about it (a verdict: confirmed, not found, not looked
+at; who recorded it and when), its note only for a role that may see personal data. Public
+text is quoted as plain text: escaped in HTML, printed as text in the PDF (never as markup).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from sqlalchemy.engine import Engine
 
 from risk import views
 from risk.quality import EVIDENCE_CATEGORIES, OTHER_INCIDENT, framework
-from sources.contract import KEY_QUESTIONS, enquiry_key, service_type_label
+from sources.contract import KEY_QUESTIONS, THEME_QUESTION, enquiry_key, service_type_label
 from sources.people import access
 from sources.text.themes import theme_label
 
@@ -38,23 +40,6 @@ QUESTION_TITLES: dict[str, str] = {
     "caring": "Caring",
     "responsive": "Responsive",
     "well_led": "Well-led",
-}
-# Which key question a theme belongs to (the text helper's theme names).
-THEME_QUESTION: dict[str, str] = {
-    "safe": "safe",
-    "staffing": "safe",
-    "medicines": "safe",
-    "abuse_neglect": "safe",
-    "environment_cleanliness": "safe",
-    "effective": "effective",
-    "food_drink": "effective",
-    "caring": "caring",
-    "dignity_respect": "caring",
-    "responsive": "responsive",
-    "access_waiting": "responsive",
-    "communication": "responsive",
-    "well_led": "well_led",
-    "leadership": "well_led",
 }
 # What to ask about a topic people raise, in an inspector's words.
 TOPIC_ENQUIRY: dict[str, str] = {
@@ -161,6 +146,42 @@ class Pinned:
         return f"{said} (pinned by {self.pinned_by} on {self.pinned_at:%d %b %Y}).{why}"
 
 
+@dataclass(frozen=True)
+class Finding:
+    """What the last visit found about one line of enquiry: its verdict
+    (sources.contract.VERDICTS), the day of the visit, who recorded it and when, and its
+    note, None unless the brief's reader may see personal data (the note is an inspector's
+    free text and may name a person)."""
+
+    enquiry_key: str
+    verdict: str
+    visit_on: dt.date
+    recorded_by: str | None = None
+    recorded_at: dt.datetime | None = None
+    note: str | None = None
+
+    @property
+    def words(self) -> str:
+        """The verdict in words: "confirmed", "not found", "not looked at"."""
+        return VERDICT_WORDS.get(self.verdict, self.verdict)
+
+    @property
+    def detail(self) -> str:
+        """Which visit, who recorded the verdict and when, and any note, as plain text:
+        what the brief prints after the verdict."""
+        said = f"at the visit on {self.visit_on:%d %b %Y}"
+        if self.recorded_by:
+            said += f", recorded by {self.recorded_by}"
+        if self.recorded_at:
+            said += f" on {self.recorded_at:%d %b %Y}"
+        return said + "." + (f" Note: {self.note}" if self.note else "")
+
+    @property
+    def line(self) -> str:
+        """The finding in one plain sentence: "Confirmed at the visit on ..."."""
+        return f"{self.words.capitalize()} {self.detail}"
+
+
 @dataclass
 class VisitBrief:
     """Everything the brief says about one provider on one date."""
@@ -181,6 +202,23 @@ class VisitBrief:
     pinned: list[Pinned] = field(default_factory=list)
     # The quality statements (ids) some evidence in the window informs (evidenced_statements).
     evidenced: frozenset[str] = frozenset()
+    # What the last visit on or before as_of found, by line key (findings); empty when no
+    # visit has verdicts.
+    findings: dict[str, Finding] = field(default_factory=dict)
+
+    @property
+    def visit_on(self) -> dt.date | None:
+        """The day of the last visit whose verdicts the brief shows, or None."""
+        return next(iter(self.findings.values())).visit_on if self.findings else None
+
+    def finding(self, item: Enquiry) -> Finding | None:
+        """What the last visit found about the line `item`, or None."""
+        return self.findings.get(item.key)
+
+    def answered_elsewhere(self) -> list[Finding]:
+        """The last visit's verdicts on lines this brief no longer makes, by key."""
+        made = {e.key for e in self.enquiries}
+        return [f for key, f in sorted(self.findings.items()) if key not in made]
 
 
 def _short(text: str, limit: int = QUOTE_CHARS) -> str:
@@ -197,9 +235,10 @@ def build_brief(
 ) -> VisitBrief:
     """The visit brief for `provider_id` from the evidence up to `as_of`, for `role`.
 
-    Safeguarding summaries and expert notes' authors are quoted only for a role that may
-    see personal data (sources.people.access); anyone else's brief, the default's included,
-    carries neither. Raises LookupError when there is no such provider.
+    Safeguarding summaries, expert notes' authors and verdicts' notes are quoted only for a
+    role that may see personal data (sources.people.access); anyone else's brief, the
+    default's included, carries none of them. Raises LookupError when there is no such
+    provider.
     """
     record = views.provider_record(engine, provider_id)
     if record is None:
@@ -239,7 +278,27 @@ def build_brief(
         uncertainty_notes=notes,
         pinned=pinned_items(access.redact(views.brief_pins(engine, provider_id), role)),
         evidenced=evidenced_statements(events, voices),
+        findings=findings(
+            access.redact_notes(views.last_verdicts(engine, provider_id, until=as_of), role)
+        ),
     )
+
+
+def findings(verdicts: pd.DataFrame) -> dict[str, Finding]:
+    """The brief's findings by line key from views.last_verdicts, already redacted for the
+    reader's role: a redacted or empty note is left out."""
+    found = {}
+    for v in verdicts.itertuples(index=False):
+        at = None if pd.isna(v.recorded_at) else pd.Timestamp(v.recorded_at).to_pydatetime()
+        found[str(v.enquiry_key)] = Finding(
+            str(v.enquiry_key),
+            str(v.verdict),
+            v.visit_on,
+            str(v.recorded_by) if isinstance(v.recorded_by, str) and v.recorded_by else None,
+            at,
+            _personal(v, "note"),
+        )
+    return found
 
 
 PIN_KIND_NAMES = views.ITEM_KIND_NAMES
@@ -590,6 +649,12 @@ VERDICT_WORDS: dict[str, str] = {
     "not_found": "not found",
     "not_looked_at": "not looked at",
 }
+# How the PDF prints each verdict (RGB): a confirmed concern in red, one not found in green.
+VERDICT_COLOURS: dict[str, tuple[int, int, int]] = {
+    "confirmed": (183, 28, 28),
+    "not_found": (46, 125, 50),
+    "not_looked_at": (90, 90, 90),
+}
 
 
 def enquiry_table(brief: VisitBrief, verdicts: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -624,6 +689,20 @@ def enquiry_table(brief: VisitBrief, verdicts: pd.DataFrame | None = None) -> pd
             "verdict note": [str(v.note or "") if v else "" for v in found],
         }
     )
+
+
+def visit_heading(brief: VisitBrief) -> str:
+    """The sentence over the lines when a visit's verdicts are shown beside them."""
+    return (
+        f"Beside each line, what the last visit ({brief.visit_on:%d %B %Y}) found: "
+        "confirmed, not found or not looked at."
+    )
+
+
+def elsewhere_line(brief: VisitBrief) -> str:
+    """The last visit's verdicts on lines this brief no longer makes, in one sentence."""
+    said = "; ".join(f"{f.enquiry_key} {f.words}" for f in brief.answered_elsewhere())
+    return f"Also answered on the last visit, no longer a line: {said}."
 
 
 # ---------------------------------------------------------------- HTML
@@ -669,7 +748,9 @@ def brief_html(brief: VisitBrief) -> str:
         ".bar{display:inline-block;height:10px}blockquote{margin:4px 0 4px 1em;color:#333;"
         "border-left:3px solid #bbb;padding-left:8px;white-space:pre-wrap}"
         ".serious{border-color:#c62828}h4{margin:10px 0 2px}.ev{color:#555;font-size:90%}"
-        ".gap{color:#555;font-size:90%;margin:2px 0}@media print{body{margin:0}}</style>"
+        ".gap{color:#555;font-size:90%;margin:2px 0}.found{font-size:90%;margin:2px 0}"
+        ".confirmed{color:#b71c1c}.not_found{color:#2e7d32}.not_looked_at{color:#555}"
+        "@media print{body{margin:0}}</style>"
         "</head><body>",
         f"<h1>Visit brief: {_e(p['name'])}</h1>",
         f"<p class='sub'>{_e(p['provider_id'])} · prepared from the evidence up to "
@@ -705,6 +786,8 @@ def brief_html(brief: VisitBrief) -> str:
             )
         out.append("</table>")
     out.append("<h2>Lines of enquiry by key question and quality statement</h2>")
+    if brief.visit_on:
+        out.append(f"<p class='sub'>{_e(visit_heading(brief))}</p>")
     fw = framework()
     for question in KEY_QUESTIONS:
         out.append(f"<h3>{QUESTION_TITLES[question]}</h3>")
@@ -716,6 +799,12 @@ def brief_html(brief: VisitBrief) -> str:
                 out.append(f"<li>{_e(item.text)}")
                 if evidence_note(item):
                     out.append(f"<br><span class='ev'>{_e(evidence_note(item))}</span>")
+                found = brief.finding(item)
+                if found:
+                    out.append(
+                        f"<p class='found'><b class='{_e(found.verdict)}'>"
+                        f"{_e(found.words.capitalize())}</b> {_e(found.detail)}</p>"
+                    )
                 for quote in item.quotes:
                     cls = " class='serious'" if quote.serious else ""
                     out.append(
@@ -726,6 +815,8 @@ def brief_html(brief: VisitBrief) -> str:
                 out.append("</li>")
             out.append("</ul>")
         out += [f"<p class='gap'>{_e(line)}</p>" for line in gap_lines(brief, question)]
+    if brief.answered_elsewhere():
+        out.append(f"<p class='gap'>{_e(elsewhere_line(brief))}</p>")
     out.append(
         "<p class='sub'>A risk score says where to look first and why; it is not a rating. "
         "Quotes are as written by the public and by experts by experience.</p></body></html>"
@@ -781,6 +872,26 @@ def brief_pdf(brief: VisitBrief, font_dir: Path = FONT_DIR) -> bytes:
                 align="L",
             )
 
+    def _pdf_finding(found: Finding | None) -> None:
+        # The verdict in its colour and bold, then who, when and any note in plain text.
+        if found is None:
+            return
+        pdf.set_x(pdf.l_margin + 3)
+        pdf.set_font(family, "B", 9)
+        pdf.set_text_color(*VERDICT_COLOURS.get(found.verdict, (0, 0, 0)))
+        tag = clean(found.words.capitalize()) + " "
+        pdf.cell(pdf.get_string_width(tag), 4.5, tag)
+        pdf.set_text_color(0, 0, 0)
+        pdf.set_font(family, "", 9)
+        pdf.multi_cell(
+            width - 3 - pdf.get_string_width(tag),
+            4.5,
+            clean(found.detail),
+            new_x="LMARGIN",
+            new_y="NEXT",
+            align="L",
+        )
+
     para(f"Visit brief: {brief.provider['name']}", 16, "B", 8)
     para(f"{brief.provider['provider_id']} - evidence up to {brief.as_of:%d %B %Y}", 9)
     pdf.ln(2)
@@ -815,6 +926,8 @@ def brief_pdf(brief: VisitBrief, font_dir: Path = FONT_DIR) -> bytes:
             pdf.ln(5)
     pdf.ln(2)
     para("Lines of enquiry by key question and quality statement", 13, "B", 7)
+    if brief.visit_on:
+        para(visit_heading(brief), 9, "", 4.5)
     fw = framework()
     for question in KEY_QUESTIONS:
         para(QUESTION_TITLES[question], 12, "B", 7)
@@ -836,12 +949,17 @@ def brief_pdf(brief: VisitBrief, font_dir: Path = FONT_DIR) -> bytes:
                         align="L",
                     )
                     pdf.set_text_color(0, 0, 0)
+                _pdf_finding(brief.finding(item))
                 _pdf_quotes(item)
         pdf.set_text_color(90, 90, 90)
         for line in gap_lines(brief, question):
             para(line, 8.5, "", 4.2)
         pdf.set_text_color(0, 0, 0)
         pdf.ln(1)
+    if brief.answered_elsewhere():
+        pdf.set_text_color(90, 90, 90)
+        para(elsewhere_line(brief), 8.5, "", 4.2)
+        pdf.set_text_color(0, 0, 0)
     para(
         "A risk score says where to look first and why; it is not a rating. Quotes are as "
         "written by the public and by experts by experience.",

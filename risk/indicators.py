@@ -840,11 +840,14 @@ def _read_ratings(e: Evidence, sample: _Sample) -> _Ratings:
     index = sample.index
     r = e.ratings.sort_values(["provider_id", "published_on"])
     r = r[r["provider_id"].isin(index)]
-    points = r["overall"].map(W.RATING_POINTS)
-    r = r.assign(points=points, safe_points=r["safe"].map(W.RATING_POINTS).fillna(points))
+    # As floats even when no rating is left (a day before the first, from Evidence.until):
+    # an empty text column maps to text, and text minus nothing is an error.
+    points = r["overall"].map(W.RATING_POINTS).astype(float)
+    safe = r["safe"].map(W.RATING_POINTS).astype(float)
+    r = r.assign(points=points, safe_points=safe.fillna(points))
     last = r.groupby("provider_id").tail(1).set_index("provider_id")
     previous = r.groupby("provider_id")["points"].nth(-2)
-    previous = pd.Series(previous.to_numpy(), index=r.loc[previous.index, "provider_id"])
+    previous = pd.Series(previous.to_numpy(dtype=float), index=r.loc[previous.index, "provider_id"])
     years = (pd.Timestamp(e.as_of) - last["published_on"]).dt.days / 365.25
     return _Ratings(
         ratings=r,
@@ -1037,7 +1040,11 @@ def _rating_history(r: pd.DataFrame, index: pd.Index, as_of: dt.date) -> np.ndar
     a Good with none), and the mean over inspections, newer weighing more, with one
     pseudo-rating at Good, estimates its lasting level better than the last alone.
     """
-    judged = r[["overall", *KEY_QUESTIONS]].apply(lambda c: c.map(W.RATING_POINTS))
+    # Column by column (apply on no rows keeps the text type, and text has no mean).
+    judged = pd.DataFrame(
+        {c: r[c].map(W.RATING_POINTS).astype(float) for c in ["overall", *KEY_QUESTIONS]},
+        index=r.index,
+    )
     months = (pd.Timestamp(as_of) - r["published_on"]).dt.days.to_numpy() / 30.44
     w = decay(np.maximum(months, 0.0), W.HALF_LIFE_RATINGS)
     reading = judged.mean(axis=1).fillna(r["points"]).fillna(0.0).to_numpy(dtype=float)

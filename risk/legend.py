@@ -42,6 +42,12 @@ BACKTEST_METHODS: dict[str, str] = {
     "score": "the risk score, from the evidence known on the day",
     "score, learned weights": "the same indicators weighted by a logistic regression fitted "
     "one horizon earlier, on outcomes known by the day (a challenger to the set weights)",
+    "set weights": "with `risk weights`, when other weights are applied: the same "
+    "indicators with the set weights of risk/weights.py",
+    "refit, ratings": "with `risk weights`: the indicators weighted by a refit on the ratings "
+    "published in the horizon before the day (signs kept to their meaning)",
+    "refit, +verdicts": "with `risk weights`: the same refit on those ratings and the "
+    "verdicts of the visits in the horizon before the day together",
     "last rating": "the last published overall rating alone (at a tie, the older riskier)",
     "incidents per bed": "incidents in the year before the day, per unit of size (beds, "
     "places or registered patients)",

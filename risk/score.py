@@ -1,6 +1,7 @@
 """The risk score of record: a transparent weighted sum of indicators, 0-100, dated.
 
-score = 100 * sigmoid((INTERCEPT + sum_k w_k z_k) / SCORE_SCALE) (risk/weights.py). Its parts
+score = 100 * sigmoid((INTERCEPT + sum_k w_k z_k) / SCORE_SCALE) (risk/weights.py; w_k the
+weights in force, risk/weight_sets.py: the set ones unless an admin applied a refit). Its parts
 are exact: the base term is 100 * sigmoid(INTERCEPT / SCORE_SCALE), and score - base is shared
 between indicators in
 proportion to w_k z_k (same sign as w_k z_k), so base + every part = the score. A source's
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
@@ -38,6 +39,7 @@ from risk.indicators import (
     read_evidence,
 )
 from risk.legend import SCORE_COLUMNS
+from risk.weight_sets import applied_weights
 from sources.store import RiskPeers, RiskScore, Scoring, utcnow
 
 SOURCES: tuple[str, ...] = ("incidents", "safeguarding", "comments", "ebe_notes", "ratings")
@@ -60,10 +62,21 @@ def score_of_log_odds(log_odds: np.ndarray | float) -> np.ndarray | float:
     return 100.0 * _sigmoid(np.asarray(log_odds, dtype=float) / W.SCORE_SCALE)
 
 
-def score_indicators(ind: Indicators) -> pd.DataFrame:
-    """Scores from computed indicators: the columns of score_providers."""
+def weight_values(weights: Mapping[str, float] | None = None) -> dict[str, float]:
+    """Each indicator's weight (log-odds per z): `weights` where given, else the set
+    weights of risk/weights.py."""
+    if weights is None:
+        return {k: W.WEIGHTS[k].weight for k in INDICATORS}
+    return {k: float(weights[k]) for k in INDICATORS}
+
+
+def score_indicators(ind: Indicators, weights: Mapping[str, float] | None = None) -> pd.DataFrame:
+    """Scores from computed indicators: the columns of score_providers, with `weights` per
+    indicator (default: the set weights of risk/weights.py; callers that read the store pass
+    the applied ones, risk.weight_sets.applied_weights)."""
     f = ind.frame
-    parts = {k: W.WEIGHTS[k].weight * f[f"z_{k}"].to_numpy() for k in INDICATORS}
+    w = weight_values(weights)
+    parts = {k: w[k] * f[f"z_{k}"].to_numpy() for k in INDICATORS}
     linear = sum(parts.values())
     base = float(score_of_log_odds(W.INTERCEPT))
     score = score_of_log_odds(W.INTERCEPT + linear)
@@ -76,8 +89,8 @@ def score_indicators(ind: Indicators) -> pd.DataFrame:
     out["band"] = band_of(score)
     # How much of the score rests on prior rather than data, weighted like the score.
     level = [k for k in INDICATORS if k not in CUSUM]
-    total = sum(abs(W.WEIGHTS[k].weight) for k in level)
-    out["uncertainty"] = sum(abs(W.WEIGHTS[k].weight) * f[f"u_{k}"] for k in level) / total
+    total = sum(abs(w[k]) for k in level) or 1.0
+    out["uncertainty"] = sum(abs(w[k]) * f[f"u_{k}"] for k in level) / total
     out["evidence_count"] = f["evidence_count"].to_numpy()
     for source in SOURCES:
         names = [k for k in INDICATORS if W.WEIGHTS[k].source == source]
@@ -97,7 +110,8 @@ def score_providers(engine: Engine, as_of: dt.date) -> pd.DataFrame:
     SOURCES and c_base (these sum to score), type, then per indicator k: p_k (points), k
     (value), z_k, u_k and, for counts, o_k, e_k, f_k (funnel z), pw_k.
     """
-    return score_indicators(compute_indicators(read_evidence(engine, as_of)))
+    ind = compute_indicators(read_evidence(engine, as_of))
+    return score_indicators(ind, applied_weights(engine))
 
 
 def _load_peers(engine: Engine, as_of: dt.date) -> Peers | None:
@@ -120,13 +134,14 @@ def score_provider(engine: Engine, provider_id: str, as_of: dt.date) -> pd.Serie
     provider (slow) and stores the peers.
     """
     peers = _load_peers(engine, as_of)
+    weights = applied_weights(engine)
     if peers is None:
         ind = compute_indicators(read_evidence(engine, as_of))
         _store_peers(engine, ind.peers)
-        frame = score_indicators(ind)
+        frame = score_indicators(ind, weights)
     else:
         evidence = read_evidence(engine, as_of, provider_ids=[provider_id])
-        frame = score_indicators(apply_indicators(evidence, peers))
+        frame = score_indicators(apply_indicators(evidence, peers), weights)
     rows = frame[frame["provider_id"] == provider_id]
     if rows.empty:
         raise KeyError(provider_id)
@@ -254,13 +269,14 @@ def _score_and_store(
     # newest scored day, so a page or the app's warming that reads while this runs never
     # caches a half-written history under the finished scoring's stamp.
     days = history_days(as_of, history_months)[::-1]
+    weights = applied_weights(engine)
     stored = 0
     first = pd.DataFrame()
     for i, day in enumerate(days):
         if progress:
             progress(i / len(days), f"scoring as of {day.isoformat()}")
         ind = compute_indicators(evidence if day == as_of else evidence.until(day))
-        frame = score_indicators(ind)
+        frame = score_indicators(ind, weights)
         detail = _as_of_detail(detail_reads, frame) if day == as_of else None
         stored += _store_scores(engine, day, frame, detail)
         _store_peers(engine, ind.peers)
@@ -940,6 +956,8 @@ def explain_provider(engine: Engine, provider_id: str, as_of: dt.date) -> Explan
     )
 
 
-def scores_frame(evidence: Evidence, peers: Peers | None = None) -> pd.DataFrame:
+def scores_frame(
+    evidence: Evidence, peers: Peers | None = None, weights: Mapping[str, float] | None = None
+) -> pd.DataFrame:
     """Scores from already-read evidence (the backtest scores one read several ways)."""
-    return score_indicators(compute_indicators(evidence, peers))
+    return score_indicators(compute_indicators(evidence, peers), weights)

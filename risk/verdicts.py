@@ -26,7 +26,9 @@ RATE_COLUMNS: tuple[str, ...] = (
 )
 
 
-def _names(stored: object, key: str) -> list[str]:
+def line_indicators(stored: object, key: str) -> list[str]:
+    """The indicators a verdict speaks for: those stored with it (recorded in the app),
+    else those its line's kind reads (risk.brief.LINE_INDICATORS; a loaded verdict)."""
     if isinstance(stored, str) and stored:
         return stored.split(";")
     return list(LINE_INDICATORS.get(key.partition(":")[2], ()))
@@ -42,7 +44,7 @@ def verdict_rates(engine: Engine) -> pd.DataFrame:
     found = read_frame(engine, select(*(t.c[c] for c in columns)), columns)
     rows = []
     for v in found.itertuples(index=False):
-        rows += [("indicator", n, v.verdict) for n in _names(v.indicators, v.enquiry_key)]
+        rows += [("indicator", n, v.verdict) for n in line_indicators(v.indicators, v.enquiry_key)]
         if isinstance(v.concern_kinds, str) and v.concern_kinds:
             rows += [("concern", n, v.verdict) for n in v.concern_kinds.split(";")]
     if not rows:

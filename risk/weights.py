@@ -2,7 +2,9 @@
 
 Every number that decides how evidence becomes a score is here. A change to any of them is
 a reviewed commit with a test that shows its effect and a line under "Scoring" in the
-CHANGELOG.
+CHANGELOG. A refit on ratings and verdicts (risk/refit.py, `python -m risk weights`) may
+propose other indicator weights, signs kept as below; they score only once an admin applies
+them (risk/weight_sets.py, audited), and these stay the default.
 
 How the score is made (risk/indicators.py, risk/score.py):
 1. each indicator k is a peer-compared, size-normalised, time-decayed, shrunk value x_k

@@ -238,6 +238,24 @@ ENQUIRY_LINES: dict[str, tuple[str, ...]] = {
     "unseen_concerns": ("well_led",),  # serious concerns nobody has marked seen
     "nothing": KEY_QUESTIONS,  # "nothing specific in the evidence: check as usual"
 }
+# Which key question a theme of people's words belongs to (the text helper's theme names):
+# a voices line stands under the key question of the themes its comments and notes raise.
+THEME_QUESTION: dict[str, str] = {
+    "safe": "safe",
+    "staffing": "safe",
+    "medicines": "safe",
+    "abuse_neglect": "safe",
+    "environment_cleanliness": "safe",
+    "effective": "effective",
+    "food_drink": "effective",
+    "caring": "caring",
+    "dignity_respect": "caring",
+    "responsive": "responsive",
+    "access_waiting": "responsive",
+    "communication": "responsive",
+    "well_led": "well_led",
+    "leadership": "well_led",
+}
 ENQUIRY_KEYS: tuple[str, ...] = tuple(
     f"{q}:{kind}" for q in KEY_QUESTIONS for kind, qs in ENQUIRY_LINES.items() if q in qs
 )

@@ -248,6 +248,37 @@ class Verdict(SQLModel, table=True):
     source: str  # app | file
 
 
+class WeightSet(SQLModel, table=True):
+    """A set of the score's indicator weights proposed by `python -m risk weights`
+    (risk/refit.py), kept beside the set weights in risk/weights.py; nothing scores with it
+    until an admin applies it (WeightChoice).
+
+    `weights` is JSON {indicator: log-odds per z}; `backtest` is JSON: the figures of the
+    backtest printed when it was proposed, per way of ranking ({name: {column: value}}).
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    proposed_at: dt.datetime = Field(sa_type=DateTime(timezone=True))
+    proposed_by: str
+    method: str  # ratings | ratings+verdicts (risk.refit.METHODS)
+    as_of: dt.date  # learned from what was known on this day
+    horizon_days: int
+    ratings: int = 0  # later ratings learned from
+    verdicts: int = 0  # verdicts (confirmed or not found) learned from
+    weights: str = Field(default="{}", sa_type=Text)
+    backtest: str = Field(default="{}", sa_type=Text)
+
+
+class WeightChoice(SQLModel, table=True):
+    """Which weights score the providers: one row per choice an admin made, the newest in
+    force. `weight_set_id` None is the set weights of risk/weights.py; no row at all, too."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    weight_set_id: int | None = None
+    chosen_at: dt.datetime = Field(sa_type=DateTime(timezone=True))
+    chosen_by: str
+
+
 class Load(SQLModel, table=True):
     """One load of contract files, kept whatever its outcome."""
 

@@ -195,12 +195,20 @@ def loads(stamp: tuple[int, str, int]) -> pd.DataFrame:
 
 @st.cache_data(show_spinner=False, max_entries=2)
 def weights(stamp: tuple[int, str, int]) -> tuple[pd.DataFrame, list[tuple[str, str]]] | None:
-    """The score's weights as a table and its bands with their scores (risk.weights)."""
+    """The score's weights in force as a table (risk.weights, or the set an admin applied)
+    and its bands with their scores."""
     try:  # imported on use, so the Method page still opens without it
         from risk import weights as w
+        from risk.weight_sets import applied_weights
     except ImportError:
         return None
-    return views.weights_frame(w), views.band_bounds(w)
+    return views.weights_frame(w, applied_weights(engine())), views.band_bounds(w)
+
+
+@st.cache_data(show_spinner=False, max_entries=2)
+def weights_in_force(stamp: tuple[int, str, int]) -> str | None:
+    """Which weight set an admin applied, in a sentence; None for the set weights."""
+    return views.weights_in_force(engine())
 
 
 @st.cache_resource(show_spinner=False)

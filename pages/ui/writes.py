@@ -4,8 +4,8 @@ Owns `clear` (forgets every cached frame, then has a running warmer read the lan
 pages' frames again), `score_store` (scores the store from the Data page), `mark_used`
 (evidence marked as used, forgetting only the frames a mark changes) and `pin` / `unpin`
 (evidence pinned to a visit brief, forgetting only the brief's frames) and
-`record_verdicts` (what a visit found, forgetting only the verdicts read). A page that writes
-through risk/ or sources/ itself calls `clear` afterwards.
+`record_verdicts` (what a visit found, forgetting only the verdicts and briefs read). A page
+that writes through risk/ or sources/ itself calls `clear` afterwards.
 
 Imports pages.ui.cache, pages.ui.gate, pages.ui.loaders and pages.ui.warming.
 """
@@ -71,7 +71,8 @@ def unpin(provider_id: str, kind: str, record_id: str) -> bool:
 def record_verdicts(provider_id: str, visit_on: dt.date, answers: Sequence[actions.Answer]) -> int:
     """Records what the visit found about each line answered, as the person signed in
     (actions.record_verdicts, audited); the lines stored or changed. Forgets only the cached
-    verdicts."""
+    verdicts and the briefs that show them."""
     done = actions.record_verdicts(cache.engine(), provider_id, visit_on, answers, current_user())
-    loaders.provider_verdicts.clear()
+    for cached in (loaders.provider_verdicts, loaders.visit_brief, loaders.brief_files):
+        cached.clear()
     return done

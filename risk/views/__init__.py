@@ -71,6 +71,7 @@ from risk.views.method import (
     backtest_frame,
     band_bounds,
     weights_frame,
+    weights_in_force,
 )
 from risk.views.paging import (
     PAGE_ROWS,
@@ -205,6 +206,7 @@ __all__ = [
     "PERSONAL_SOURCE",
     "evidence_with_personal",
     "weights_frame",
+    "weights_in_force",
     "band_bounds",
     "backtest_day",
     "BACKTEST_COLUMNS",

@@ -1,9 +1,10 @@
-"""The Method page: the score's weights and bands in words, the newest day a backtest
-can judge, and a backtest's result as a sentence and a table."""
+"""The Method page: the score's weights (those in force) and bands in words, the newest day
+a backtest can judge, and a backtest's result as a sentence and a table."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from types import ModuleType
 from typing import TYPE_CHECKING
 
@@ -13,15 +14,17 @@ from sqlalchemy.engine import Engine
 
 from risk.score import BANDS
 from risk.views.explanation import INDICATOR_LABELS
+from risk.weight_sets import in_force
 from sources.store import Inspection
 
 if TYPE_CHECKING:
     from risk.backtest import BacktestResult
 
 
-def weights_frame(module: ModuleType) -> pd.DataFrame:
-    """The score's weights (risk.weights.WEIGHTS) as rows source, indicator (in words),
-    weight, meaning, code (the indicator's name in risk.weights and the score's files).
+def weights_frame(module: ModuleType, applied: Mapping[str, float] | None = None) -> pd.DataFrame:
+    """The score's weights (risk.weights.WEIGHTS, or the `applied` ones an admin chose,
+    risk.weight_sets.applied_weights) as rows source, indicator (in words), weight, meaning,
+    code (the indicator's name in risk.weights and the score's files).
 
     Largest weight first within each source, sources in the order of their total weight.
     """
@@ -29,7 +32,7 @@ def weights_frame(module: ModuleType) -> pd.DataFrame:
         {
             "source": weight.source,
             "indicator": INDICATOR_LABELS.get(name, name),
-            "weight": float(weight.weight),
+            "weight": float(weight.weight if applied is None else applied[name]),
             "meaning": weight.meaning,
             "code": name,
         }
@@ -40,6 +43,19 @@ def weights_frame(module: ModuleType) -> pd.DataFrame:
     frame = frame.assign(_total=total, _size=frame["weight"].abs())
     frame = frame.sort_values(["_total", "source", "_size"], ascending=[False, True, False])
     return frame.drop(columns=["_total", "_size"]).reset_index(drop=True)
+
+
+def weights_in_force(engine: Engine) -> str | None:
+    """A sentence naming the applied weight set, who chose it and when; None while the set
+    weights of risk/weights.py score."""
+    now = in_force(engine)
+    if now.weight_set_id is None:
+        return None
+    when = f" on {now.chosen_at:%d %B %Y}" if now.chosen_at else ""
+    return (
+        f"These are weight set {now.weight_set_id}, applied by {now.chosen_by}{when} in "
+        "place of the set weights of risk/weights.py (python -m risk weights --list)."
+    )
 
 
 def band_bounds(module: ModuleType) -> list[tuple[str, str]]:

@@ -430,18 +430,15 @@ VERDICT_COLUMNS: tuple[str, ...] = (
 )
 
 
-def last_verdicts(engine: Engine, provider_id: str) -> pd.DataFrame:
-    """What the provider's latest visit with verdicts found, one row per line of enquiry
-    (VERDICT_COLUMNS, by key); empty when no visit has any. `note` may name a person: pages
-    show it only to a role that may see personal data."""
+def last_verdicts(engine: Engine, provider_id: str, until: dt.date | None = None) -> pd.DataFrame:
+    """What the provider's latest visit with verdicts (on or before `until`, when given)
+    found, one row per line of enquiry (VERDICT_COLUMNS, by key); empty when no visit has
+    any. `note` may name a person: pass the frame through access.redact_notes."""
     t = Verdict.__table__
-    last = (
-        select(t.c.visit_on)
-        .where(t.c.provider_id == provider_id)
-        .order_by(t.c.visit_on.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
+    visits = select(t.c.visit_on).where(t.c.provider_id == provider_id)
+    if until is not None:
+        visits = visits.where(t.c.visit_on <= until)
+    last = visits.order_by(t.c.visit_on.desc()).limit(1).scalar_subquery()
     query = (
         select(*(t.c[c] for c in VERDICT_COLUMNS))
         .where(t.c.provider_id == provider_id, t.c.visit_on == last)

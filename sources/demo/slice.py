@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from sources.contract import FILES, PROVIDERS
+from sources.contract import LOADED_FILES, PROVIDERS
 
 # The evidence dates risk.score.evidence_end reads (its "today"), per file: the slice is
 # scored as of the whole world's newest one, so the whole world's scoring replaces the
@@ -75,7 +75,8 @@ def _columns(header: Sequence[str]) -> dict[str, int]:
 
 
 def write_slice(whole: Path, folder: Path, count: int) -> FolderSlice:
-    """Writes into `folder` the contract files of `whole` restricted to `count` providers.
+    """Writes into `folder` the files a load reads (the contract's and verdicts.csv) of
+    `whole`, restricted to `count` providers.
 
     providers.csv keeps the providers `choose_providers` picks; every other file keeps the
     rows whose provider_id is one of them (so comments with none are left out). Values are
@@ -95,7 +96,7 @@ def write_slice(whole: Path, folder: Path, count: int) -> FolderSlice:
     kept = set(choose_providers(register, count))
     rows: dict[str, int] = {}
     newest = ""
-    for spec in FILES:
+    for spec in LOADED_FILES:
         source = whole / spec.filename
         if not source.is_file():
             continue

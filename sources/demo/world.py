@@ -1,7 +1,8 @@
 """The demo world: a fictional regulator's evidence in the contract's format, with its truth.
 
 `write_demo_world` writes the six contract CSVs (providers, inspections, incidents,
-safeguarding, ebe_notes, comments) and, in `truth/`, the hidden state that made them:
+safeguarding, ebe_notes, comments), Carelens's `verdicts.csv` (what inspectors found on
+some visits, `sources/demo/visits.py`) and, in `truth/`, the hidden state that made them:
 each provider's latent quality per month (`providers_monthly.csv`: provider_id, month,
 latent, failing), its failing episodes (`episodes.csv`) and the true provider of every
 comment with the copies of one concern (`comments.csv`: comment_id, true_provider_id,
@@ -50,8 +51,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sources.contract import ABUSE_TYPES, FILES, RATINGS
+from sources.contract import ABUSE_TYPES, LOADED_FILES, RATINGS
 from sources.demo import words as T
+from sources.demo.visits import VerdictEffects, Visited, simulate_verdicts
 from sources.progress import Progress
 
 DEFAULT_END = dt.date(2026, 6, 30)
@@ -215,6 +217,17 @@ KEY_QUESTION_TILT = {
     "responsive": 0.0,
     "well_led": 0.15,
 }  # x the failing drop: safe and well-led fall first
+# What inspectors found on visits (verdicts.csv, sources/demo/visits.py): verdicts recorded
+# for 60% of visits; a line's problem is truly there when care is truly poor at the visit
+# (the latent at or past the Requires improvement cut); then confirmed 80%, not found 10%,
+# not looked at 10%; when not there, 10% / 75% / 15%. A note on 40% of those looked at.
+VISIT_VERDICTS = VerdictEffects(
+    share=0.6,
+    problem_at=RATING_CUTS[1],
+    when_present=(0.80, 0.10, 0.10),
+    when_absent=(0.10, 0.75, 0.15),
+    note_share=0.4,
+)
 RESPONSIVE_Z = 3.0  # serious events over 3 months beyond an over-dispersed expectation
 RESPONSIVE_MIN = 3  # and at least this many
 PUBLICATION_LAG_DAYS = (30, 90)
@@ -1198,20 +1211,24 @@ def _self_descriptions(
 
 def _comment_texts(
     r: random.Random, w: _World, told: _Told, tones: _Tones, rows: _Rows
-) -> np.ndarray:
-    """Every row's text: composed for each comment, reworded for each copy."""
+) -> tuple[np.ndarray, list[list[str]]]:
+    """(every row's text: composed for each comment, reworded for each copy; the themes
+    each comment was written about, none for a media storm's)."""
     types = np.array(TYPES, dtype=object)[w.kind]
     size = told.prov.size
     texts = np.empty(size, dtype=object)
+    themes: list[list[str]] = [[] for _ in range(size)]
     for i in range(size):
         type_name = types[told.prov[i]]
         if told.media[i]:
             texts[i] = T.compose_media_comment(r, type_name)
         else:
+            themes[i] = _themes(r, type_name)
             texts[i] = T.compose_comment(
-                r, type_name, tones.tone[i], _themes(r, type_name), tones.serious_kind[i]
+                r, type_name, tones.tone[i], themes[i], tones.serious_kind[i]
             )
-    return np.concatenate([texts, [T.compose_copy(texts[o], r) for o in rows.orig]])
+    copies = [T.compose_copy(texts[o], r) for o in rows.orig]
+    return np.concatenate([texts, copies]), themes
 
 
 def _names_as_written(
@@ -1235,14 +1252,15 @@ def _names_as_written(
 
 def _comments(
     rng: np.random.Generator, r: random.Random, w: _World, h: _History, cal: _Calendar
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(comments.csv, truth/comments.csv), both in received order with fresh ids."""
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """(comments.csv, truth/comments.csv, both in received order with fresh ids; what each
+    comment told, as visits.Visited.said reads it)."""
     told = _comment_times(rng, w, h, cal)
     tones = _comment_tones(rng, w, h, told)
     rows = _comment_rows(rng, told, tones, cal)
     unlinked, given = _given_providers(rng, w, rows)
     described = _self_descriptions(rng, w, told, tones)
-    row_text = _comment_texts(r, w, told, tones, rows)
+    row_text, themes = _comment_texts(r, w, told, tones, rows)
     provider_name, place = _names_as_written(r, w, rows, unlinked)
 
     total = rows.prov.size
@@ -1277,7 +1295,56 @@ def _comments(
             "duplicate_of": np.where(rows.dup_of >= 0, new_id[np.maximum(rows.dup_of, 0)], ""),
         }
     )
-    return frame.iloc[order].reset_index(drop=True), truth.iloc[order].reset_index(drop=True)
+    said = pd.DataFrame(
+        {
+            "provider": told.prov,
+            "received": told.received,
+            "worrying": tones.negative & ~told.media,
+            "serious": pd.notna(tones.serious_kind),
+            "themes": themes,
+        }
+    )
+    return (
+        frame.iloc[order].reset_index(drop=True),
+        truth.iloc[order].reset_index(drop=True),
+        said,
+    )
+
+
+def _visited(
+    w: _World, h: _History, cal: _Calendar, inspections: pd.DataFrame, said: pd.DataFrame
+) -> Visited:
+    """What the verdicts are simulated from: every visit in the window made by the end
+    date (its rating published or not), the ratings written, the comments told."""
+    frame = h.inspections[h.inspections["month"] >= cal.burn]
+    inspected = cal.day(frame["month"].to_numpy(), frame["day"].to_numpy())
+    keep = inspected <= cal.end
+    visits = pd.DataFrame(
+        {
+            "provider": frame["provider"].to_numpy()[keep],
+            "month": frame["month"].to_numpy()[keep],
+            "inspected": inspected[keep],
+        }
+    )
+    ratings = pd.DataFrame(
+        {
+            "provider": inspections["_provider"].to_numpy(),
+            "published": inspections["published_on"].to_numpy().astype("datetime64[D]"),
+            "overall_k": [RATINGS.index(x) for x in inspections["overall"]],
+        }
+    )
+    burn = np.zeros_like(h.latent, dtype=bool)
+    burn[:, : cal.burn] = True
+    return Visited(
+        ids=w.providers["provider_id"].to_numpy(),
+        latent=h.latent,
+        harmful=np.where(burn, 0, h.incidents[:, :, 2:].sum(axis=2)),
+        alerts=np.where(burn, 0, h.alerts.sum(axis=2)),
+        first_month=cal.burn,
+        visits=visits,
+        ratings=ratings,
+        said=said,
+    )
 
 
 # ------------------------------------------------------------------------------ the world
@@ -1337,7 +1404,8 @@ def write_demo_world(
     end: dt.date | None = None,
     progress: Progress | None = None,
 ) -> DemoSummary:
-    """Writes the demo world's six contract CSVs into `folder` and its truth into `truth/`.
+    """Writes the demo world's six contract CSVs and verdicts.csv into `folder` and its truth
+    into `truth/`.
 
     Deterministic for (providers, seed, years, end): the same arguments give byte-identical
     files. `end` (default 2026-06-30) is the last day of evidence; the window is `years`
@@ -1379,14 +1447,19 @@ def write_demo_world(
         _ebe_notes(rng, r, world, history, cal, inspections), folder / "ebe_notes.csv"
     )
     note(0.6, "public comments")
-    comments, comment_truth = _comments(rng, r, world, history, cal)
+    comments, comment_truth, said = _comments(rng, r, world, history, cal)
     rows["comments.csv"] = _write(comments, folder / "comments.csv")
+    note(0.85, "what visits found")
+    rows["verdicts.csv"] = _write(
+        simulate_verdicts(seed, _visited(world, history, cal, inspections, said), VISIT_VERDICTS),
+        folder / "verdicts.csv",
+    )
     note(0.9, "truth")
     monthly, episodes = _truth_frames(world, history, cal)
     _write(monthly, folder / "truth" / "providers_monthly.csv")
     _write(episodes, folder / "truth" / "episodes.csv")
     _write(comment_truth, folder / "truth" / "comments.csv")
-    assert list(rows) == [f.filename for f in FILES]
+    assert list(rows) == [f.filename for f in LOADED_FILES]
     note(1.0, "done")
     start = cal.month(np.array([BURN_IN_MONTHS])).astype("datetime64[D]")[0].item()
     return DemoSummary(folder=folder, providers=providers, rows=rows, start=start, end=end)

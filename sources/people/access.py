@@ -22,6 +22,7 @@ ACCOUNTS: Final = "accounts"  # add, disable, reset accounts
 AUDIT: Final = "audit"  # search the audit log
 PIN: Final = "pin"  # pin a piece of evidence to a provider's visit brief
 VERDICTS: Final = "verdicts"  # record what a visit found about each line of enquiry
+WEIGHTS: Final = "weights"  # apply a proposed set of the score's weights, or go back
 
 PERMISSIONS: Final[dict[str, frozenset[str]]] = {
     "inspector": frozenset({VIEW_PROVIDERS, VIEW_SENSITIVE, EXPORT, INBOX, PIN, VERDICTS}),
@@ -30,11 +31,14 @@ PERMISSIONS: Final[dict[str, frozenset[str]]] = {
     # Admins run the system; they do not need to read about people to do it.
     # They may record verdicts (entering a visit's findings sent in on paper), but read a
     # verdict's note, free text that may name a person, no more than other personal data.
-    "admin": frozenset({VIEW_PROVIDERS, LOAD, ACCOUNTS, AUDIT, VERDICTS}),
+    # Only they change how the score is made (applying a reviewed weight set, audited).
+    "admin": frozenset({VIEW_PROVIDERS, LOAD, ACCOUNTS, AUDIT, VERDICTS, WEIGHTS}),
 }
 
 # Columns that hold personal data about people who use services or about experts.
 SENSITIVE_COLUMNS: Final = ("summary", "author")
+# A verdict's note (sources.store.Verdict): an inspector's free text, which may name a person.
+NOTE_COLUMNS: Final = ("note",)
 REDACTED: Final = "[hidden: inspectors only]"
 
 
@@ -43,14 +47,23 @@ def may(role: str | None, action: str) -> bool:
     return role is not None and action in PERMISSIONS.get(role, frozenset())
 
 
-def redact(frame: pd.DataFrame, role: str | None) -> pd.DataFrame:
-    """`frame` with its sensitive columns blanked unless `role` may see personal data."""
+def redact(
+    frame: pd.DataFrame, role: str | None, columns: tuple[str, ...] = SENSITIVE_COLUMNS
+) -> pd.DataFrame:
+    """`frame` with its sensitive `columns` (a value, not a gap, replaced by REDACTED)
+    blanked unless `role` may see personal data."""
     if may(role, VIEW_SENSITIVE):
         return frame
-    hidden = [c for c in SENSITIVE_COLUMNS if c in frame.columns]
+    hidden = [c for c in columns if c in frame.columns]
     if not hidden:
         return frame
     out = frame.copy()
     for column in hidden:
         out[column] = out[column].where(out[column].isna(), REDACTED)
     return out
+
+
+def redact_notes(verdicts: pd.DataFrame, role: str | None) -> pd.DataFrame:
+    """Verdicts (views.last_verdicts) with their notes blanked unless `role` may see
+    personal data."""
+    return redact(verdicts, role, NOTE_COLUMNS)

@@ -29,6 +29,7 @@ ACTIONS = (
     "pin",
     "unpin",
     "verdict",
+    "weights",
     "load",
     "account",
 )

@@ -318,6 +318,22 @@ def test_method_page_shows_every_weight(world: Engine) -> None:
     assert table["indicator"].is_unique
 
 
+def test_method_page_shows_the_weights_an_admin_applied(world: Engine) -> None:
+    from risk import weight_sets
+    from sources.people import accounts
+
+    accounts.add_account(world, "ada", "admin", "a long enough password")
+    chosen = weight_sets.set_weight_values() | {"cm_negative": 0.9}
+    new_id = weight_sets.propose(
+        world, chosen, method="ratings", as_of=tiny_world.AS_OF, horizon_days=365, by="cli"
+    )
+    weight_sets.apply_weights(world, new_id, "ada")
+    at = open_page("method")
+    table = next(d.value for d in at.dataframe if "indicator" in d.value.columns)
+    assert table.set_index("code").loc["cm_negative", "weight"] == 0.9
+    assert any(f"weight set {new_id}, applied by ada" in c.value for c in at.caption)
+
+
 def test_a_role_sees_only_what_it_may(world: Engine) -> None:
     at = signed_in("manager")
     at.run()

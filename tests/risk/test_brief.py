@@ -249,3 +249,104 @@ def test_the_table_shows_the_last_visits_verdict_beside_the_line_it_answers(
     assert said["safe:safeguarding"] == "" and notes["safe:safeguarding"] == ""
     assert elsewhere not in said  # a line this brief does not make shows nowhere
     assert len(table) == len(made.enquiries)
+
+
+# ---------------------------------------------------------------- verdicts in the brief
+
+
+def _pdf_text(pdf: bytes) -> str:
+    """The text drawn in a PDF printed with the built-in fonts (its streams inflated)."""
+    import re
+    import zlib
+
+    streams = re.findall(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S)
+    out = []
+    for raw in streams:
+        try:
+            out.append(zlib.decompress(raw).decode("latin-1"))
+        except zlib.error:
+            continue
+    return "\n".join(out)
+
+
+@pytest.fixture
+def visited(engine: Engine) -> Engine:
+    """The tiny world with A's last visit answered, a note naming a person on one line."""
+    from sources.people import actions
+
+    tiny_world.build(engine)
+    answers = [
+        actions.Answer("safe:harm", "confirmed", "Mrs K's two falls never reviewed"),
+        actions.Answer("safe:safeguarding", "not_found"),
+        actions.Answer("safe:voices", "not_looked_at"),
+        actions.Answer("responsive:voices", "not_found", "gone quiet"),
+    ]
+    actions.record_verdicts(engine, "A", dt.date(2026, 6, 20), answers, "ines")
+    return engine
+
+
+def test_the_brief_shows_the_last_visits_verdict_beside_each_line(
+    visited: Engine, tmp_path: Path
+) -> None:
+    made = brief.build_brief(visited, "A", AS_OF, role="inspector")
+    harm = next(e for e in made.enquiries if e.key == "safe:harm")
+    found = made.finding(harm)
+    assert found is not None
+    assert (found.verdict, found.visit_on, found.recorded_by) == (
+        "confirmed",
+        dt.date(2026, 6, 20),
+        "ines",
+    )
+    assert found.recorded_at is not None and found.note == "Mrs K's two falls never reviewed"
+    assert made.visit_on == dt.date(2026, 6, 20)
+    # Answered on the visit but not a line of this brief: said once, at the end.
+    assert [f.enquiry_key for f in made.answered_elsewhere()] == ["responsive:voices"]
+    page = brief.brief_html(made)
+    assert "what the last visit (20 June 2026) found" in page
+    assert (
+        "<b class='confirmed'>Confirmed</b> at the visit on 20 Jun 2026, recorded by ines" in page
+    )
+    assert "Mrs K&#x27;s two falls never reviewed" in page
+    assert "Not looked at" in page and "responsive:voices not found" in page
+    text = _pdf_text(brief.brief_pdf(made, font_dir=tmp_path / "no-fonts"))
+    assert "Confirmed" in text and "Not found" in text and "recorded by ines" in text
+    assert "Mrs K's two falls never reviewed" in text
+    assert brief.brief_pdf(made).startswith(b"%PDF")  # with the Unicode font too
+
+
+def test_a_brief_for_a_role_without_personal_data_shows_verdicts_not_notes(
+    visited: Engine, tmp_path: Path
+) -> None:
+    for role in ("manager", None):
+        made = brief.build_brief(visited, "A", AS_OF, role=role)
+        found = made.findings["safe:harm"]
+        assert found.verdict == "confirmed" and found.note is None
+        assert made.findings["responsive:voices"].note is None
+        page = brief.brief_html(made)
+        assert "Confirmed" in page and "recorded by ines" in page
+        assert "Mrs K" not in page and "gone quiet" not in page
+        assert "[hidden" not in page  # left out, as the brief leaves out other personal data
+        text = _pdf_text(brief.brief_pdf(made, font_dir=tmp_path / "no-fonts"))
+        assert "Confirmed" in text and "Mrs K" not in text and "gone quiet" not in text
+
+
+def test_the_brief_shows_no_visit_after_its_day(visited: Engine) -> None:
+    from sources.people import actions
+
+    actions.record_verdicts(
+        visited,
+        "A",
+        AS_OF + dt.timedelta(days=2),
+        [actions.Answer("safe:harm", "not_found")],
+        "ines",
+        today=AS_OF + dt.timedelta(days=5),
+    )
+    made = brief.build_brief(visited, "A", AS_OF, role="inspector")
+    assert made.findings["safe:harm"].verdict == "confirmed"  # the visit on the 20th
+    later = brief.build_brief(visited, "A", AS_OF + dt.timedelta(days=3), role="inspector")
+    assert (
+        set(later.findings) == {"safe:harm"} and later.findings["safe:harm"].verdict == "not_found"
+    )
+    before = brief.build_brief(visited, "A", dt.date(2026, 6, 1), role="inspector")
+    assert before.findings == {} and before.visit_on is None
+    assert "what the last visit" not in brief.brief_html(before)

@@ -17,18 +17,23 @@ def test_every_option_of_every_subcommand_has_help() -> None:
     assert help_problems(build_parser()) == []
 
 
-def test_the_commands_are_score_and_backtest() -> None:
-    assert [path for path, _, _ in subcommands(build_parser())] == ["score", "backtest"]
+def test_the_commands_are_score_backtest_and_weights() -> None:
+    paths = [path for path, _, _ in subcommands(build_parser())]
+    assert paths == ["score", "backtest", "weights"]
 
 
 @pytest.mark.parametrize(
     ("command", "needles"),
     [
-        (["--help"], ["risk of poor care", "score", "backtest"]),
+        (["--help"], ["risk of poor care", "score", "backtest", "weights"]),
         (["score", "--help"], ["YYYY-MM-DD", "(default: 0)", *SCORE_COLUMNS]),
         (
             ["backtest", "--help"],
             ["YYYY-MM-DD", "(default: 365)", *BACKTEST_METHODS, *BACKTEST_COLUMNS],
+        ),
+        (
+            ["weights", "--help"],
+            ["--apply ID", "admin", "(default: 1.0)", "refit, +verdicts", *BACKTEST_COLUMNS],
         ),
     ],
 )

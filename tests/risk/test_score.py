@@ -411,3 +411,18 @@ def test_peers_stored_before_an_indicator_was_added_are_fitted_again(
     pid = world.ids[5]
     expected = _scores(engine).loc[pid, "score"]
     assert S.score_provider(engine, pid, AS_OF)["score"] == pytest.approx(expected)
+
+
+def test_a_month_end_before_the_first_rating_scores_from_later_read_evidence(
+    engine: Engine, world: rw.World
+) -> None:
+    from risk.indicators import compute_indicators, read_evidence
+
+    # The world's first ratings are published in December 2024: the month-end before them,
+    # seen through evidence read later (as history days and the refit read it), is unrated.
+    before = dt.date(2024, 11, 30)
+    later = read_evidence(engine, AS_OF).until(before)
+    assert later.ratings.empty
+    frame = S.score_indicators(compute_indicators(later)).set_index("provider_id")
+    assert (frame["rt_history"] == 0).all() and (frame["rt_decline"] == 0).all()
+    assert frame["score"].between(0, 100).all()
