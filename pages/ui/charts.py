@@ -397,7 +397,9 @@ def band_bars_figure(counts: pd.DataFrame, by: str, label: Callable[[str], str] 
 NO_COORDINATES = "No provider has coordinates: add latitude and longitude to providers.csv."
 # Above this many providers the map shows areas (views.map_cells), not one dot each: at
 # 2,000 a town's dots already piled into red blots (the worst drawn on top), and tens of
-# thousands are slow for a browser without a graphics card to draw.
+# thousands are slow for a browser without a graphics card to draw. Both are drawn as SVG,
+# not WebGL: a browser without a graphics card (headless Chromium here, many office PCs)
+# drew the overview's WebGL map in over a second; a thousand SVG dots take a fraction.
 MAP_POINTS = 1000
 
 
@@ -427,7 +429,7 @@ def risk_map_figure(points: pd.DataFrame) -> go.Figure:
         if part.empty:
             continue
         fig.add_trace(
-            go.Scattergl(
+            go.Scatter(
                 x=part["longitude"],
                 y=part["latitude"],
                 mode="markers",
@@ -457,7 +459,7 @@ def risk_area_figure(cells: pd.DataFrame) -> go.Figure:
     overall = float(cells["high"].sum() / cells["providers"].sum())
     top = min(1.0, 2 * overall) or 1.0
     fig = go.Figure(
-        go.Scattergl(
+        go.Scatter(
             x=cells["longitude"],
             y=cells["latitude"],
             mode="markers",

@@ -394,3 +394,19 @@ def test_triage_shows_a_long_list_a_page_at_a_time(
     at.multiselect(key="f_region").set_value(["London"]).run()
     assert not [s for s in at.selectbox if s.key == "triage_page"]
     assert at.dataframe[0].value["provider_id"].tolist() == ["A", "C"]
+
+
+def test_a_row_picked_in_triage_opens_its_provider(
+    world: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(views, "PAGE_ROWS", 2)
+    at = open_page("triage")
+    at.selectbox(key="triage_page").set_value(1).run()
+    shown = at.dataframe[0].value["provider_id"].tolist()
+    assert shown == ["C"]
+    # The grid's pick, as the browser sends it: the first row of the second page.
+    at.session_state["triage_table"] = {"selection": {"rows": [0], "columns": []}}
+    at.run()
+    assert not at.exception
+    assert at.query_params["provider"] in ("C", ["C"])
+    assert at.title[0].value != "Triage"
