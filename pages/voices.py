@@ -59,9 +59,20 @@ regions = sorted(everyone["region"].dropna().unique())
 region_pick = top[1].selectbox("Region", [ALL, *regions], key="v_region")
 region = None if region_pick == ALL else region_pick
 in_region = everyone if region is None else everyone[everyone["region"] == region]
-names = in_region.drop_duplicates("provider_id").set_index("provider_id")["name"].sort_values()
+listed = in_region.drop_duplicates("provider_id").sort_values("name")
+many = len(listed) > views.PICK_LIST
+if many:
+    # Fifty thousand choices in one list took the browser two seconds to draw on every
+    # visit: past views.PICK_LIST, a name or id typed narrows it first.
+    needle = top[2].text_input(
+        "Provider (optional)",
+        key="v_provider_find",
+        placeholder="Part of a name or id; empty: every provider",
+    )
+    listed = listed[views.named_like(listed, needle)].head(50) if needle.strip() else listed[:0]
+names = listed.set_index("provider_id")["name"]
 provider_id = top[2].selectbox(
-    "Provider (optional)",
+    "Matching providers" if many else "Provider (optional)",
     list(names.index),
     index=None,
     format_func=lambda pid: f"{names[pid]} ({pid})",

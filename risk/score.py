@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import multiprocessing
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
@@ -256,11 +257,16 @@ def _score_and_store(
 ) -> tuple[int, pd.DataFrame]:
     as_of = as_of or evidence_end(engine) or dt.date.today()
     # The explanations' reads (evidence rows, themes, silences) do not need the scores: they
-    # run on their own connection while the evidence is read and scored (both databases'
-    # drivers let go of Python in a query), which took a third off score_and_store at
-    # 50,000 providers (bench/score.py).
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        reads = pool.submit(_detail_reads, engine, as_of)
+    # run while the evidence is read and scored. On a thread they took a third off
+    # score_and_store at 50,000 providers (bench/score.py), but both reads spend much of
+    # their time making Python rows and shared one interpreter: 7.5 s alone became 16.7 s
+    # beside the evidence's 11.3 s. A big store's are read in a process of their own.
+    with _detail_pool(engine) as pool:
+        if isinstance(pool, ProcessPoolExecutor):
+            url = engine.url.render_as_string(hide_password=False)
+            reads = pool.submit(_detail_reads_at, url, as_of)
+        else:
+            reads = pool.submit(_detail_reads, engine, as_of)
         try:
             evidence = read_evidence(engine, as_of)
         finally:
@@ -696,6 +702,38 @@ class _DetailReads:
     rows: pd.DataFrame  # evidence_rows
     themes: dict[str, list[tuple[str, int]]]
     silence: dict[str, Silence]
+
+
+# Providers from which the explanations' reads get a process of their own: starting one
+# (Python and the libraries imported again) costs about two seconds.
+DETAIL_PROCESS_PROVIDERS = 10_000
+
+
+def _detail_pool(engine: Engine) -> ThreadPoolExecutor | ProcessPoolExecutor:
+    """One worker for the explanations' reads: a spawned process for a big store in a file
+    or on a server (spawned, not forked: the app's server has threads), a thread otherwise."""
+    in_memory = engine.url.get_backend_name() == "sqlite" and engine.url.database in (
+        None,
+        "",
+        ":memory:",
+    )
+    if not in_memory:
+        with engine.connect() as conn:
+            providers = conn.execute(text("SELECT count(*) FROM provider")).scalar_one()
+        if providers >= DETAIL_PROCESS_PROVIDERS:
+            return ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+    return ThreadPoolExecutor(max_workers=1)
+
+
+def _detail_reads_at(url: str, as_of: dt.date) -> _DetailReads:
+    """_detail_reads in a worker process, on its own engine for the store at `url`."""
+    from sources.store import make_engine
+
+    engine = make_engine(url)
+    try:
+        return _detail_reads(engine, as_of)
+    finally:
+        engine.dispose()
 
 
 def _detail_reads(engine: Engine, as_of: dt.date) -> _DetailReads:

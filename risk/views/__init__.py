@@ -75,6 +75,7 @@ from risk.views.method import (
 )
 from risk.views.paging import (
     PAGE_ROWS,
+    PICK_LIST,
     Page,
     page_at,
     page_label,
@@ -120,6 +121,7 @@ from risk.views.triage import (
     filter_triage,
     latest_ratings,
     mark_silent,
+    named_like,
     new_since,
     previous_visit,
     rating_choices,
@@ -156,6 +158,7 @@ __all__ = [
     "RATING_SHORT",
     "SILENT",
     "mark_silent",
+    "named_like",
     "triage_display",
     "NEW_DAYS",
     "new_since",
@@ -216,6 +219,7 @@ __all__ = [
     "safe_csv",
     "split_list",
     "PAGE_ROWS",
+    "PICK_LIST",
     "Page",
     "page_at",
     "page_label",

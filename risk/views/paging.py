@@ -11,6 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 PAGE_ROWS = 1_000
+# Choices listed at once in one drop-down before a typed name or id narrows them first: a
+# list of 50,000 providers took the browser seconds to draw on each visit.
+PICK_LIST = 1_000
 
 
 @dataclass(frozen=True)

@@ -246,12 +246,20 @@ def filter_triage(frame: pd.DataFrame, chosen: TriageFilter) -> pd.DataFrame:
         keep &= ratings.isin(chosen.ratings)
     if chosen.new_serious_only:
         keep &= frame["new_serious"] > 0
-    needle = chosen.name.strip()
-    if needle:
-        keep &= frame["name"].str.contains(needle, case=False, regex=False, na=False) | frame[
-            "provider_id"
-        ].str.contains(needle, case=False, regex=False, na=False)
+    if chosen.name.strip():
+        keep &= named_like(frame, chosen.name)
     return frame[keep]
+
+
+def named_like(frame: pd.DataFrame, needle: str) -> pd.Series:
+    """True for the rows whose name or provider_id holds `needle` (any case, as typed);
+    every row for an empty needle."""
+    needle = needle.strip()
+    if not needle:
+        return pd.Series(True, index=frame.index)
+    return frame["name"].str.contains(needle, case=False, regex=False, na=False) | frame[
+        "provider_id"
+    ].astype(str).str.contains(needle, case=False, regex=False, na=False)
 
 
 def biggest_movers(frame: pd.DataFrame, n: int = 50) -> pd.DataFrame:

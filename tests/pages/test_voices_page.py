@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
 
+from risk import views
 from sources.people import actions, audit
 from sources.people.access import REDACTED
 from sources.store import Comment, Provider
@@ -147,3 +148,19 @@ def test_a_concern_sent_twice_shows_once_with_both_channels(world: Engine) -> No
     assert comments.loc["c1", "channels"] == "web, phone"
     assert comments.loc["c1", "copies"] == 1
     assert comments.loc["c3", "copies"] == 0
+
+
+def test_past_a_long_list_a_typed_name_narrows_the_providers_to_pick(
+    world: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(views, "PICK_LIST", 1)
+    at = open_page("voices")
+    picker = at.selectbox(key="v_provider")
+    assert picker.options == []  # nothing listed until a name is typed
+    at.text_input(key="v_provider_find").input("northgate").run()
+    picker = at.selectbox(key="v_provider")
+    assert picker.options == ["Northgate Lodge (N)"]
+    picker.select("N").run()
+    assert not at.exception
+    channels = frame_with(at, "channel", "comments").set_index("channel")
+    assert channels.loc["phone", "comments"] == 60

@@ -426,3 +426,24 @@ def test_a_month_end_before_the_first_rating_scores_from_later_read_evidence(
     frame = S.score_indicators(compute_indicators(later)).set_index("provider_id")
     assert (frame["rt_history"] == 0).all() and (frame["rt_decline"] == 0).all()
     assert frame["score"].between(0, 100).all()
+
+
+def test_a_big_stores_explanations_read_in_a_process_of_their_own_are_the_same(
+    engine: Engine, world: rw.World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def stored() -> list[tuple]:
+        with engine.connect() as conn:
+            return conn.execute(
+                text("SELECT provider_id, score, contributions, explanation FROM riskscore")
+            ).fetchall()
+
+    S.score_and_store(engine, AS_OF, history_months=0)
+    on_a_thread = sorted(stored())
+    with S._detail_pool(engine) as pool:
+        assert isinstance(pool, S.ThreadPoolExecutor)
+    monkeypatch.setattr(S, "DETAIL_PROCESS_PROVIDERS", 1)
+    with S._detail_pool(engine) as pool:
+        assert isinstance(pool, S.ProcessPoolExecutor)
+    S.score_and_store(engine, AS_OF, history_months=0)
+    assert sorted(stored()) == on_a_thread
+    assert any(json.loads(row[3])["evidence"] for row in on_a_thread)
