@@ -15,6 +15,7 @@ import json
 import multiprocessing
 from collections.abc import Callable, Mapping
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
@@ -270,7 +271,12 @@ def _score_and_store(
         try:
             evidence = read_evidence(engine, as_of)
         finally:
-            detail_reads = reads.result()
+            try:
+                detail_reads = reads.result()
+            except BrokenProcessPool:
+                # The worker died (out of memory, or a main module that starts work on
+                # import, which spawn runs again): read them here.
+                detail_reads = _detail_reads(engine, as_of)
     # Oldest first and the as-of day last: the store's stamp (views.store_stamp) takes the
     # newest scored day, so a page or the app's warming that reads while this runs never
     # caches a half-written history under the finished scoring's stamp.

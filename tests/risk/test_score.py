@@ -447,3 +447,20 @@ def test_a_big_stores_explanations_read_in_a_process_of_their_own_are_the_same(
     S.score_and_store(engine, AS_OF, history_months=0)
     assert sorted(stored()) == on_a_thread
     assert any(json.loads(row[3])["evidence"] for row in on_a_thread)
+
+
+def _worker_dies(url: str, as_of: dt.date) -> None:
+    import os
+
+    os._exit(1)
+
+
+def test_a_worker_that_dies_leaves_the_explanations_read_here(
+    engine: Engine, world: rw.World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(S, "DETAIL_PROCESS_PROVIDERS", 1)
+    monkeypatch.setattr(S, "_detail_reads_at", _worker_dies)
+    assert S.score_and_store(engine, AS_OF, history_months=0) == len(world.ids)
+    with engine.connect() as conn:
+        stored = conn.execute(text("SELECT explanation FROM riskscore")).scalars().all()
+    assert any(json.loads(x)["evidence"] for x in stored)
