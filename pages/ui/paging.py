@@ -18,7 +18,7 @@ def paged(frame: pd.DataFrame, key: str, what: str = "rows") -> tuple[pd.DataFra
         return frame, 0
     pages = views.pages_of(len(frame), per)
     chosen = st.selectbox(
-        f"{what.capitalize()} shown",
+        f"{what.capitalize()} in the list below",
         range(len(pages)),
         format_func=lambda i: pages[i].label,
         key=f"{key}_page",
