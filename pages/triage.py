@@ -166,7 +166,7 @@ st.caption(
     "A name cut short reads in full on a double-click. Region, trend and evidence counts: "
     "the table's Show/hide columns button, at its top right."
 )
-rows, _ = paging.paged(shown, "triage", "providers")
+rows = paging.paged(shown, "triage", "providers")
 event = st.dataframe(
     views.triage_display(rows)[[*SHOWN_COLUMNS, *MORE_COLUMNS]],
     hide_index=True,

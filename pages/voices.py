@@ -152,7 +152,7 @@ for tab, frame, key in (
                 shown = shown.drop(columns="region").rename(columns={"area": "region"})
             else:
                 shown = shown.rename(columns={"area": "local authority"})
-        shown, _ = paging.paged(shown, key)
+        shown = paging.paged(shown, key)
         st.dataframe(shown, hide_index=True, column_config=SILENT_COLUMNS, key=key)
 
 # ---- channels ----------------------------------------------------------------------------------
@@ -187,7 +187,7 @@ if silent.empty:
     st.info("Every provider of a type that usually hears from people has heard from someone.")
 else:
     st.dataframe(
-        paging.paged(silent, "no_recent_voice", "providers")[0],
+        paging.paged(silent, "no_recent_voice", "providers"),
         hide_index=True,
         column_config={
             "last_comment": st.column_config.DateColumn("Last comment", format="YYYY-MM-DD"),
