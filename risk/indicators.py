@@ -310,25 +310,42 @@ def _joined(rolled: pd.DataFrame, raw: pd.DataFrame, key: list[str]) -> pd.DataF
     return frame.sort_values(key, kind="stable").reset_index(drop=True)
 
 
+def _with_rollups(
+    q: _Query,
+    raw: Callable[[_Query, str], pd.DataFrame],
+    rolled_sql: str,
+    columns: list[str],
+    keys: int,
+    after: str,
+) -> pd.DataFrame:
+    """The rollups' whole months (`rolled_sql`) joined to `raw`'s rows for what they do not
+    hold (`after`, a condition on the raw rows), by the first `keys` columns; the raw rows
+    alone when the query reads no rollup, the rollups alone when the day ends its month."""
+    if q.cut is None:
+        return raw(q, "")
+    rolled = q.frame(rolled_sql, columns)
+    if q.rollups_only:
+        return rolled
+    return _joined(rolled, raw(q, after), columns[:keys])
+
+
 def _select_incidents(q: _Query) -> pd.DataFrame:
     """Incidents per provider, month occurred and month visible (reported), by harm."""
-    if q.cut is None:
-        return _raw_incidents(q, "")
     # A rollup row counts once its month occurred and month visible are both wholly seen;
     # an incident occurring or becoming visible in the cut month or later is read raw.
     sev = " + ".join(
         f"n_{h} * {float(w)!r}" for h, w in W.SEVERE_HARM_WEIGHTS.items() if h in HARMS
     )
-    rolled = q.frame(
+    return _with_rollups(
+        q,
+        _raw_incidents,
         f"SELECT provider_id, month, visible, n_none + n_low, n_moderate, (0.0 + {sev}), "
         "n_moderate + n_severe + n_death FROM incidentmonth "
         "WHERE month >= :first_month AND month < :cut AND visible < :cut ORDER BY 1, 2, 3",
         INCIDENT_COLUMNS,
+        3,
+        " AND (occurred_on >= :cut_day OR reported_on >= :cut_day)",
     )
-    if q.rollups_only:
-        return rolled  # the day ends its month: nothing after the rollups to read
-    raw = _raw_incidents(q, " AND (occurred_on >= :cut_day OR reported_on >= :cut_day)")
-    return _joined(rolled, raw, INCIDENT_COLUMNS[:3])
 
 
 def _raw_incidents(q: _Query, where: str) -> pd.DataFrame:
@@ -356,17 +373,16 @@ def _alert_weight() -> str:
 
 def _select_alerts(q: _Query) -> pd.DataFrame:
     """Safeguarding alerts per provider and month: all, weighted, high-risk."""
-    if q.cut is None:
-        return _raw_alerts(q, "")
-    rolled = q.frame(
+    return _with_rollups(
+        q,
+        _raw_alerts,
         f"SELECT provider_id, month, SUM(n), SUM(n * ({_alert_weight()})), "
         "SUM(CASE WHEN risk_level = 'high' THEN n ELSE 0 END) FROM alertmonth "
         "WHERE month >= :first_month AND month < :cut GROUP BY 1, 2 ORDER BY 1, 2",
         ALERT_COLUMNS,
+        2,
+        " AND raised_on >= :cut_day",
     )
-    if q.rollups_only:
-        return rolled
-    return _joined(rolled, _raw_alerts(q, " AND raised_on >= :cut_day"), ALERT_COLUMNS[:2])
 
 
 def _raw_alerts(q: _Query, where: str) -> pd.DataFrame:
@@ -384,20 +400,19 @@ def _raw_alerts(q: _Query, where: str) -> pd.DataFrame:
 
 def _select_comments(q: _Query) -> pd.DataFrame:
     """Linked comments (copies counted once) per provider and month, by tone and stars."""
-    if q.cut is None:
-        return _raw_comments(q, "")
     # The negative rule below, from the counts: read as negative, or unread and low-starred.
     low = range(1, W.LOW_STARS + 1)
     unread_low = " + ".join(f"unread_{k}" for k in low)
     stars_low = " + ".join(f"stars_{k}" for k in low)
-    rolled = q.frame(
+    return _with_rollups(
+        q,
+        _raw_comments,
         f"SELECT provider_id, month, n, negative + {unread_low}, serious, rated, {stars_low} "
         "FROM commentmonth WHERE month >= :first_month AND month < :cut ORDER BY 1, 2",
         COMMENT_COLUMNS,
+        2,
+        " AND received_on >= :cut_day",
     )
-    if q.rollups_only:
-        return rolled
-    return _joined(rolled, _raw_comments(q, " AND received_on >= :cut_day"), COMMENT_COLUMNS[:2])
 
 
 def _raw_comments(q: _Query, where: str) -> pd.DataFrame:

@@ -58,14 +58,14 @@ def write(folder: Path, files: dict[str, str | bytes]) -> Path:
     return folder
 
 
-def snapshot(engine: Engine) -> dict[str, list[tuple]]:
-    """Every evidence row, sorted: equal snapshots mean an unchanged store."""
+def snapshot(engine: Engine, tables: tuple = EVIDENCE_TABLES) -> dict[str, list[tuple]]:
+    """Every row of `tables` (the evidence), sorted: equal snapshots mean an unchanged store."""
     with engine.connect() as conn:
         return {
             t.__tablename__: sorted(
                 (tuple(row) for row in conn.execute(select(t.__table__)).all()), key=repr
             )
-            for t in EVIDENCE_TABLES
+            for t in tables
         }
 
 

@@ -15,6 +15,8 @@ from sources.contract import MAX_VERDICT_NOTE
 from sources.load import load_folder
 from sources.people import actions
 from sources.store import EVIDENCE_TABLES, Load, Verdict
+from tests.sources.test_load import snapshot as evidence_snapshot
+from tests.sources.test_load import write
 
 PROVIDERS = "provider_id,name,type\nP1,Oak House,care_home\nP2,Elm Surgery,gp_practice\n"
 VERDICTS = (
@@ -31,22 +33,9 @@ KEYS = (
 HEADER = "provider_id,visit_on,enquiry_key,verdict,note\n"
 
 
-def write(folder: Path, files: dict[str, str]) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, content in files.items():
-        (folder / name).write_text(content, encoding="utf-8")
-    return folder
-
-
 def snapshot(engine: Engine) -> dict[str, list[tuple]]:
     """Every evidence and verdict row, sorted: equal snapshots mean an unchanged store."""
-    with engine.connect() as conn:
-        return {
-            t.__tablename__: sorted(
-                (tuple(row) for row in conn.execute(select(t.__table__)).all()), key=repr
-            )
-            for t in (*EVIDENCE_TABLES, Verdict)
-        }
+    return evidence_snapshot(engine, (*EVIDENCE_TABLES, Verdict))
 
 
 def test_verdicts_load_with_canonical_values_and_the_natural_id(engine: Engine, tmp_path: Path):
