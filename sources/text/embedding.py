@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+from scipy import sparse
 from tokenizers import Tokenizer
 
 from sources import settings
@@ -57,7 +58,13 @@ class StaticEmbedding:
         flat = np.concatenate(ids) if lengths.sum() else np.zeros(0, dtype=np.int64)
         keep = ~self.skip_[flat]
         rows = np.repeat(np.arange(len(sentences)), lengths)[keep]
-        np.add.at(out, rows, self.vectors_[flat[keep]])
+        # A sparse count matrix times the token vectors: np.add.at walked the rows one by
+        # one (a third of the screen's time on the demo world's comments).
+        counts = sparse.csr_matrix(
+            (np.ones(int(keep.sum()), dtype=np.float32), (rows, flat[keep])),
+            shape=(len(sentences), len(self.vectors_)),
+        )
+        out = np.asarray(counts @ self.vectors_, dtype=np.float32)
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         return np.divide(out, norms, out=np.zeros_like(out), where=norms > 0)
 
