@@ -234,6 +234,26 @@ def _add_training(sub: argparse._SubParsersAction) -> None:
         metavar="N",
         help="epochs of fine-tuning the judge (default: 4)",
     )
+    from sources.text.judge import JUDGE_LAYERS
+
+    p.add_argument(
+        "--layers",
+        type=int,
+        default=JUDGE_LAYERS,
+        choices=range(1, 7),
+        metavar="N",
+        help=f"how many of MiniLM's 6 layers the judge keeps, 1-6: fewer read faster; "
+        f"below 6 it is distilled from a 6-layer judge (default: {JUDGE_LAYERS})",
+    )
+    p.add_argument(
+        "--teacher",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="a 6-layer judge (.onnx, as train-concerns writes beside its --out) to distil "
+        "a shallower one from, trained on the same passages (default: fine-tune one first, "
+        "which doubles the time)",
+    )
     p.add_argument(
         "--sample",
         type=int,

@@ -1,8 +1,9 @@
 """The serious-concern judge as it runs: an int8 ONNX graph read by ONNX Runtime.
 
-The graph is the fine-tuned all-MiniLM-L6-v2 encoder, its mean pooling and its two-class
-head in one (`sources.text.training.detector.export_judge` writes it from the PyTorch model
-`train-concerns` fine-tunes).
+The graph is a fine-tuned all-MiniLM-L6-v2 encoder (all six layers, or the first few of
+them distilled from a six-layer judge: `train-concerns --layers`), its mean pooling and its
+two-class head in one (`sources.text.training.detector.export_judge` writes it from the
+PyTorch model `train-concerns` fine-tunes).
 Reading needs ONNX Runtime and the `tokenizers` library, not PyTorch, so a loader's worker
 processes start quickly.
 
@@ -19,6 +20,8 @@ from pathlib import Path
 import numpy as np
 
 from sources.text.transformer import MAX_TOKENS
+
+JUDGE_LAYERS = 6  # of MiniLM's six that `train-concerns` keeps: fewer read faster
 
 
 def _tokenizer_file() -> Path:

@@ -31,16 +31,26 @@ from sources.text.detector import (
     ConcernDetector,
     DetectorFiles,
     StaticMeaning,
+    passages_of,
 )
-from sources.text.judge import Judge
-from sources.text.training.feedback import CRITICALITY_FILE, command_data_dir, say_on_stderr
-from sources.text.training.teacher import fine_tune
+from sources.text.judge import JUDGE_LAYERS, Judge, load_judge
+from sources.text.sentiment import split_sentences
+from sources.text.training.feedback import (
+    CRITICALITY_FILE,
+    THEMES_FILE,
+    command_data_dir,
+    say_on_stderr,
+)
+from sources.text.training.teacher import digest, fine_tune, variants
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 ORDINARY = 2000  # ordinary feedback comments sampled as passages with no serious concern
 SEED = 0
 SCREEN_RECALL = 0.99  # share of the held-apart serious passages the screen must pass
 JUDGE_RECALL = 0.95  # and the judge must flag (the recall the product promises)
+FULL_LAYERS = 6  # MiniLM's: a shallower judge is distilled from one of these
+DISTIL_COPIES = 1  # shortened copies of each passage learnt from, read by the teacher
+DISTIL_FEEDBACK = 4000  # feedback comments whose passages the teacher reads for the student
 # The writers' names for kinds that the contract spells otherwise.
 RENAMED = {"domestic_abuse": "domestic"}
 
@@ -90,6 +100,70 @@ def make_screen() -> Pipeline:
     )
 
 
+def distillation_passages(
+    fit: pd.DataFrame, held_apart: set[str], data_dir: Path, feedback: int = DISTIL_FEEDBACK
+) -> list[str]:
+    """Passages without a label that a shallow judge learns its teacher's readings of: a
+    shortened copy of each passage it learns from (`variants`: a run of words, or words
+    dropped) and the sentence pairs of a fixed sample of the first feedback file's comments,
+    none of them a passage held apart."""
+    copies = variants(
+        pd.DataFrame({"id": [digest(t) for t in fit["text"]], "text": fit["text"].tolist()}),
+        n=DISTIL_COPIES,
+    )["text"].tolist()
+    comments = pd.read_csv(data_dir / "patient-feedback" / THEMES_FILE)["text"]
+    comments = comments.dropna().astype(str).drop_duplicates()
+    comments = comments[~comments.isin(held_apart)]
+    comments = comments.sample(min(feedback, len(comments)), random_state=SEED)
+    sentences, owner = split_sentences(comments.tolist())
+    pairs, _ = passages_of(sentences, owner)
+    return [p for p in dict.fromkeys([*copies, *pairs]) if p not in held_apart]
+
+
+def fine_tune_judge(
+    fit: pd.DataFrame,
+    held_apart: set[str],
+    data_dir: Path,
+    epochs: int,
+    layers: int,
+    teacher: Judge | None,
+    progress: Progress,
+    feedback: int = DISTIL_FEEDBACK,
+) -> tuple[Judge, int]:
+    """The judge fine-tuned on the passages `fit` holds, and how many teacher readings it
+    learnt from. A judge of fewer than FULL_LAYERS layers also learns a full judge's
+    readings of more passages (knowledge distillation; `teacher`, else one fine-tuned here
+    first on the same passages), so that it keeps what the deeper model can tell."""
+    texts = fit["text"].tolist()
+    labels = (fit["label"] > 0).to_numpy().astype(int)
+    if layers >= FULL_LAYERS:
+        model = fine_tune(texts, labels, epochs=epochs, classes=2, progress=progress)
+        return export_judge(model), 0
+    if teacher is None:
+        teacher = export_judge(
+            fine_tune(
+                texts,
+                labels,
+                epochs=epochs,
+                classes=2,
+                progress=lambda f, m: progress(0.5 * f, f"teacher: {m}"),
+            )
+        )
+    extra = distillation_passages(fit, held_apart, data_dir, feedback)
+    progress(0.5, f"teacher: reading {len(extra)} passages for the student")
+    read = teacher.proba(extra)
+    targets = np.r_[np.eye(2)[labels], np.c_[1 - read, read]]
+    student = fine_tune(
+        [*texts, *extra],
+        targets,
+        epochs=epochs,
+        classes=2,
+        layers=layers,
+        progress=lambda f, m: progress(0.5 + 0.5 * f, f"student: {m}"),
+    )
+    return export_judge(student), len(extra)
+
+
 @dataclass
 class TrainedDetector:
     """A detector with its figures on the held-apart fifth of the training passages."""
@@ -117,10 +191,17 @@ def judge_threshold(
 
 
 def train_detector(
-    data_dir: Path, epochs: int = 4, progress: Progress | None = None, sample: int | None = None
+    data_dir: Path,
+    epochs: int = 4,
+    progress: Progress | None = None,
+    sample: int | None = None,
+    layers: int = JUDGE_LAYERS,
+    teacher: Judge | None = None,
 ) -> TrainedDetector:
-    """Fits the screen and fine-tunes the judge on four fifths of the training passages;
-    sets both thresholds on the fifth kept apart. `sample` passages only, for a test."""
+    """Fits the screen and fine-tunes the judge (MiniLM's first `layers` layers, distilled
+    from `teacher` or a full judge fine-tuned here) on four fifths of the training
+    passages; sets both thresholds on the fifth kept apart. `sample` passages only, for a
+    test."""
     say = progress or (lambda f, m: None)
     passages = training_passages(data_dir)
     if sample:
@@ -139,14 +220,15 @@ def train_detector(
     serious_fit = fit[fit["label"] > 0]
     kinds = make_screen().fit(serious_fit["text"].tolist(), serious_fit["label"].to_numpy() - 1)
     say(0.05, "judge: fine-tuning MiniLM")
-    judge = export_judge(
-        fine_tune(
-            fit["text"].tolist(),
-            (fit["label"] > 0).to_numpy().astype(int),
-            epochs=epochs,
-            classes=2,
-            progress=lambda f, m: say(0.05 + 0.9 * f, f"judge: {m}"),
-        )
+    judge, readings = fine_tune_judge(
+        fit,
+        set(apart["text"]),
+        data_dir,
+        epochs,
+        layers,
+        teacher,
+        lambda f, m: say(0.05 + 0.9 * f, f"judge: {m}"),
+        feedback=DISTIL_FEEDBACK if sample is None else max(1, sample // 3),
     )
     passed = apart_screen >= screen_threshold
     serious, threshold = judge_threshold(judge, apart, passed)
@@ -157,6 +239,8 @@ def train_detector(
     figures = {
         "passages": float(len(passages)),
         "held apart": float(len(apart)),
+        "judge layers": float(layers),
+        "teacher readings": float(readings),
         "screen threshold": screen_threshold,
         "judge threshold": threshold,
         "screen passes, ordinary": float(passed[source == "ordinary"].mean()),
@@ -191,7 +275,12 @@ def run_train_concerns_command(args: argparse.Namespace) -> int:
         return 2
     started = time.monotonic()
     trained = train_detector(
-        data_dir, epochs=args.epochs, progress=say_on_stderr, sample=args.sample
+        data_dir,
+        epochs=args.epochs,
+        progress=say_on_stderr,
+        sample=args.sample,
+        layers=args.layers,
+        teacher=load_judge(args.teacher) if args.teacher else None,
     )
     path = save_detector(trained.detector, args.out or settings.concern_model_path())
     print("Held-apart fifth of the training passages (not the evaluation set):")

