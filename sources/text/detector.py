@@ -36,7 +36,7 @@ from sources.text.embedding import load_embedding
 from sources.text.judge import Judge, load_judge
 from sources.text.keywords import prepare
 
-DETECTOR_VERSION = "carelens-concerns-3"  # 3: retrained on 854 more sentences
+DETECTOR_VERSION = "carelens-concerns-4"  # 4: retrained on 640 more sentences
 KINDS: tuple[str, ...] = tuple(CONCERN_KINDS)  # the kind classifier's classes, in order
 KIND_SHARE = 0.5  # a second kind is named when it is at least this share of the first's
 MAX_KINDS = 3
