@@ -1,8 +1,10 @@
 """Provider: one provider's story for an inspector preparing a visit (?provider=ID).
 
-One function per section, called in order at the foot of the file: who, the risk score,
-one timeline, what people say, what we did with it, since the last inspection, the
-visit brief.
+One function per section, called at the foot of the file: who, then one tab each for the
+risk score, one timeline, what people say, a search of its evidence, what we did with it,
+since the last inspection and the visit brief. Only the open tab runs and is drawn
+(?section= names the one to open first; the score, or the timeline when a search opened
+the page on an item), so a provider's first view waits for its score alone.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import NoReturn
 
 import pandas as pd
 import streamlit as st
+from streamlit.elements.lib.mutable_tab_container import TabContainer
 
 from pages.ui import cache, charts, gate, loaders, markdown, search_box, writes
 from risk import brief, views
@@ -22,6 +25,15 @@ from sources.people import access, actions, audit
 from sources.text.themes import theme_label
 
 Stamp = tuple[int, str, int]
+SECTIONS = {  # ?section= name -> tab
+    "score": "Risk score",
+    "timeline": "Timeline",
+    "voices": "What people say",
+    "search": "Search its evidence",
+    "used": "What we did with it",
+    "changes": "Since the last inspection",
+    "brief": "Visit brief",
+}
 USE_NAMES = {
     "inspection": "an inspection",
     "lines_of_enquiry": "lines of enquiry",
@@ -70,6 +82,20 @@ def _open_provider(stamp: Stamp) -> tuple[str, dict[str, object]]:
         st.error(f"There is no provider with the id {provider_id!r} in the store.")
         _choose_provider(stamp)
     return provider_id, record
+
+
+def _sections(provider_id: str, marked: dt.date | None) -> dict[str, TabContainer]:
+    """One tab per section, the one ?section= names open (else the score, or the timeline
+    when a search opened the page on an item); a tab runs only while open. Each provider
+    has its own, so a provider opened next starts on its score again."""
+    wanted = st.query_params.get("section") or ("timeline" if marked else "score")
+    tabs = st.tabs(
+        list(SECTIONS.values()),
+        key=f"section_{provider_id}",
+        on_change="rerun",
+        default=SECTIONS.get(wanted, SECTIONS["score"]),
+    )
+    return dict(zip(SECTIONS, tabs, strict=True))
 
 
 def _evidence(
@@ -240,7 +266,7 @@ def _from_search(stamp: Stamp, provider_id: str, role: str | None) -> dt.date | 
         )
         for line in views.item_lines(item, role):
             st.text(line)
-        st.caption("Its day is marked on the timeline below by a dotted line.")
+        st.caption("Its day is marked on the timeline by a dotted line.")
     return day
 
 
@@ -660,10 +686,16 @@ events, voices = _evidence(stamp, provider_id, role)
 
 _who(record, ratings)
 marked = _from_search(stamp, provider_id, role)
-_score(stamp, provider_id, scores, events, role)
-_timeline(events, scores, marked)
-_what_people_say(stamp, provider_id, voices)
-_search(stamp, provider_id)
-_what_we_did(stamp, provider_id, voices, events)
-_since_inspection(stamp, provider_id, as_of)
-_visit_brief(stamp, provider_id, as_of, role, user)
+draw = {
+    "score": lambda: _score(stamp, provider_id, scores, events, role),
+    "timeline": lambda: _timeline(events, scores, marked),
+    "voices": lambda: _what_people_say(stamp, provider_id, voices),
+    "search": lambda: _search(stamp, provider_id),
+    "used": lambda: _what_we_did(stamp, provider_id, voices, events),
+    "changes": lambda: _since_inspection(stamp, provider_id, as_of),
+    "brief": lambda: _visit_brief(stamp, provider_id, as_of, role, user),
+}
+for name, tab in _sections(provider_id, marked).items():
+    with tab:
+        if tab.open:
+            draw[name]()

@@ -15,9 +15,9 @@ gate.via_app(__file__)
 gate.require(access.VIEW_PROVIDERS)
 
 # A shared link to the app's root with ?provider=ID opens that provider (and &item=kind:id,
-# a search result, on its timeline).
+# a search result, on its timeline; &section=NAME, that tab of the page).
 if st.query_params.get("provider"):
-    kept = {k: st.query_params[k] for k in ("provider", "item") if k in st.query_params}
+    kept = {k: st.query_params[k] for k in ("provider", "item", "section") if k in st.query_params}
     st.switch_page("pages/provider.py", query_params=kept)
 
 stamp = cache.stamp()

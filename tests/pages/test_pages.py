@@ -144,8 +144,40 @@ def test_provider_page_shows_the_provider_from_the_url(world: Engine) -> None:
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Score (0-100)"] == "72.5"
     assert metrics["Band"] == "very high"
-    charts = at.get("plotly_chart")
-    assert len(charts) >= 3  # contributions, timeline, themes
+    # Only the open tab runs: the score's chart, none of the other sections'.
+    assert [c.key for c in at.get("plotly_chart")] == ["contributions"]
+    assert [t.label for t in at.tabs] == [
+        "Risk score",
+        "Timeline",
+        "What people say",
+        "Search its evidence",
+        "What we did with it",
+        "Since the last inspection",
+        "Visit brief",
+    ]
+    assert not at.get("download_button")
+
+
+@pytest.mark.parametrize(
+    ("section", "chart"),
+    [("timeline", "timeline"), ("voices", "themes"), ("nope", "contributions")],
+)
+def test_provider_page_opens_the_section_the_url_names(
+    world: Engine, section: str, chart: str
+) -> None:
+    at = open_page("provider", provider="A", section=section)
+    assert [c.key for c in at.get("plotly_chart")] == [chart]  # an unknown one: the score
+    assert at.metric == [] or section == "nope"
+
+
+def test_each_provider_opens_on_its_score(world: Engine) -> None:
+    at = open_page("provider", provider="A", section="brief")
+    assert at.get("download_button")
+    at.query_params.pop("section")
+    at.query_params["provider"] = "B"
+    at.run()
+    assert not at.exception and at.title[0].value == "Bolton Road Surgery"
+    assert not at.get("download_button")  # B's own tabs, on the score
 
 
 def test_provider_root_link_opens_the_provider(world: Engine) -> None:
@@ -157,7 +189,7 @@ def test_provider_root_link_opens_the_provider(world: Engine) -> None:
 
 
 def test_provider_page_shows_public_text_as_plain_text(world: Engine) -> None:
-    at = open_page("provider", provider="A")
+    at = open_page("provider", provider="A", section="voices")
     assert HOSTILE in voices_table(at)
     # Never through Markdown: no markdown or caption element carries the comment.
     assert "<script>" not in all_markdown(at)
@@ -165,19 +197,19 @@ def test_provider_page_shows_public_text_as_plain_text(world: Engine) -> None:
 
 
 def test_provider_voices_filter(world: Engine) -> None:
-    at = open_page("provider", provider="A")
+    at = open_page("provider", provider="A", section="voices")
     at.multiselect(key="v_sentiment").set_value(["positive"]).run()
     assert voices_table(at) == ["Lovely food and kind staff."]
 
 
 def test_provider_page_offers_the_brief(world: Engine) -> None:
-    at = open_page("provider", provider="A")
+    at = open_page("provider", provider="A", section="brief")
     labels = [b.proto.label for b in at.get("download_button")]
     assert labels == ["Download the brief (PDF)", "Download the brief (HTML)"]
 
 
 def test_provider_page_lists_lines_of_enquiry_by_quality_statement(world: Engine) -> None:
-    at = open_page("provider", provider="A")
+    at = open_page("provider", provider="A", section="brief")
     tables = [d.value for d in at.dataframe if "quality statement" in d.value.columns]
     assert len(tables) == 1
     table = tables[0]

@@ -67,7 +67,9 @@ def test_a_query_with_nothing_to_find_gets_a_message(world: Engine):
 
 
 def test_the_provider_page_searches_that_provider_only(world: Engine):
-    at = search("inspector", "medic*", page="provider", key="psearch", provider="P2")
+    at = search(
+        "inspector", "medic*", page="provider", key="psearch", provider="P2", section="search"
+    )
     assert set(results(at)) == {"C4", "C5", "I2"}
 
 
@@ -89,7 +91,7 @@ def test_an_item_of_another_provider_is_not_shown(world: Engine):
 def test_pins_show_under_the_brief_and_unpin_from_there(world: Engine):
     score.score_and_store(world, as_of=dt.date(2025, 12, 31))
     actions.pin_to_brief(world, "P1", "comment", "C1", "ines", "nights")
-    at = apptest.open_page("provider", "inspector", provider="P1")
+    at = apptest.open_page("provider", "inspector", provider="P1", section="brief")
     pinned = [t.value for t in at.text if "pinned by ines" in t.value]
     assert len(pinned) == 1 and "never answered the call bell" in pinned[0]
     at.button(key="unpin_comment:C1").click().run()

@@ -41,7 +41,7 @@ def lines_table(at: object) -> dict[str, tuple[str, str]]:
 
 
 def test_an_inspector_records_the_visits_verdicts_and_sees_them_beside_the_lines(world: Engine):
-    at = open_page("provider", "inspector", user="ines", provider="A")
+    at = open_page("provider", "inspector", user="ines", provider="A", section="brief")
     assert "verdict_safe:harm" in verdict_widgets(at)
     at.date_input(key="verdict_visit").set_value(VISIT)
     at.selectbox(key="verdict_safe:harm").select("confirmed")
@@ -78,7 +78,7 @@ def test_a_manager_gets_no_form_and_reads_the_verdicts_without_their_notes(world
     actions.record_verdicts(
         world, "A", VISIT, [actions.Answer("safe:harm", "confirmed", "Mrs X fell twice")], "ines"
     )
-    at = open_page("provider", "manager", user="mo", provider="A")
+    at = open_page("provider", "manager", user="mo", provider="A", section="brief")
     assert verdict_widgets(at) == []
     assert not [b for b in at.button if b.key == "verdict_submit"]
     harm = next(v for line, v in lines_table(at).items() if "moderate harm or worse" in line)
@@ -89,21 +89,21 @@ def test_an_admin_may_record_but_reads_no_note(world: Engine):
     actions.record_verdicts(
         world, "A", VISIT, [actions.Answer("safe:harm", "not_found", "Mrs X is fine")], "ines"
     )
-    at = open_page("provider", "admin", user="ada", provider="A")
+    at = open_page("provider", "admin", user="ada", provider="A", section="brief")
     assert "verdict_safe:harm" in verdict_widgets(at)
     harm = next(v for line, v in lines_table(at).items() if "moderate harm or worse" in line)
     assert harm == ("not found", access.REDACTED)
 
 
 def test_submitting_with_no_line_answered_writes_nothing(world: Engine):
-    at = open_page("provider", "inspector", user="ines", provider="A")
+    at = open_page("provider", "inspector", user="ines", provider="A", section="brief")
     at.button(key="verdict_submit").click().run()
     assert any("at least one line" in w.value for w in at.warning)
     assert views.last_verdicts(world, "A").empty
 
 
 def test_a_role_that_lost_the_right_after_the_form_was_drawn_writes_nothing(world: Engine):
-    at = open_page("provider", "inspector", user="ines", provider="A")
+    at = open_page("provider", "inspector", user="ines", provider="A", section="brief")
     at.selectbox(key="verdict_safe:harm").select("confirmed")
     at.session_state["role"] = "manager"
     at.button(key="verdict_submit").click().run()
@@ -113,7 +113,7 @@ def test_a_role_that_lost_the_right_after_the_form_was_drawn_writes_nothing(worl
 
 
 def test_the_form_keeps_what_was_behind_each_line_for_learning(world: Engine):
-    at = open_page("provider", "inspector", user="ines", provider="A")
+    at = open_page("provider", "inspector", user="ines", provider="A", section="brief")
     at.date_input(key="verdict_visit").set_value(VISIT)
     at.selectbox(key="verdict_safe:harm").select("confirmed")
     at.button(key="verdict_submit").click().run()

@@ -94,7 +94,7 @@ def test_a_region_chosen_shows_its_mix_against_the_reference_and_its_channels(
 def test_marking_a_comment_used_shows_on_the_provider_page_in_the_report_and_the_audit(
     world: Engine,
 ) -> None:
-    at = open_page("provider", provider="A")
+    at = open_page("provider", provider="A", section="used")
     assert not [d for d in at.dataframe if "used_for" in d.value.columns]
     at.selectbox(key="use_record").select("comment:c3")
     at.selectbox(key="use_for").select("lines_of_enquiry")
@@ -126,11 +126,11 @@ def test_a_manager_cannot_mark_evidence_used_nor_read_outcomes_nor_an_admin_expo
     world: Engine,
 ) -> None:
     actions.mark_used(world, "comment", "c3", "safeguarding_referral", "Referred Mrs P", "t")
-    at = open_page("provider", role="manager", provider="A")
+    at = open_page("provider", role="manager", provider="A", section="used")
     assert not [s for s in at.selectbox if s.key == "use_record"]
     # An outcome may name a person: hidden from a manager, shown to an inspector.
     assert frame_with(at, "used_for", "outcome")["outcome"].tolist() == [REDACTED]
-    inspector = open_page("provider", role="inspector", provider="A")
+    inspector = open_page("provider", role="inspector", provider="A", section="used")
     assert frame_with(inspector, "used_for", "outcome")["outcome"].tolist() == ["Referred Mrs P"]
     at = open_page("voices", role="admin")
     assert frame_with(at, "received", "linked", "used").shape[0] > 0
@@ -140,7 +140,7 @@ def test_a_manager_cannot_mark_evidence_used_nor_read_outcomes_nor_an_admin_expo
 
 
 def test_a_concern_sent_twice_shows_once_with_both_channels(world: Engine) -> None:
-    at = open_page("provider", provider="A")
+    at = open_page("provider", provider="A", section="voices")
     table = frame_with(at, "sentiment", "channels")
     comments = table[table["kind"] == "comment"].set_index("record_id")
     # c2 is a phone copy of c1 (web): one row, both channels, one copy.
