@@ -1,7 +1,8 @@
 """Reading the texts of a load: each comment's and note's reading, in workers when many.
 
-The one place the loader calls `sources.text.reader.read_texts`; a text unchanged since the
-store read it with the same reader keeps its stored reading.
+The one place the loader reads texts (`sources.text.reader.read_stored_texts`, which lives
+there so that a worker process imports the reader alone, not the loader and the store); a
+text unchanged since the store read it with the same reader keeps its stored reading.
 """
 
 from __future__ import annotations
@@ -17,45 +18,7 @@ from sources.load.check import _Checked
 from sources.load.pool import _in_workers, _worth_workers
 from sources.load.write import _existing, _table
 from sources.progress import Progress
-from sources.text.reader import READER_VERSION
-
-READING_COLUMNS = (
-    "sentiment",
-    "sentiment_score",
-    "themes",
-    "serious",
-    "serious_terms",
-    "concern_kinds",
-    "concern_confidence",
-    "concern_sentence",
-    "read_by",
-)
-
-
-def read_stored_texts(texts: list[str]) -> list[dict[str, Any]]:
-    """The reading columns (READING_COLUMNS) per text.
-
-    The one place the loader calls sources.text.reader.read_texts.
-    """
-    if not texts:
-        return []
-    from sources.text.reader import read_texts, themes_to_str
-
-    readings = read_texts(texts)
-    return [
-        {
-            "sentiment": r.sentiment,
-            "sentiment_score": float(r.sentiment_score),
-            "themes": themes_to_str(r.themes) or None,
-            "serious": bool(r.serious),
-            "serious_terms": ";".join(r.serious_terms) or None,
-            "concern_kinds": ";".join(r.concern_kinds) or None,
-            "concern_confidence": r.concern_confidence if r.serious else None,
-            "concern_sentence": r.concern_sentence or None,
-            "read_by": READER_VERSION,
-        }
-        for r in readings
-    ]
+from sources.text.reader import READER_VERSION, READING_COLUMNS, read_stored_texts
 
 
 def _read_in_order(chunks: list[list[str]], workers: int) -> Iterator[list[dict[str, Any]]]:

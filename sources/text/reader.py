@@ -15,6 +15,7 @@ import sys
 import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -45,6 +46,41 @@ def read_text(text: str) -> Reading:
 def themes_to_str(themes: Iterable[str]) -> str:
     """Returns the themes joined by ';', as the store's `themes` column holds them."""
     return ";".join(themes)
+
+
+READING_COLUMNS = (
+    "sentiment",
+    "sentiment_score",
+    "themes",
+    "serious",
+    "serious_terms",
+    "concern_kinds",
+    "concern_confidence",
+    "concern_sentence",
+    "read_by",
+)
+
+
+def read_stored_texts(texts: list[str]) -> list[dict[str, Any]]:
+    """The reading columns (READING_COLUMNS) per text, as the store keeps them: what the
+    loader's worker processes run (defined here, they import nothing of the loader)."""
+    if not texts:
+        return []
+    readings = read_texts(texts)
+    return [
+        {
+            "sentiment": r.sentiment,
+            "sentiment_score": float(r.sentiment_score),
+            "themes": themes_to_str(r.themes) or None,
+            "serious": bool(r.serious),
+            "serious_terms": ";".join(r.serious_terms) or None,
+            "concern_kinds": ";".join(r.concern_kinds) or None,
+            "concern_confidence": r.concern_confidence if r.serious else None,
+            "concern_sentence": r.concern_sentence or None,
+            "read_by": READER_VERSION,
+        }
+        for r in readings
+    ]
 
 
 # --- the model file ----------------------------------------------------------------------

@@ -34,6 +34,7 @@ from sources.text.detector import (
     passages_of,
 )
 from sources.text.judge import JUDGE_LAYERS, Judge, load_judge
+from sources.text.model import MODEL_COMPRESSION
 from sources.text.sentiment import split_sentences
 from sources.text.training.feedback import (
     CRITICALITY_FILE,
@@ -263,7 +264,7 @@ def train_detector(
 def save_detector(detector: ConcernDetector, path: Path) -> Path:
     """Writes the screen and thresholds to `path` and the judge beside it (.onnx)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    joblib.dump(detector.files, path, compress=("xz", 6))
+    joblib.dump(detector.files, path, compress=MODEL_COMPRESSION)
     detector.judge.save(path.with_suffix(".onnx"))
     return path
 
