@@ -234,16 +234,17 @@ def _add_training(sub: argparse._SubParsersAction) -> None:
         metavar="N",
         help="epochs of fine-tuning the judge (default: 4)",
     )
-    from sources.text.judge import JUDGE_LAYERS
+    from sources.text.judge import JUDGE_LAYERS, MINILM_LAYERS
 
     p.add_argument(
         "--layers",
         type=int,
         default=JUDGE_LAYERS,
-        choices=range(1, 7),
+        choices=range(1, MINILM_LAYERS + 1),
         metavar="N",
-        help=f"how many of MiniLM's 6 layers the judge keeps, 1-6: fewer read faster; "
-        f"below 6 it is distilled from a 6-layer judge (default: {JUDGE_LAYERS})",
+        help=f"how many of MiniLM's {MINILM_LAYERS} layers the judge keeps, 1-{MINILM_LAYERS}: "
+        f"fewer read faster; below {MINILM_LAYERS} it is distilled from a full judge "
+        f"(default: {JUDGE_LAYERS})",
     )
     p.add_argument(
         "--teacher",

@@ -47,9 +47,8 @@ class StaticEmbedding:
     def encode(self, sentences: Sequence[str], max_tokens: int = 256) -> np.ndarray:
         """Returns one unit-length row per sentence; an empty one (or only unknown marks)
         is all zeros. Only the first `max_tokens` tokens of a sentence count."""
-        out = np.zeros((len(sentences), self.dims), dtype=np.float32)
         if not sentences:
-            return out
+            return np.zeros((0, self.dims), dtype=np.float32)
         encoded = self.tokenizer_.encode_batch(
             [s[: max_tokens * 8] for s in sentences], add_special_tokens=False
         )

@@ -21,7 +21,8 @@ import numpy as np
 
 from sources.text.transformer import MAX_TOKENS
 
-JUDGE_LAYERS = 6  # of MiniLM's six that `train-concerns` keeps: fewer read faster
+MINILM_LAYERS = 6  # all-MiniLM-L6-v2's depth: a shallower judge is distilled from one this deep
+JUDGE_LAYERS = MINILM_LAYERS  # the layers `train-concerns` keeps: fewer read faster
 
 
 def _tokenizer_file() -> Path:

@@ -33,7 +33,7 @@ from sources.text.detector import (
     StaticMeaning,
     passages_of,
 )
-from sources.text.judge import JUDGE_LAYERS, Judge, load_judge
+from sources.text.judge import JUDGE_LAYERS, MINILM_LAYERS, Judge, load_judge
 from sources.text.model import MODEL_COMPRESSION
 from sources.text.sentiment import split_sentences
 from sources.text.training.feedback import (
@@ -49,7 +49,6 @@ ORDINARY = 2000  # ordinary feedback comments sampled as passages with no seriou
 SEED = 0
 SCREEN_RECALL = 0.99  # share of the held-apart serious passages the screen must pass
 JUDGE_RECALL = 0.95  # and the judge must flag (the recall the product promises)
-FULL_LAYERS = 6  # MiniLM's: a shallower judge is distilled from one of these
 DISTIL_COPIES = 1  # shortened copies of each passage learnt from, read by the teacher
 DISTIL_FEEDBACK = 4000  # feedback comments whose passages the teacher reads for the student
 # The writers' names for kinds that the contract spells otherwise.
@@ -132,24 +131,19 @@ def fine_tune_judge(
     feedback: int = DISTIL_FEEDBACK,
 ) -> tuple[Judge, int]:
     """The judge fine-tuned on the passages `fit` holds, and how many teacher readings it
-    learnt from. A judge of fewer than FULL_LAYERS layers also learns a full judge's
+    learnt from. A judge of fewer than MINILM_LAYERS layers also learns a full judge's
     readings of more passages (knowledge distillation; `teacher`, else one fine-tuned here
     first on the same passages), so that it keeps what the deeper model can tell."""
     texts = fit["text"].tolist()
     labels = (fit["label"] > 0).to_numpy().astype(int)
-    if layers >= FULL_LAYERS:
-        model = fine_tune(texts, labels, epochs=epochs, classes=2, progress=progress)
-        return export_judge(model), 0
+
+    def full(say: Progress) -> Judge:
+        return export_judge(fine_tune(texts, labels, epochs=epochs, classes=2, progress=say))
+
+    if layers >= MINILM_LAYERS:
+        return full(progress), 0
     if teacher is None:
-        teacher = export_judge(
-            fine_tune(
-                texts,
-                labels,
-                epochs=epochs,
-                classes=2,
-                progress=lambda f, m: progress(0.5 * f, f"teacher: {m}"),
-            )
-        )
+        teacher = full(lambda f, m: progress(0.5 * f, f"teacher: {m}"))
     extra = distillation_passages(fit, held_apart, data_dir, feedback)
     progress(0.5, f"teacher: reading {len(extra)} passages for the student")
     read = teacher.proba(extra)
