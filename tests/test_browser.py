@@ -134,6 +134,16 @@ def test_open_triage_then_a_provider_from_it(app_url: str, tmp_path: Path) -> No
         username.wait_for(timeout=30_000)
         assert page.locator('[data-testid="stDataFrame"]').count() == 0
         assert page.locator('[data-testid="stSidebarNav"]').count() == 0
+        # While someone types, the browser fetches and runs the chart code out of sight,
+        # so the first page with a chart after sign-in does not wait for it.
+        page.wait_for_function(
+            "() => performance.getEntriesByType('resource').some(e => /PlotlyChart/.test(e.name))",
+            timeout=30_000,
+        )
+        hidden = page.locator('[data-testid="stPlotlyChart"]')
+        hidden.wait_for(state="attached", timeout=30_000)
+        box = hidden.bounding_box()
+        assert box is not None and box["x"] + box["width"] <= 0
         page.screenshot(path=str(SHOTS / "sign-in.png"))
         username.fill("inspector")
         page.get_by_label("Password", exact=True).fill(DEMO_ACCOUNTS["inspector"][1])

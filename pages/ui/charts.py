@@ -128,6 +128,16 @@ def _empty(message: str) -> go.Figure:
     return fig
 
 
+def blank_figure() -> go.Figure:
+    """A chart of nothing, a few pixels high: what the sign-in screen draws out of sight
+    so that the browser has Plotly's code ready before the first page that needs it."""
+    fig = go.Figure()
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    fig.update_layout(height=20, margin={"l": 0, "r": 0, "t": 0, "b": 0})
+    return fig
+
+
 def contributions_figure(parts: pd.DataFrame, title: str = "What makes the score") -> go.Figure:
     """Horizontal bars of points per part (columns `part`, `points`), largest at the top."""
     if parts.empty:

@@ -20,6 +20,7 @@ from pathlib import Path
 import streamlit as st
 
 from pages.ui.cache import engine
+from pages.ui.charts import blank_figure
 from pages.ui.markdown import md_escape
 from sources.people import access, accounts, audit
 
@@ -163,7 +164,18 @@ def _form(sso: list[str | None] | None) -> None:
         label = f"Sign in with {provider}" if provider else "Sign in with single sign-on"
         if st.button(label, key=f"sso_{provider or 'default'}"):
             st.login(provider)
+    _load_chart_code()
     st.stop()
+
+
+def _load_chart_code() -> None:
+    # A browser fetches and compiles Plotly's script (4.7 MB) the first time a page draws a
+    # chart: about 1.5 s on this machine's Chromium, paid by the first chart page after
+    # sign-in (and, as it compiles after that page says it is drawn, the next page too).
+    # One blank chart off screen moves the wait to here, while someone types a password.
+    with st.container(key="chart_code"):
+        st.html("<style>.st-key-chart_code{position:absolute;left:-10000px;width:300px}</style>")
+        st.plotly_chart(blank_figure(), config={"staticPlot": True}, key="chart_code_plot")
 
 
 def gate() -> None:
