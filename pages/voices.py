@@ -54,12 +54,11 @@ top = st.columns([3, 2, 3])
 periods = list(loaders.VOICE_PERIODS)
 period = top[0].segmented_control("Comments received", periods, default=periods[0], key="v_period")
 since = loaders.voices_since(stamp, period)
-everyone = loaders.heard(stamp, since)
-regions = sorted(everyone["region"].dropna().unique())
+heard_from = loaders.heard_providers(stamp, since)
+regions = sorted(heard_from["region"].dropna().unique())
 region_pick = top[1].selectbox("Region", [ALL, *regions], key="v_region")
 region = None if region_pick == ALL else region_pick
-in_region = everyone if region is None else everyone[everyone["region"] == region]
-listed = in_region.drop_duplicates("provider_id").sort_values("name")
+listed = heard_from if region is None else heard_from[heard_from["region"] == region]
 many = len(listed) > views.PICK_LIST
 if many:
     # Fifty thousand choices in one list took the browser two seconds to draw on every

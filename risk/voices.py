@@ -65,6 +65,17 @@ def heard_frame(engine: Engine, since: dt.date | None = None) -> pd.DataFrame:
     return frame
 
 
+def heard_providers(heard: pd.DataFrame) -> pd.DataFrame:
+    """One row per provider heard from in `heard` (heard_frame): provider_id, name, region,
+    by name."""
+    return (
+        heard[["provider_id", "name", "region"]]
+        .drop_duplicates("provider_id")
+        .sort_values(["name", "provider_id"], kind="stable")
+        .reset_index(drop=True)
+    )
+
+
 def _fold(values: pd.Series) -> pd.Series:
     if isinstance(values.dtype, pd.CategoricalDtype):
         return values  # folded already (_prepare)

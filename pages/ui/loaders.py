@@ -245,6 +245,14 @@ def heard(stamp: tuple[int, str, int], since: dt.date | None) -> pd.DataFrame:
     return voices.heard_frame(engine(), since)
 
 
+@shared_frame(show_spinner=False, max_entries=4)
+def heard_providers(stamp: tuple[int, str, int], since: dt.date | None) -> pd.DataFrame:
+    """The providers heard from since the day (voices.heard_providers): the Voices picker's
+    list, made once; from every comment on each visit it was a quarter of a second at
+    national scale."""
+    return voices.heard_providers(heard(stamp, since))
+
+
 @st.cache_data(show_spinner=False, max_entries=2)
 def voice_reference(path: str) -> pd.DataFrame:
     """The reference mix of people served per region (CARELENS_VOICE_REFERENCE)."""

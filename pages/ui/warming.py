@@ -9,6 +9,7 @@ Imports pages.ui.cache, pages.ui.loaders and pages.ui.charts.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import threading
 from dataclasses import dataclass, field
@@ -45,7 +46,10 @@ def warm(stamp: tuple[int, str, int]) -> None:
     loaders.unseen_total(stamp)
     since = loaders.voices_since(stamp)
     loaders.heard(stamp, since)
-    loaders.you_said_we_did(stamp, *loaders.said_window(stamp), loaders.VOICES_PER, None)
+    loaders.heard_providers(stamp, since)
+    window = loaders.said_window(stamp)
+    loaders.you_said_we_did(stamp, *window, loaders.VOICES_PER, None)
+    loaders.uses_between(stamp, window[0], dt.datetime.now(dt.UTC).date(), None)
     reference = settings.voice_reference_path()
     if reference.exists():  # else the Voices page says what is missing
         loaders.voices_report(stamp, since, None, None, str(reference))

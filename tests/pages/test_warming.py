@@ -39,9 +39,11 @@ def _no_reads(monkeypatch: pytest.MonkeyPatch) -> None:
         (views, "unlinked_count"),
         (views, "unseen_serious"),
         (voices, "heard_frame"),
+        (voices, "heard_providers"),
         (voices, "no_recent_voice"),
         (voices, "voices_report"),
         (usage, "you_said_we_did"),
+        (usage, "uses_between"),
     ):
         monkeypatch.setattr(module, name, _refuse)
 

@@ -303,3 +303,20 @@ def test_the_report_counts_each_use_and_can_keep_to_one_region(engine):
     marks = usage.uses_between(engine, D(2020, 1, 1), D(2100, 1, 1), region="London")
     assert sorted(marks["used_for"]) == ["inspection", "safeguarding_referral"]
     assert set(marks["name"]) == {"P1"}
+
+
+def test_the_picker_lists_each_provider_heard_from_once_by_name(engine):
+    with Session(engine) as s:
+        for provider_id, name, region in (
+            ("P1", "Oak Lodge", "London"),
+            ("P2", "Ash House", "North East"),
+            ("P3", "Quiet Place", "London"),
+        ):
+            s.add(Provider(provider_id=provider_id, name=name, type="care_home", region=region))
+        s.commit()
+    add_comments(engine, [{"provider_id": p} for p in ("P1", "P2", "P1", "P2", "P1")])
+    listed = voices.heard_providers(voices.heard_frame(engine))
+    assert listed.to_dict("records") == [
+        {"provider_id": "P2", "name": "Ash House", "region": "North East"},
+        {"provider_id": "P1", "name": "Oak Lodge", "region": "London"},
+    ]
