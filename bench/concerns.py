@@ -1,9 +1,12 @@
 """Serious concerns on comments nobody trained or tuned on: recall and false alarms per kind.
 
-Reads bench/data/serious_concerns_eval.csv (380 comments written independently of the
-rules and the training sentences: 10 serious and 10 look-alikes for each of 19 kinds) with
-the shipped reader, exactly as the loader does, beside the phrase rules alone; then the
-share of the shared feedback file's most critical comments (criticality -4 and -3) flagged.
+Reads the two evaluation sets, each written by a helper that saw only the kinds, never the
+rules, the code or the training sentences: bench/data/serious_concerns_eval.csv (380
+comments: 10 serious and 10 look-alikes for each of 19 kinds) and, written later by another
+helper, serious_concerns_eval_2.csv (570: 15 and 15 a kind). Each is read with the shipped
+reader, exactly as the loader does, beside the phrase rules alone; then both together per
+kind; then the share of the shared feedback file's most critical comments (criticality -4
+and -3) flagged.
 
     .venv/bin/python bench/concerns.py
 """
@@ -25,10 +28,12 @@ from sources.text.sentiment import split_sentences  # noqa: E402
 from sources.text.training.detector import RENAMED  # noqa: E402
 
 EVAL = Path(__file__).resolve().parent / "data" / "serious_concerns_eval.csv"
+EVAL_2 = EVAL.with_name("serious_concerns_eval_2.csv")
 
 
-def main() -> None:
-    cases = pd.read_csv(EVAL, dtype=str, keep_default_na=False)
+def read_cases(path: Path) -> pd.DataFrame:
+    """One evaluation set read as the loader reads comments, with the phrase rules beside."""
+    cases = pd.read_csv(path, dtype=str, keep_default_na=False)
     cases["category"] = cases["category"].replace(RENAMED)
     cases["serious"] = cases["serious"] == "1"
     started = time.monotonic()
@@ -43,7 +48,25 @@ def main() -> None:
     sentences, owner = split_sentences(cases["text"].tolist())
     ruled = set(owner[[bool(find_concerns(s)) for s in sentences]].tolist())
     cases["rules"] = [i in ruled for i in range(len(cases))]
+    cases.attrs["seconds"] = seconds
+    return cases
 
+
+def per_kind(cases: pd.DataFrame) -> None:
+    print(
+        f"{'kind':26s} {'recall':>7s} {'false alarms':>13s} {'kind right':>11s}"
+        f" {'rules recall':>13s}"
+    )
+    for kind, group in cases.groupby("category", sort=True):
+        s, a = group[group["serious"]], group[~group["serious"]]
+        print(
+            f"{kind:26s} {s['flagged'].mean():7.2f} {a['flagged'].mean():13.2f}"
+            f" {(s['first_kind'] == kind).mean():11.2f} {s['rules'].mean():13.2f}"
+        )
+
+
+def report(cases: pd.DataFrame) -> None:
+    seconds = cases.attrs["seconds"]
     serious, alike = cases[cases["serious"]], cases[~cases["serious"]]
     print(
         f"evaluation set: {len(cases)} comments ({len(serious)} serious, {len(alike)} look-alikes)"
@@ -61,16 +84,7 @@ def main() -> None:
     )
     print(f"serious read as negative sentiment: {(serious['sentiment'] == 'negative').mean():.3f}")
     print()
-    print(
-        f"{'kind':26s} {'recall':>7s} {'false alarms':>13s} {'kind right':>11s}"
-        f" {'rules recall':>13s}"
-    )
-    for kind, group in cases.groupby("category", sort=True):
-        s, a = group[group["serious"]], group[~group["serious"]]
-        print(
-            f"{kind:26s} {s['flagged'].mean():7.2f} {a['flagged'].mean():13.2f}"
-            f" {(s['first_kind'] == kind).mean():11.2f} {s['rules'].mean():13.2f}"
-        )
+    per_kind(cases)
     print()
     print("false alarms by kind of look-alike:")
     for kind, group in alike.groupby("lookalike"):
@@ -78,6 +92,24 @@ def main() -> None:
     print("recall by setting:")
     for setting, group in serious.groupby("setting"):
         print(f"  {setting:20s} {group['flagged'].mean():.2f} of {len(group)}")
+
+
+def main() -> None:
+    first = read_cases(EVAL)
+    report(first)
+    if EVAL_2.is_file():
+        second = read_cases(EVAL_2)
+        print()
+        print(f"second evaluation set ({EVAL_2.name}):")
+        report(second)
+        both = pd.concat([first, second], ignore_index=True)
+        s, a = both[both["serious"]], both[~both["serious"]]
+        print()
+        print(
+            f"both sets, {len(both)} comments: recall {s['flagged'].mean():.3f},"
+            f" false alarms {a['flagged'].mean():.3f}"
+        )
+        per_kind(both)
 
     feedback = settings.feedback_data_dir() / "patient-feedback" / "fft_categories_criticality.csv"
     if feedback.is_file():
